@@ -1,0 +1,108 @@
+from allauth.account.models import EmailAddress
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from . import actions
+from .countries import country_choices
+from .fiscal import clean_fiscal_code, clean_vat_number
+from .models import Client
+
+
+class SignupForm(forms.Form):
+    """Extra fields on allauth's registration form: who the new client is."""
+
+    name = forms.CharField(label=_("Full name"), max_length=150)
+    kind = forms.ChoiceField(label=_("You are"), choices=Client.Kind.choices)
+    company_name = forms.CharField(label=_("Company name"), max_length=200, required=False)
+    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+    country = forms.ChoiceField(label=_("Country"))
+
+    field_order = ["name", "kind", "company_name", "email", "password1", "password2"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["country"].choices = country_choices()
+        self.fields["country"].initial = "IT"
+        self.fields["language"].initial = (get_language() or "it")[:2]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == Client.Kind.COMPANY and not data.get("company_name"):
+            self.add_error("company_name", _("A company needs its company name."))
+        return data
+
+    def signup(self, request, user):
+        actions.register_client(request, user, self.cleaned_data)
+
+
+class ProfileForm(forms.ModelForm):
+    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+    country = forms.ChoiceField(label=_("Country"))
+
+    class Meta:
+        model = Client
+        fields = [
+            "kind", "name", "company_name", "fiscal_code", "vat_number",
+            "address", "postcode", "city", "province", "country", "phone",
+        ]  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["country"].choices = country_choices()
+        self.fields["language"].initial = self.instance.owner.language
+
+    def clean(self):
+        data = super().clean()
+        country = data.get("country") or ""
+        for field, check in (("fiscal_code", clean_fiscal_code), ("vat_number", clean_vat_number)):
+            try:
+                data[field] = check(data.get(field) or "", country)
+            except ValidationError as error:
+                self.add_error(field, error)
+        if data.get("kind") == Client.Kind.COMPANY:
+            if not data.get("company_name"):
+                self.add_error("company_name", _("A company needs its company name."))
+            if country == "IT" and not data.get("vat_number") and "vat_number" not in self.errors:
+                self.add_error("vat_number", _("An Italian company needs its partita IVA."))
+        return data
+
+
+class ContactAddressForm(forms.Form):
+    email = forms.EmailField(label=_("New address for communications"))
+    keep_hosted = forms.BooleanField(
+        label=_("I understand, use this address anyway"), required=False
+    )
+
+    def __init__(self, *args, client, **kwargs):
+        self.client = client
+        self.user = client.owner
+        self.hosted_domain = None
+        super().__init__(*args, **kwargs)
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip().lower()
+        if email == self.user.email.lower():
+            raise ValidationError(_("This is already your registered address."))
+        taken = EmailAddress.objects.filter(email__iexact=email).exclude(user=self.user)
+        if taken.exists():
+            raise ValidationError(_("This address cannot be used: choose another one."))
+        return email
+
+    def clean(self):
+        data = super().clean()
+        email = data.get("email")
+        if email:
+            self.hosted_domain = actions.hosted_domain_of(self.client, email)
+            if self.hosted_domain and not data.get("keep_hosted"):
+                self.add_error(
+                    "keep_hosted",
+                    _(
+                        "%(domain)s is hosted with us: if that service stops, you stop "
+                        "receiving our messages. We recommend an external mailbox."
+                    )
+                    % {"domain": self.hosted_domain},
+                )
+        return data

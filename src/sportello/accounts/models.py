@@ -1,0 +1,150 @@
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra):
+        if not email:
+            raise ValueError("An email address is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email, password=None, **extra):
+        extra.update(is_staff=True, is_superuser=True, role=User.Role.ADMIN)
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractUser):
+    """A login: a client's owner or a staff member. The email is the login and the
+    registered contact address (ACC-5); allauth changes it only after confirmation."""
+
+    class Role(models.TextChoices):
+        CLIENT = "", _("Client")
+        ADMIN = "admin", _("Administrator")
+        BILLING = "billing", _("Billing clerk")
+        AGENT = "agent", _("Agent")
+
+    username = None
+    email = models.EmailField(_("email address"), unique=True)
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
+    role = models.CharField(_("staff role"), max_length=16, choices=Role.choices, blank=True)
+    departments = models.ManyToManyField(
+        "helpdesk.Department", verbose_name=_("departments"), blank=True, related_name="agents"
+    )
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self):
+        return self.email
+
+    def save(self, *args, **kwargs):
+        # Staff status follows the role, so no one is staff without one.
+        self.is_staff = bool(self.role) or self.is_superuser
+        super().save(*args, **kwargs)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == self.Role.ADMIN or self.is_superuser
+
+    @cached_property
+    def has_two_factor(self) -> bool:
+        from allauth.mfa.utils import is_mfa_enabled
+
+        return is_mfa_enabled(self)
+
+
+class Tier(models.Model):
+    """A client tier (e.g. standard, GOLD); it decides help-desk access (ACC-9)."""
+
+    code = models.SlugField(_("code"), unique=True)
+    name = models.CharField(_("name"), max_length=60)
+    helpdesk_access = models.BooleanField(_("may use the help desk"), default=True)
+    access_instructions = models.TextField(
+        _("how to get help-desk access"),
+        blank=True,
+        help_text=_("Shown to clients of this tier who may not open tickets."),
+    )
+    is_default = models.BooleanField(_("default for new clients"), default=False)
+
+    class Meta:
+        verbose_name = _("client tier")
+        verbose_name_plural = _("client tiers")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @classmethod
+    def default(cls):
+        return cls.objects.filter(is_default=True).first()
+
+
+class Client(models.Model):
+    """The provider's customer: a person or a company, owned by one login."""
+
+    class Kind(models.TextChoices):
+        PERSON = "person", _("Private person")
+        COMPANY = "company", _("Company")
+
+    owner = models.OneToOneField(
+        User, verbose_name=_("login"), on_delete=models.PROTECT, related_name="client"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.PERSON)
+    name = models.CharField(_("full name"), max_length=150)
+    company_name = models.CharField(_("company name"), max_length=200, blank=True)
+    fiscal_code = models.CharField(_("tax code"), max_length=32, blank=True)
+    vat_number = models.CharField(_("VAT number"), max_length=32, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=16, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    province = models.CharField(_("province"), max_length=60, blank=True)
+    country = models.CharField(_("country"), max_length=2, default="IT")
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    tier = models.ForeignKey(
+        Tier, verbose_name=_("tier"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    created_at = models.DateTimeField(_("client since"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("client")
+        verbose_name_plural = _("clients")
+        ordering = ["name", "id"]
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.company_name if self.kind == self.Kind.COMPANY and self.company_name else self.name
+
+    @property
+    def contact_email(self) -> str:
+        return self.owner.email
+
+    @property
+    def language(self) -> str:
+        return self.owner.language
+
+    @property
+    def may_use_helpdesk(self) -> bool:
+        return self.tier is None or self.tier.helpdesk_access

@@ -1,0 +1,20 @@
+from .models import AuditEvent
+
+
+def client_ip(request) -> str | None:
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def record(action, *, request=None, actor=None, client=None, detail: str = "") -> AuditEvent:
+    """Write one audit row; the caller's transaction decides whether it stays."""
+    if actor is None and request is not None and request.user.is_authenticated:
+        actor = request.user
+    return AuditEvent.objects.create(
+        action=action,
+        actor=actor,
+        client=client,
+        ip_address=client_ip(request),
+        detail=detail[:500],
+    )

@@ -1,0 +1,278 @@
+"""A provider set up as in the seed documents, with clients at every stage.
+
+Everything is keyed by a natural key (code, email), so running it again changes nothing.
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from allauth.account.models import EmailAddress
+from allauth.mfa.totp.internal.auth import TOTP
+from dateutil.relativedelta import relativedelta
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+
+from sportello.accounts.models import Client, Tier, User
+from sportello.catalog.models import Price, Product, ProductType, RenewalPolicy, SupportPlanRule
+from sportello.core.models import Provider
+from sportello.helpdesk.models import Department
+from sportello.services.models import Service
+
+DEMO_PASSWORD = "sportello-demo"
+# Staff TOTP secret of the demo, so a provider can add it to an authenticator app and log in.
+DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXP"
+
+T = ProductType
+PRODUCTS = [
+    # code, name, type, yearly net price, renewal, fixed (month, day), support level
+    ("hosting-basic", "Hosting Basic Illimitato", T.HOSTING, "49.00", "tacit", None, ""),
+    ("hosting-pro", "Hosting Pro", T.HOSTING, "99.00", "tacit", None, ""),
+    ("hosting-wordpress", "Hosting WordPress", T.HOSTING, "79.00", "tacit", None, ""),
+    ("hosting-fracto", "Fracto", T.HOSTING, "149.00", "tacit", None, ""),
+    ("domain-it", "Dominio .it", T.DOMAIN, "12.00", "tacit", None, ""),
+    ("domain-eu", "Dominio .eu", T.DOMAIN, "12.00", "tacit", None, ""),
+    ("domain-com", "Dominio .com", T.DOMAIN, "15.00", "tacit", None, ""),
+    ("domain-be", "Dominio .be", T.DOMAIN, "14.00", "confirm", None, ""),
+    ("mailbox", "Casella di posta", T.MAILBOX, "18.00", "tacit", None, ""),
+    ("pec", "PEC", T.PEC, "9.00", "tacit", None, ""),
+    ("cloud-mail", "CronusMail", T.CLOUD_MAIL, "36.00", "tacit", None, ""),
+    ("smtp-relay", "Server SMTP", T.SMTP_RELAY, "60.00", "tacit", None, ""),
+    ("vps", "CronusVPS", T.VPS, "240.00", "tacit", None, ""),
+    ("dedicated", "Server dedicato", T.DEDICATED, "1200.00", "tacit", None, ""),
+    ("colocation", "Colocation 1U", T.COLOCATION, "900.00", "tacit", None, ""),
+    ("ssl-dv", "Certificato SSL DV", T.SSL, "39.00", "confirm", None, ""),
+    ("showcase", "Vetrina aziendale", T.SHOWCASE, "120.00", "tacit", (12, 31), ""),
+    ("banner", "Banner pubblicitario", T.BANNER, "80.00", "tacit", (12, 31), ""),
+    ("support-basic", "Assistenza basic", T.SUPPORT_PLAN, "0.00", "tacit", None, "basic"),
+    ("support-extended", "Assistenza estesa", T.SUPPORT_PLAN, "300.00", "tacit", None, "extended"),
+    ("support-managed", "Assistenza managed", T.SUPPORT_PLAN, "900.00", "tacit", None, "managed"),
+    ("support-global", "Assistenza global", T.SUPPORT_PLAN, "1500.00", "tacit", None, "global"),
+]
+
+# Seed 003: where each support plan applies (server type, Linux only).
+PLAN_RULES = {
+    "support-basic": [(T.DEDICATED, False), (T.COLOCATION, False), (T.VPS, False)],
+    "support-extended": [(T.DEDICATED, False), (T.COLOCATION, False), (T.VPS, False)],
+    "support-managed": [(T.DEDICATED, True)],
+    "support-global": [(T.DEDICATED, True), (T.VPS, True)],
+}
+
+TIERS = [
+    # code, name, help desk, default, instructions
+    ("standard", "Standard", True, True, ""),
+    ("gold", "GOLD", True, False, ""),
+    (
+        "web",
+        "Web",
+        False,
+        False,
+        "L'Help Desk è riservato ai clienti GOLD: contattaci via e-mail o telefono per "
+        "passare a GOLD e ricevere le credenziali.",
+    ),
+]
+
+DEPARTMENTS = [
+    ("helpdesk", "Helpdesk", "Assistenza tecnica", "hd@sportello.example"),
+    ("sales", "Sales & Marketing", "Informazioni commerciali e amministrative",
+     "sales@sportello.example"),
+]  # fmt: skip
+
+STAFF = [
+    # email, role, departments, first name
+    ("admin@sportello.example", User.Role.ADMIN, ["helpdesk", "sales"], "Anna"),
+    ("billing@sportello.example", User.Role.BILLING, ["sales"], "Bruno"),
+    ("agent@sportello.example", User.Role.AGENT, ["helpdesk"], "Carla"),
+    ("sales@sportello.example", User.Role.AGENT, ["sales"], "Dario"),
+]
+
+
+@dataclass
+class DemoClient:
+    email: str
+    name: str
+    language: str
+    country: str
+    tier: str
+    kind: str = Client.Kind.PERSON
+    company: str = ""
+    vat: str = ""
+    fiscal: str = ""
+    city: str = ""
+
+
+CLIENTS = [
+    DemoClient("mario.rossi@example.it", "Mario Rossi", "it", "IT", "standard",
+               fiscal="RSSMRA85T10A562S", city="Milano"),
+    DemoClient("info@ferramentabianchi.example", "Luca Bianchi", "it", "IT", "gold",
+               kind=Client.Kind.COMPANY, company="Ferramenta Bianchi S.r.l.",
+               vat="IT00743110157", city="Bergamo"),
+    DemoClient("jane.smith@example.com", "Jane Smith", "en", "IE", "standard", city="Dublin"),
+    DemoClient("lucia.garcia@example.es", "Lucía García", "es", "ES", "gold",
+               fiscal="12345678Z", city="Madrid"),
+    DemoClient("paola.verdi@example.it", "Paola Verdi", "it", "IT", "web", city="Torino"),
+]  # fmt: skip
+
+
+def seed_provider() -> None:
+    provider = Provider.current()
+    if not provider.legal_name:
+        provider.name = "Sportello Hosting"
+        provider.legal_name = "Sportello Hosting S.r.l."
+        provider.address = "Via Roma 1, 20121 Milano (MI), Italia"
+        provider.vat_number = "IT00743110157"
+        provider.save()
+    for code, name, helpdesk, default, instructions in TIERS:
+        Tier.objects.update_or_create(
+            code=code,
+            defaults={"name": name, "helpdesk_access": helpdesk, "is_default": default,
+                      "access_instructions": instructions},
+        )  # fmt: skip
+    for code, name, description, email in DEPARTMENTS:
+        Department.objects.update_or_create(
+            code=code, defaults={"name": name, "description": description, "email": email}
+        )
+
+
+def seed_catalog() -> None:
+    for code, name, type_, price, renewal, fixed, level in PRODUCTS:
+        product, _ = Product.objects.update_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "type": type_,
+                "renewal_policy": renewal,
+                "fixed_renewal_month": fixed[0] if fixed else None,
+                "fixed_renewal_day": fixed[1] if fixed else None,
+                "support_level": level,
+            },
+        )
+        Price.objects.update_or_create(
+            product=product, cycle_months=12, defaults={"amount": Decimal(price)}
+        )
+    for code, rules in PLAN_RULES.items():
+        plan = Product.objects.get(code=code)
+        for server_type, linux_only in rules:
+            SupportPlanRule.objects.update_or_create(
+                plan=plan, server_type=server_type, defaults={"linux_only": linux_only}
+            )
+
+
+def _login(email: str, language: str, password_hash: str, **fields) -> User:
+    user, created = User.objects.get_or_create(
+        email=email, defaults={"language": language, "password": password_hash, **fields}
+    )
+    EmailAddress.objects.get_or_create(
+        user=user, email=email, defaults={"verified": True, "primary": True}
+    )
+    return user
+
+
+def seed_staff(password_hash: str) -> None:
+    departments = {d.code: d for d in Department.objects.all()}
+    for email, role, department_codes, first_name in STAFF:
+        user = _login(email, "it", password_hash, role=role, first_name=first_name)
+        user.departments.set([departments[c] for c in department_codes])
+        if not user.authenticator_set.exists():
+            TOTP.activate(user, DEMO_TOTP_SECRET)
+
+
+def _service(client, code, name, registered_on, status=Service.Status.ACTIVE, **extra):
+    product = Product.objects.get(code=code)
+    existing = Service.objects.filter(client=client, product=product, name=name).first()
+    if existing:
+        return existing
+    return Service.objects.create(
+        client=client,
+        product=product,
+        name=name,
+        status=status,
+        registered_on=registered_on,
+        expires_on=product.expiry_for(registered_on),
+        renewal_policy=product.renewal_policy,
+        price=product.prices.get(cycle_months=12).amount,
+        **extra,
+    )
+
+
+def seed_clients(today: date, password_hash: str) -> None:
+    tiers = {t.code: t for t in Tier.objects.all()}
+    year_ago = today - relativedelta(years=1)
+    for demo in CLIENTS:
+        user = _login(demo.email, demo.language, password_hash,
+                      first_name=demo.name.split()[0])  # fmt: skip
+        client, _ = Client.objects.get_or_create(
+            owner=user,
+            defaults={
+                "name": demo.name, "kind": demo.kind, "company_name": demo.company,
+                "vat_number": demo.vat, "fiscal_code": demo.fiscal, "country": demo.country,
+                "city": demo.city, "tier": tiers[demo.tier],
+            },
+        )  # fmt: skip
+        slug = demo.email.split("@")[0].replace(".", "")
+        domain = f"{slug}.it" if demo.country == "IT" else f"{slug}.eu"
+        # A stage of life for each service, relative to today.
+        _service(client, "domain-it" if demo.country == "IT" else "domain-eu", domain,
+                 year_ago + timedelta(days=10))  # fmt: skip  # expires in 10 days
+        _service(client, "hosting-basic", domain, year_ago + timedelta(days=10))
+        _service(client, "mailbox", f"info@{domain}", today - timedelta(days=3))  # new
+        _service(client, "ssl-dv", f"www.{domain}", year_ago - timedelta(days=5),
+                 status=Service.Status.EXPIRED)  # fmt: skip
+        _service(client, "domain-com", f"{slug}.com", year_ago - timedelta(days=20),
+                 status=Service.Status.SUSPENDED)  # fmt: skip
+    bianchi = Client.objects.get(owner__email="info@ferramentabianchi.example")
+    server = _service(bianchi, "dedicated", "srv1.ferramentabianchi.example", today - timedelta(days=200),
+                      operating_system="linux", ip_address="192.0.2.10")  # fmt: skip
+    _service(bianchi, "support-global", "Assistenza global srv1", today - timedelta(days=200),
+             parent=server)  # fmt: skip
+    _service(bianchi, "showcase", "Vetrina Ferramenta Bianchi", today - timedelta(days=40))
+    _service(bianchi, "domain-be", "ferramentabianchi.be", year_ago + timedelta(days=50),
+             status=Service.Status.ON_HOLD)  # fmt: skip
+
+
+def seed_volume(count: int, today: date, password_hash: str, batch: int = 1000) -> int:
+    """`count` extra clients with three services each, for benchmarks; returns how many
+    were created (the ones already there are kept)."""
+    tier = Tier.objects.get(code="standard")
+    products = {p.code: p for p in Product.objects.filter(code__in=["domain-it", "hosting-basic", "mailbox"])}
+    prices = {p.product_id: p.amount for p in Price.objects.filter(product__in=products.values())}
+    existing = set(
+        User.objects.filter(email__endswith="@volume.example").values_list("email", flat=True)
+    )
+    wanted = [f"client{i:06d}@volume.example" for i in range(1, count + 1)]
+    missing = [email for email in wanted if email not in existing]
+    for start in range(0, len(missing), batch):
+        chunk = missing[start : start + batch]
+        with transaction.atomic():
+            users = User.objects.bulk_create(
+                [User(email=e, password=password_hash, language="it") for e in chunk]
+            )
+            EmailAddress.objects.bulk_create(
+                [EmailAddress(user=u, email=u.email, verified=True, primary=True) for u in users]
+            )
+            clients = Client.objects.bulk_create(
+                [Client(owner=u, name=f"Cliente {u.email[6:12]}", tier=tier) for u in users]
+            )
+            services = []
+            for n, client in enumerate(clients):
+                registered = today - timedelta(days=(start + n) % 365)
+                domain = f"cliente{client.pk}.it"
+                for code, name in (("domain-it", domain), ("hosting-basic", domain),
+                                   ("mailbox", f"info@{domain}")):  # fmt: skip
+                    product = products[code]
+                    services.append(Service(
+                        client=client, product=product, name=name, registered_on=registered,
+                        expires_on=product.expiry_for(registered),
+                        renewal_policy=product.renewal_policy, price=prices[product.pk],
+                    ))  # fmt: skip
+            Service.objects.bulk_create(services)
+    return len(missing)
+
+
+@transaction.atomic
+def seed_demo(today: date) -> None:
+    password_hash = make_password(DEMO_PASSWORD)
+    seed_provider()
+    seed_catalog()
+    seed_staff(password_hash)
+    seed_clients(today, password_hash)

@@ -1,0 +1,48 @@
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+
+class Command(BaseCommand):
+    help = "Run the web server and a background worker together (one box, no other server)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--web-workers", type=int, default=2)
+
+    def handle(self, *args, host, port, web_workers, **options):
+        if not 0 < port < 65536:
+            raise CommandError(f"--port must be between 1 and 65535, not {port}")
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "sportello.settings"}
+        web = [
+            sys.executable, "-m", "gunicorn", "sportello.wsgi",
+            "--bind", f"{host}:{port}", "--workers", str(web_workers),
+            "--access-logfile", "-", "--graceful-timeout", "5",
+        ]  # fmt: skip
+        worker = [sys.executable, "-m", "sportello.cli", "worker"]
+        processes = [subprocess.Popen(web, env=env), subprocess.Popen(worker, env=env)]
+        self.stdout.write(f"Sportello on {settings.SITE_URL} (web on {host}:{port} and a worker)")
+
+        def stop(*_args):
+            for process in processes:
+                if process.poll() is None:
+                    process.terminate()
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        try:
+            while all(p.poll() is None for p in processes):
+                time.sleep(0.5)
+        finally:
+            stop()
+            for process in processes:
+                process.wait(timeout=15)
+        failed = [p for p in processes if p.returncode not in (0, -signal.SIGTERM, None)]
+        if failed:
+            raise CommandError("a Sportello process stopped unexpectedly; see the log above")

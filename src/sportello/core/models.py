@@ -1,0 +1,79 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Provider(models.Model):
+    """The provider running this Sportello: one row, edited in the admin."""
+
+    name = models.CharField(_("name"), max_length=120, default="Sportello Hosting")
+    legal_name = models.CharField(_("legal name"), max_length=200, blank=True)
+    vat_number = models.CharField(_("VAT number"), max_length=32, blank=True)
+    address = models.TextField(_("address"), blank=True)
+    website = models.URLField(_("website"), blank=True)
+    support_email = models.EmailField(_("support address"), default="hd@sportello.example")
+    sales_email = models.EmailField(_("sales address"), default="sales@sportello.example")
+    cookie_policy_url = models.CharField(_("cookie policy URL"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("provider")
+        verbose_name_plural = _("provider")
+
+    def __str__(self):
+        return self.name
+
+    @classmethod
+    def current(cls) -> "Provider":
+        provider, _created = cls.objects.get_or_create(pk=1)
+        return provider
+
+
+class AuditEvent(models.Model):
+    """A security-relevant event or a staff action, kept as the historical record."""
+
+    class Action(models.TextChoices):
+        LOGIN = "login", _("Login")
+        LOGIN_FAILED = "login_failed", _("Failed login")
+        LOGOUT = "logout", _("Logout")
+        SIGNUP = "signup", _("Registration")
+        EMAIL_CONFIRMED = "email_confirmed", _("Address confirmed")
+        PASSWORD_CHANGED = "password_changed", _("Password changed")
+        PASSWORD_RESET = "password_reset", _("Password reset")
+        MFA_ENABLED = "mfa_enabled", _("Two-factor login enabled")
+        MFA_DISABLED = "mfa_disabled", _("Two-factor login disabled")
+        CONTACT_CHANGE_REQUESTED = "contact_change_requested", _("Contact address change requested")
+        CONTACT_CHANGED = "contact_changed", _("Contact address changed")
+        PROFILE_CHANGED = "profile_changed", _("Profile changed")
+        SERVICE_CREATED = "service_created", _("Service created")
+        STAFF_VIEWED_CLIENT = "staff_viewed_client", _("Staff opened a client")
+        STAFF_CHANGED_CLIENT = "staff_changed_client", _("Staff changed a client")
+
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    action = models.CharField(_("action"), max_length=40, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("who"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    client = models.ForeignKey(
+        "accounts.Client",
+        verbose_name=_("client"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="audit_events",
+    )
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    detail = models.CharField(_("detail"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["client", "-at"])]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.get_action_display()}"

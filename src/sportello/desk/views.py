@@ -1,0 +1,88 @@
+from django.contrib import messages
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from sportello.accounts import actions as account_actions
+from sportello.accounts.forms import ProfileForm
+from sportello.accounts.models import Client, User
+from sportello.core import audit
+from sportello.core.models import AuditEvent
+
+from .decorators import staff_required
+
+PAGE = 50
+
+
+def search_clients(query: str):
+    clients = Client.objects.select_related("owner", "tier").annotate(
+        service_count=Count("services")
+    )
+    if query:
+        clients = clients.filter(
+            Q(name__icontains=query)
+            | Q(company_name__icontains=query)
+            | Q(owner__email__icontains=query)
+            | Q(vat_number__icontains=query)
+            | Q(fiscal_code__icontains=query)
+            | Q(services__name__icontains=query)
+        ).distinct()
+    return clients.order_by("name", "id")
+
+
+@staff_required()
+def client_list(request):
+    query = request.GET.get("q", "").strip()
+    page = max(int(request.GET.get("page", "1") or 1) if request.GET.get("page", "1").isdigit() else 1, 1)
+    clients = list(search_clients(query)[(page - 1) * PAGE : page * PAGE + 1])
+    return render(
+        request,
+        "desk/client_list.html",
+        {
+            "clients": clients[:PAGE],
+            "query": query,
+            "page": page,
+            "has_next": len(clients) > PAGE,
+        },
+    )
+
+
+@staff_required()
+def client_detail(request, pk):
+    client = get_object_or_404(Client.objects.select_related("owner", "tier"), pk=pk)
+    audit.record(AuditEvent.Action.STAFF_VIEWED_CLIENT, request=request, client=client)
+    return render(
+        request,
+        "desk/client_detail.html",
+        {
+            "client": client,
+            "services": client.services.for_listing(),
+            "emails": client.emails.only("id", "created_at", "subject", "status", "to_address")[:20],
+            "events": client.audit_events.select_related("actor")[:30],
+            "current_hosted": account_actions.hosted_domain_of(client, client.contact_email),
+        },
+    )
+
+
+@staff_required(User.Role.ADMIN, User.Role.BILLING, User.Role.AGENT)
+def client_edit(request, pk):
+    client = get_object_or_404(Client.objects.select_related("owner"), pk=pk)
+    form = ProfileForm(request.POST or None, instance=client)
+    if request.method == "POST" and form.is_valid():
+        account_actions.update_profile(request, client, form, by_staff=True)
+        messages.success(request, _("The client's profile has been saved."))
+        return redirect("desk:client", pk=client.pk)
+    return render(request, "desk/client_edit.html", {"form": form, "client": client})
+
+
+@staff_required(User.Role.ADMIN)
+def audit_log(request):
+    action = request.GET.get("action", "")
+    events = AuditEvent.objects.select_related("actor", "client")
+    if action in AuditEvent.Action.values:
+        events = events.filter(action=action)
+    return render(
+        request,
+        "desk/audit_log.html",
+        {"events": events[:200], "actions": AuditEvent.Action.choices, "action": action},
+    )

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class HelpdeskConfig(AppConfig):
+    name = "sportello.helpdesk"
+    verbose_name = _("Help desk")

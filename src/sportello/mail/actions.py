@@ -1,0 +1,67 @@
+"""Queue outgoing email. Every message is a row first; a task delivers it after commit."""
+
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from .models import OutboundEmail
+
+
+def render_email(template: str, context: dict, language: str) -> tuple[str, str, str]:
+    """Subject, text and HTML of `mail/<template>/` in the recipient's language."""
+    with translation.override(language):
+        subject = render_to_string(f"mail/{template}/subject.txt", context)
+        text = render_to_string(f"mail/{template}/body.txt", context)
+        html = render_to_string(f"mail/{template}/body.html", context)
+    return " ".join(subject.split()), text.strip(), html.strip()
+
+
+def queue_email(*, to_address: str, template: str, context: dict, language: str,
+                client=None, user=None) -> OutboundEmail:  # fmt: skip
+    subject, text, html = render_email(template, context, language)
+    return queue_rendered(
+        to_address=to_address,
+        template=template,
+        subject=subject,
+        body_text=text,
+        body_html=html,
+        language=language,
+        client=client,
+        user=user,
+    )
+
+
+def queue_to_client(client, template: str, context: dict) -> OutboundEmail:
+    """Mail to a client goes only to the registered contact address (HD-6), in their language."""
+    context = {"client": client, **context}
+    return queue_email(
+        to_address=client.contact_email,
+        template=template,
+        context=context,
+        language=client.language,
+        client=client,
+        user=client.owner,
+    )
+
+
+def queue_rendered(*, to_address, template, subject, body_text, body_html, language,
+                   client=None, user=None) -> OutboundEmail:  # fmt: skip
+    email = OutboundEmail.objects.create(
+        to_address=to_address,
+        template=template,
+        subject=subject[:300],
+        body_text=body_text,
+        body_html=body_html,
+        language=language,
+        client=client,
+        user=user,
+        next_attempt_at=timezone.now(),
+    )
+    transaction.on_commit(lambda: _schedule_delivery(email.pk))
+    return email
+
+
+def _schedule_delivery(email_id: int) -> None:
+    from .tasks import deliver_email
+
+    deliver_email(email_id)

@@ -1,0 +1,65 @@
+"""Delivery of queued email over SMTP, with retries and backoff."""
+
+import logging
+from datetime import datetime, timedelta
+from email.utils import make_msgid
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db.models import Q
+
+from .models import OutboundEmail
+
+log = logging.getLogger(__name__)
+
+# A row left in SENDING this long belongs to a worker that died mid-send.
+STALE_SENDING = timedelta(minutes=10)
+
+
+def message_id_domain() -> str:
+    return settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(" >")
+
+
+def backoff(attempts: int) -> timedelta:
+    return timedelta(minutes=min(2 ** (attempts - 1), 240))
+
+
+def deliver(email_id: int, now: datetime) -> bool:
+    """Send one email if it is due. The compare-and-swap claim means two workers, or a
+    task and the sweeper, never both send it."""
+    claimed = OutboundEmail.objects.filter(
+        Q(status=OutboundEmail.Status.QUEUED) & Q(next_attempt_at__lte=now), pk=email_id
+    ).update(status=OutboundEmail.Status.SENDING, next_attempt_at=now)
+    if not claimed:
+        return False
+    email = OutboundEmail.objects.get(pk=email_id)
+    email.attempts += 1
+    message_id = email.message_id or make_msgid(domain=message_id_domain())
+    message = EmailMultiAlternatives(
+        subject=email.subject,
+        body=email.body_text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[email.to_address],
+        headers={"Message-ID": message_id, "Auto-Submitted": "auto-generated"},
+    )
+    if email.body_html:
+        message.attach_alternative(email.body_html, "text/html")
+    try:
+        with get_connection() as connection:
+            connection.send_messages([message])
+    except Exception as error:  # any SMTP or network failure: retry later
+        log.warning("email %s not sent: %s", email_id, error)
+        email.last_error = f"{type(error).__name__}: {error}"[:2000]
+        if email.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+            email.status = OutboundEmail.Status.FAILED
+        else:
+            email.status = OutboundEmail.Status.QUEUED
+            email.next_attempt_at = now + backoff(email.attempts)
+        email.save(update_fields=["attempts", "status", "next_attempt_at", "last_error"])
+        return False
+    email.status = OutboundEmail.Status.SENT
+    email.sent_at = now
+    email.message_id = message_id
+    email.last_error = ""
+    email.save(update_fields=["attempts", "status", "sent_at", "message_id", "last_error"])
+    return True

@@ -1,0 +1,85 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from sportello.catalog.models import (
+    DOMAIN_BOUND_TYPES,
+    OperatingSystem,
+    Product,
+    RenewalPolicy,
+)
+
+
+class ServiceQuerySet(models.QuerySet):
+    def for_client(self, client):
+        return self.filter(client=client)
+
+    def hosting_domain(self, domain: str):
+        """Live services that carry mail for `domain` or one of its subdomains."""
+        return self.filter(
+            product__type__in=DOMAIN_BOUND_TYPES,
+            status__in=Service.LIVE_STATUSES,
+        ).filter(models.Q(name__iexact=domain) | models.Q(name__iendswith="." + domain))
+
+    def for_listing(self):
+        return self.select_related("product", "parent__product").order_by("expires_on", "id")
+
+
+class Service(models.Model):
+    """One thing a client has with the provider: a domain, a hosting plan, a server…"""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Being activated")
+        ACTIVE = "active", _("Active")
+        SUSPENDED = "suspended", _("Suspended (blocked)")
+        EXPIRED = "expired", _("Expired")
+        ON_HOLD = "on_hold", _("On hold")
+        CANCELLED = "cancelled", _("Cancelled")
+        TERMINATED = "terminated", _("Terminated")
+
+    LIVE_STATUSES = [Status.PENDING, Status.ACTIVE, Status.SUSPENDED, Status.EXPIRED, Status.ON_HOLD]
+
+    client = models.ForeignKey(
+        "accounts.Client", verbose_name=_("client"), on_delete=models.PROTECT,
+        related_name="services",
+    )  # fmt: skip
+    product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.PROTECT)
+    name = models.CharField(_("domain or name"), max_length=253)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.ACTIVE, db_index=True
+    )
+    registered_on = models.DateField(_("registered on"))
+    expires_on = models.DateField(_("expires on"), db_index=True)
+    renewal_policy = models.CharField(_("renewal"), max_length=10, choices=RenewalPolicy.choices)
+    cycle_months = models.PositiveSmallIntegerField(_("billing cycle in months"), default=12)
+    price = models.DecimalField(_("net price"), max_digits=10, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    parent = models.ForeignKey(
+        "self", verbose_name=_("attached to"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="addons",
+    )  # fmt: skip
+    operating_system = models.CharField(
+        _("operating system"), max_length=10, choices=OperatingSystem.choices, blank=True
+    )
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = ServiceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("service")
+        verbose_name_plural = _("services")
+        ordering = ["expires_on", "id"]
+        indexes = [models.Index(fields=["client", "expires_on"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(expires_on__gt=models.F("registered_on")),
+                name="service_expires_after_registration",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.product})"
+
+    @property
+    def is_blocked(self) -> bool:
+        return self.status in {self.Status.SUSPENDED, self.Status.ON_HOLD}

@@ -1,0 +1,20 @@
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from sportello.core import views as core_views
+
+# The admin signs in through allauth, so its login has the same 2FA and throttling.
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.site_header = "Sportello"
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="portal:home", permanent=False)),
+    path("accounts/", include("allauth.urls")),
+    path("i18n/setlang/", core_views.switch_language, name="set_language"),
+    path("cookies/", core_views.cookie_policy, name="cookie_policy"),
+    path("panel/", include("sportello.portal.urls")),
+    path("desk/", include("sportello.desk.urls")),
+    path("admin/", admin.site.urls),
+]
