@@ -5,6 +5,7 @@ from django.db import transaction
 
 from sportello.core import audit
 from sportello.core.models import AuditEvent
+from sportello.mail.actions import queue_to_client
 
 from .models import Client, Tier
 
@@ -65,3 +66,9 @@ def hosted_domain_of(client: Client, email: str) -> str | None:
     if Service.objects.for_client(client).hosting_domain(domain).exists():
         return domain
     return None
+
+
+def welcome_once(client: Client) -> None:
+    """The first confirmed address gets the welcome email; later confirmations do not."""
+    if not client.emails.filter(template="welcome").exists():
+        queue_to_client(client, "welcome")

@@ -1,9 +1,13 @@
+from types import SimpleNamespace
+from urllib.parse import urlparse
+
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from sportello.core.models import Provider
 from sportello.mail.actions import queue_rendered
 
 from .models import User
@@ -18,7 +22,14 @@ class AccountAdapter(DefaultAccountAdapter):
             user = context.get("user")
         language = user.language if user else (translation.get_language() or "it")[:2]
         with translation.override(language):
-            context = {"email": email, "site_url": settings.SITE_URL, **context}
+            context = {
+                "email": email,
+                "site_url": settings.SITE_URL,
+                "current_site": SimpleNamespace(
+                    name=Provider.current().name, domain=urlparse(settings.SITE_URL).netloc
+                ),
+                **context,
+            }
             subject = render_to_string(f"{template_prefix}_subject.txt", context)
             subject = self.format_email_subject(" ".join(subject.split()))
             text = render_to_string(f"{template_prefix}_message.txt", context).strip()

@@ -45,9 +45,18 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = Client
         fields = [
-            "kind", "name", "company_name", "fiscal_code", "vat_number",
-            "address", "postcode", "city", "province", "country", "phone",
-        ]  # fmt: skip
+            "kind",
+            "name",
+            "company_name",
+            "fiscal_code",
+            "vat_number",
+            "address",
+            "postcode",
+            "city",
+            "province",
+            "country",
+            "phone",
+        ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -135,7 +135,9 @@ class Client(models.Model):
 
     @property
     def display_name(self) -> str:
-        return self.company_name if self.kind == self.Kind.COMPANY and self.company_name else self.name
+        return (
+            self.company_name if self.kind == self.Kind.COMPANY and self.company_name else self.name
+        )
 
     @property
     def contact_email(self) -> str:

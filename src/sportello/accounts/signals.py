@@ -6,6 +6,8 @@ from django.contrib.auth import signals as auth_signals
 from django.dispatch import receiver
 
 from sportello.core import audit
+
+from . import actions
 from sportello.core.models import AuditEvent
 
 Action = AuditEvent.Action
@@ -35,19 +37,28 @@ def login_failed(sender, credentials, request=None, **kwargs):
 @receiver(account_signals.email_confirmed)
 def email_confirmed(sender, request, email_address, **kwargs):
     user = email_address.user
+    client = _client(user)
     audit.record(
-        Action.EMAIL_CONFIRMED, request=request, actor=user, client=_client(user),
+        Action.EMAIL_CONFIRMED,
+        request=request,
+        actor=user,
+        client=client,
         detail=email_address.email,
-    )  # fmt: skip
+    )
+    if client is not None:
+        actions.welcome_once(client)
 
 
 @receiver(account_signals.email_changed)
 def email_changed(sender, request, user, from_email_address, to_email_address, **kwargs):
     old = from_email_address.email if from_email_address else ""
     audit.record(
-        Action.CONTACT_CHANGED, request=request, actor=user, client=_client(user),
+        Action.CONTACT_CHANGED,
+        request=request,
+        actor=user,
+        client=_client(user),
         detail=f"{old} → {to_email_address.email}",
-    )  # fmt: skip
+    )
 
 
 @receiver(account_signals.password_changed)
@@ -63,14 +74,20 @@ def password_reset(sender, request, user, **kwargs):
 @receiver(mfa_signals.authenticator_added)
 def mfa_added(sender, request, user, authenticator, **kwargs):
     audit.record(
-        Action.MFA_ENABLED, request=request, actor=user, client=_client(user),
+        Action.MFA_ENABLED,
+        request=request,
+        actor=user,
+        client=_client(user),
         detail=authenticator.type,
-    )  # fmt: skip
+    )
 
 
 @receiver(mfa_signals.authenticator_removed)
 def mfa_removed(sender, request, user, authenticator, **kwargs):
     audit.record(
-        Action.MFA_DISABLED, request=request, actor=user, client=_client(user),
+        Action.MFA_DISABLED,
+        request=request,
+        actor=user,
+        client=_client(user),
         detail=authenticator.type,
-    )  # fmt: skip
+    )

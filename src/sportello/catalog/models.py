@@ -24,9 +24,12 @@ class ProductType(models.TextChoices):
 
 # Types whose name is a domain that carries the client's mail and files.
 DOMAIN_BOUND_TYPES = [
-    ProductType.DOMAIN, ProductType.HOSTING, ProductType.MAILBOX, ProductType.PEC,
+    ProductType.DOMAIN,
+    ProductType.HOSTING,
+    ProductType.MAILBOX,
+    ProductType.PEC,
     ProductType.CLOUD_MAIL,
-]  # fmt: skip
+]
 SERVER_TYPES = [ProductType.DEDICATED, ProductType.COLOCATION, ProductType.VPS]
 
 
@@ -57,18 +60,27 @@ class Product(models.Model):
         _("term in months"), default=12, help_text=_("How long a service runs from registration.")
     )
     renewal_policy = models.CharField(
-        _("default renewal"), max_length=10, choices=RenewalPolicy.choices,
+        _("default renewal"),
+        max_length=10,
+        choices=RenewalPolicy.choices,
         default=RenewalPolicy.TACIT,
-    )  # fmt: skip
+    )
     fixed_renewal_month = models.PositiveSmallIntegerField(
-        _("fixed renewal month"), null=True, blank=True,
+        _("fixed renewal month"),
+        null=True,
+        blank=True,
         help_text=_("Set with the day for products renewed on a calendar date (e.g. 12 and 31)."),
-    )  # fmt: skip
-    fixed_renewal_day = models.PositiveSmallIntegerField(_("fixed renewal day"), null=True, blank=True)
+    )
+    fixed_renewal_day = models.PositiveSmallIntegerField(
+        _("fixed renewal day"), null=True, blank=True
+    )
     support_level = models.CharField(
-        _("support level"), max_length=10, choices=SupportLevel.choices, blank=True,
+        _("support level"),
+        max_length=10,
+        choices=SupportLevel.choices,
+        blank=True,
         help_text=_("For server support plans only."),
-    )  # fmt: skip
+    )
     active = models.BooleanField(_("on sale"), default=True)
 
     class Meta:
@@ -95,8 +107,10 @@ class Product(models.Model):
         calendar date (showcases and banners renew on 31 December, SRV-3)."""
         if self.fixed_renewal_month:
             candidate = date(registered_on.year, self.fixed_renewal_month, self.fixed_renewal_day)
-            return candidate if candidate > registered_on else candidate.replace(
-                year=candidate.year + 1
+            return (
+                candidate
+                if candidate > registered_on
+                else candidate.replace(year=candidate.year + 1)
             )
         return registered_on + relativedelta(months=self.term_months)
 
@@ -127,9 +141,11 @@ class SupportPlanRule(models.Model):
     the server must run Linux."""
 
     plan = models.ForeignKey(
-        Product, on_delete=models.CASCADE, related_name="plan_rules",
+        Product,
+        on_delete=models.CASCADE,
+        related_name="plan_rules",
         limit_choices_to={"type": ProductType.SUPPORT_PLAN},
-    )  # fmt: skip
+    )
     server_type = models.CharField(
         _("server type"), max_length=20, choices=[(t.value, t.label) for t in SERVER_TYPES]
     )

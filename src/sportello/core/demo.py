@@ -14,7 +14,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from sportello.accounts.models import Client, Tier, User
-from sportello.catalog.models import Price, Product, ProductType, RenewalPolicy, SupportPlanRule
+from sportello.catalog.models import Price, Product, ProductType, SupportPlanRule
 from sportello.core.models import Provider
 from sportello.helpdesk.models import Department
 from sportello.services.models import Service
@@ -74,9 +74,13 @@ TIERS = [
 
 DEPARTMENTS = [
     ("helpdesk", "Helpdesk", "Assistenza tecnica", "hd@sportello.example"),
-    ("sales", "Sales & Marketing", "Informazioni commerciali e amministrative",
-     "sales@sportello.example"),
-]  # fmt: skip
+    (
+        "sales",
+        "Sales & Marketing",
+        "Informazioni commerciali e amministrative",
+        "sales@sportello.example",
+    ),
+]
 
 STAFF = [
     # email, role, departments, first name
@@ -102,16 +106,38 @@ class DemoClient:
 
 
 CLIENTS = [
-    DemoClient("mario.rossi@example.it", "Mario Rossi", "it", "IT", "standard",
-               fiscal="RSSMRA85T10A562S", city="Milano"),
-    DemoClient("info@ferramentabianchi.example", "Luca Bianchi", "it", "IT", "gold",
-               kind=Client.Kind.COMPANY, company="Ferramenta Bianchi S.r.l.",
-               vat="IT00743110157", city="Bergamo"),
+    DemoClient(
+        "mario.rossi@example.it",
+        "Mario Rossi",
+        "it",
+        "IT",
+        "standard",
+        fiscal="RSSMRA85T10A562S",
+        city="Milano",
+    ),
+    DemoClient(
+        "info@ferramentabianchi.example",
+        "Luca Bianchi",
+        "it",
+        "IT",
+        "gold",
+        kind=Client.Kind.COMPANY,
+        company="Ferramenta Bianchi S.r.l.",
+        vat="IT00743110157",
+        city="Bergamo",
+    ),
     DemoClient("jane.smith@example.com", "Jane Smith", "en", "IE", "standard", city="Dublin"),
-    DemoClient("lucia.garcia@example.es", "Lucía García", "es", "ES", "gold",
-               fiscal="12345678Z", city="Madrid"),
+    DemoClient(
+        "lucia.garcia@example.es",
+        "Lucía García",
+        "es",
+        "ES",
+        "gold",
+        fiscal="12345678Z",
+        city="Madrid",
+    ),
     DemoClient("paola.verdi@example.it", "Paola Verdi", "it", "IT", "web", city="Torino"),
-]  # fmt: skip
+]
 
 
 def seed_provider() -> None:
@@ -125,9 +151,13 @@ def seed_provider() -> None:
     for code, name, helpdesk, default, instructions in TIERS:
         Tier.objects.update_or_create(
             code=code,
-            defaults={"name": name, "helpdesk_access": helpdesk, "is_default": default,
-                      "access_instructions": instructions},
-        )  # fmt: skip
+            defaults={
+                "name": name,
+                "helpdesk_access": helpdesk,
+                "is_default": default,
+                "access_instructions": instructions,
+            },
+        )
     for code, name, description, email in DEPARTMENTS:
         Department.objects.update_or_create(
             code=code, defaults={"name": name, "description": description, "email": email}
@@ -199,16 +229,20 @@ def seed_clients(today: date, password_hash: str) -> None:
     tiers = {t.code: t for t in Tier.objects.all()}
     year_ago = today - relativedelta(years=1)
     for demo in CLIENTS:
-        user = _login(demo.email, demo.language, password_hash,
-                      first_name=demo.name.split()[0])  # fmt: skip
+        user = _login(demo.email, demo.language, password_hash, first_name=demo.name.split()[0])
         client, _ = Client.objects.get_or_create(
             owner=user,
             defaults={
-                "name": demo.name, "kind": demo.kind, "company_name": demo.company,
-                "vat_number": demo.vat, "fiscal_code": demo.fiscal, "country": demo.country,
-                "city": demo.city, "tier": tiers[demo.tier],
+                "name": demo.name,
+                "kind": demo.kind,
+                "company_name": demo.company,
+                "vat_number": demo.vat,
+                "fiscal_code": demo.fiscal,
+                "country": demo.country,
+                "city": demo.city,
+                "tier": tiers[demo.tier],
             },
-        )  # fmt: skip
+        )
         slug = demo.email.split("@")[0].replace(".", "")
         domain = f"{slug}.it" if demo.country == "IT" else f"{slug}.eu"
         # A stage of life for each service, relative to today.
@@ -216,25 +250,54 @@ def seed_clients(today: date, password_hash: str) -> None:
                  year_ago + timedelta(days=10))  # fmt: skip  # expires in 10 days
         _service(client, "hosting-basic", domain, year_ago + timedelta(days=10))
         _service(client, "mailbox", f"info@{domain}", today - timedelta(days=3))  # new
-        _service(client, "ssl-dv", f"www.{domain}", year_ago - timedelta(days=5),
-                 status=Service.Status.EXPIRED)  # fmt: skip
-        _service(client, "domain-com", f"{slug}.com", year_ago - timedelta(days=20),
-                 status=Service.Status.SUSPENDED)  # fmt: skip
+        _service(
+            client,
+            "ssl-dv",
+            f"www.{domain}",
+            year_ago - timedelta(days=5),
+            status=Service.Status.EXPIRED,
+        )
+        _service(
+            client,
+            "domain-com",
+            f"{slug}.com",
+            year_ago - timedelta(days=20),
+            status=Service.Status.SUSPENDED,
+        )
     bianchi = Client.objects.get(owner__email="info@ferramentabianchi.example")
-    server = _service(bianchi, "dedicated", "srv1.ferramentabianchi.example", today - timedelta(days=200),
-                      operating_system="linux", ip_address="192.0.2.10")  # fmt: skip
-    _service(bianchi, "support-global", "Assistenza global srv1", today - timedelta(days=200),
-             parent=server)  # fmt: skip
+    server = _service(
+        bianchi,
+        "dedicated",
+        "srv1.ferramentabianchi.example",
+        today - timedelta(days=200),
+        operating_system="linux",
+        ip_address="192.0.2.10",
+    )
+    _service(
+        bianchi,
+        "support-global",
+        "Assistenza global srv1",
+        today - timedelta(days=200),
+        parent=server,
+    )
     _service(bianchi, "showcase", "Vetrina Ferramenta Bianchi", today - timedelta(days=40))
-    _service(bianchi, "domain-be", "ferramentabianchi.be", year_ago + timedelta(days=50),
-             status=Service.Status.ON_HOLD)  # fmt: skip
+    _service(
+        bianchi,
+        "domain-be",
+        "ferramentabianchi.be",
+        year_ago + timedelta(days=50),
+        status=Service.Status.ON_HOLD,
+    )
 
 
 def seed_volume(count: int, today: date, password_hash: str, batch: int = 1000) -> int:
     """`count` extra clients with three services each, for benchmarks; returns how many
     were created (the ones already there are kept)."""
     tier = Tier.objects.get(code="standard")
-    products = {p.code: p for p in Product.objects.filter(code__in=["domain-it", "hosting-basic", "mailbox"])}
+    products = {
+        p.code: p
+        for p in Product.objects.filter(code__in=["domain-it", "hosting-basic", "mailbox"])
+    }
     prices = {p.product_id: p.amount for p in Price.objects.filter(product__in=products.values())}
     existing = set(
         User.objects.filter(email__endswith="@volume.example").values_list("email", flat=True)
@@ -257,14 +320,23 @@ def seed_volume(count: int, today: date, password_hash: str, batch: int = 1000) 
             for n, client in enumerate(clients):
                 registered = today - timedelta(days=(start + n) % 365)
                 domain = f"cliente{client.pk}.it"
-                for code, name in (("domain-it", domain), ("hosting-basic", domain),
-                                   ("mailbox", f"info@{domain}")):  # fmt: skip
+                for code, name in (
+                    ("domain-it", domain),
+                    ("hosting-basic", domain),
+                    ("mailbox", f"info@{domain}"),
+                ):
                     product = products[code]
-                    services.append(Service(
-                        client=client, product=product, name=name, registered_on=registered,
-                        expires_on=product.expiry_for(registered),
-                        renewal_policy=product.renewal_policy, price=prices[product.pk],
-                    ))  # fmt: skip
+                    services.append(
+                        Service(
+                            client=client,
+                            product=product,
+                            name=name,
+                            registered_on=registered,
+                            expires_on=product.expiry_for(registered),
+                            renewal_policy=product.renewal_policy,
+                            price=prices[product.pk],
+                        )
+                    )
             Service.objects.bulk_create(services)
     return len(missing)
 

@@ -30,10 +30,15 @@ def search_clients(query: str):
     return clients.order_by("name", "id")
 
 
+def page_number(request) -> int:
+    value = request.GET.get("page", "")
+    return int(value) if value.isdigit() and int(value) > 0 else 1
+
+
 @staff_required()
 def client_list(request):
     query = request.GET.get("q", "").strip()
-    page = max(int(request.GET.get("page", "1") or 1) if request.GET.get("page", "1").isdigit() else 1, 1)
+    page = page_number(request)
     clients = list(search_clients(query)[(page - 1) * PAGE : page * PAGE + 1])
     return render(
         request,
@@ -57,7 +62,7 @@ def client_detail(request, pk):
         {
             "client": client,
             "services": client.services.for_listing(),
-            "emails": client.emails.only("id", "created_at", "subject", "status", "to_address")[:20],
+            "emails": client.emails.for_listing()[:20],
             "events": client.audit_events.select_related("actor")[:30],
             "current_hosted": account_actions.hosted_domain_of(client, client.contact_email),
         },

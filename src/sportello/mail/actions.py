@@ -16,8 +16,9 @@ def render_email(template: str, context: dict, language: str) -> tuple[str, str,
     return " ".join(subject.split()), text.strip(), html.strip()
 
 
-def queue_email(*, to_address: str, template: str, context: dict, language: str,
-                client=None, user=None) -> OutboundEmail:  # fmt: skip
+def queue_email(
+    *, to_address: str, template: str, context: dict, language: str, client=None, user=None
+) -> OutboundEmail:
     subject, text, html = render_email(template, context, language)
     return queue_rendered(
         to_address=to_address,
@@ -31,9 +32,18 @@ def queue_email(*, to_address: str, template: str, context: dict, language: str,
     )
 
 
-def queue_to_client(client, template: str, context: dict) -> OutboundEmail:
+def queue_to_client(client, template: str, context: dict | None = None) -> OutboundEmail:
     """Mail to a client goes only to the registered contact address (HD-6), in their language."""
-    context = {"client": client, **context}
+    from django.conf import settings
+
+    from sportello.core.models import Provider
+
+    context = {
+        "client": client,
+        "provider": Provider.current(),
+        "site_url": settings.SITE_URL,
+        **(context or {}),
+    }
     return queue_email(
         to_address=client.contact_email,
         template=template,
@@ -44,8 +54,9 @@ def queue_to_client(client, template: str, context: dict) -> OutboundEmail:
     )
 
 
-def queue_rendered(*, to_address, template, subject, body_text, body_html, language,
-                   client=None, user=None) -> OutboundEmail:  # fmt: skip
+def queue_rendered(
+    *, to_address, template, subject, body_text, body_html, language, client=None, user=None
+) -> OutboundEmail:
     email = OutboundEmail.objects.create(
         to_address=to_address,
         template=template,

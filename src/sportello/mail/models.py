@@ -3,6 +3,12 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class OutboundEmailQuerySet(models.QuerySet):
+    def for_listing(self):
+        """What a list of emails shows; bodies stay in the database."""
+        return self.only("id", "client_id", "created_at", "subject", "status", "to_address")
+
+
 class OutboundEmail(models.Model):
     """One email, written in the transaction that caused it and delivered by a task.
 
@@ -46,6 +52,8 @@ class OutboundEmail(models.Model):
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     message_id = models.CharField(_("Message-ID"), max_length=300, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
+
+    objects = OutboundEmailQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("outgoing email")

@@ -13,7 +13,7 @@ MAIL_PAGE = 50
 @client_required
 def dashboard(request, client):
     services = list(client.services.for_listing())
-    emails = list(client.emails.only("id", "created_at", "subject", "status")[:10])
+    emails = list(client.emails.for_listing()[:10])
     return render(
         request,
         "portal/dashboard.html",
@@ -30,8 +30,8 @@ def service_detail(request, client, pk):
 
 @client_required
 def mail_history(request, client):
-    emails = client.emails.only("id", "created_at", "subject", "status", "to_address")
-    return render(request, "portal/mail_history.html", {"emails": emails[:MAIL_PAGE * 4]})
+    emails = client.emails.for_listing()
+    return render(request, "portal/mail_history.html", {"emails": emails[: MAIL_PAGE * 4]})
 
 
 @client_required

@@ -13,14 +13,27 @@ from .models import Service
 
 
 @transaction.atomic
-def create_service(client, product, *, name: str, registered_on: date, request=None,
-                   actor=None, parent: Service | None = None, operating_system: str = "",
-                   ip_address: str | None = None, status: str = Service.Status.ACTIVE,
-                   renewal_policy: str = "", cycle_months: int = 12) -> Service:  # fmt: skip
+def create_service(
+    client,
+    product,
+    *,
+    name: str,
+    registered_on: date,
+    request=None,
+    actor=None,
+    parent: Service | None = None,
+    operating_system: str = "",
+    ip_address: str | None = None,
+    status: str = Service.Status.ACTIVE,
+    renewal_policy: str = "",
+    cycle_months: int = 12,
+) -> Service:
     """Add a service to a client's account; support plans only where they apply (SRV-10)."""
     if product.type == ProductType.SUPPORT_PLAN:
         if parent is None or parent.client_id != client.pk:
-            raise ValidationError(_("A support plan must be attached to one of the client's servers."))
+            raise ValidationError(
+                _("A support plan must be attached to one of the client's servers.")
+            )
         check_support_plan(product, parent.product.type, parent.operating_system)
     price = product.prices.filter(cycle_months=cycle_months).first()
     if price is None:
@@ -44,7 +57,10 @@ def create_service(client, product, *, name: str, registered_on: date, request=N
         ip_address=ip_address,
     )
     audit.record(
-        AuditEvent.Action.SERVICE_CREATED, request=request, actor=actor, client=client,
+        AuditEvent.Action.SERVICE_CREATED,
+        request=request,
+        actor=actor,
+        client=client,
         detail=str(service),
-    )  # fmt: skip
+    )
     return service

@@ -36,12 +36,20 @@ class Service(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
         TERMINATED = "terminated", _("Terminated")
 
-    LIVE_STATUSES = [Status.PENDING, Status.ACTIVE, Status.SUSPENDED, Status.EXPIRED, Status.ON_HOLD]
+    LIVE_STATUSES = [
+        Status.PENDING,
+        Status.ACTIVE,
+        Status.SUSPENDED,
+        Status.EXPIRED,
+        Status.ON_HOLD,
+    ]
 
     client = models.ForeignKey(
-        "accounts.Client", verbose_name=_("client"), on_delete=models.PROTECT,
+        "accounts.Client",
+        verbose_name=_("client"),
+        on_delete=models.PROTECT,
         related_name="services",
-    )  # fmt: skip
+    )
     product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.PROTECT)
     name = models.CharField(_("domain or name"), max_length=253)
     status = models.CharField(
@@ -54,9 +62,13 @@ class Service(models.Model):
     price = models.DecimalField(_("net price"), max_digits=10, decimal_places=2)
     currency = models.CharField(_("currency"), max_length=3, default="EUR")
     parent = models.ForeignKey(
-        "self", verbose_name=_("attached to"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="addons",
-    )  # fmt: skip
+        "self",
+        verbose_name=_("attached to"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="addons",
+    )
     operating_system = models.CharField(
         _("operating system"), max_length=10, choices=OperatingSystem.choices, blank=True
     )

@@ -21,7 +21,9 @@ class Command(BaseCommand):
         if clients:
             made = demo.seed_volume(clients, today, make_password(demo.DEMO_PASSWORD))
             self.stdout.write(f"{made} volume clients created ({clients - made} already there).")
-        self.stdout.write(self.style.SUCCESS("Demo data ready. Logins (password: %s):" % demo.DEMO_PASSWORD))
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo data ready. Logins (password: {demo.DEMO_PASSWORD}):")
+        )
         for email, role, _departments, _name in demo.STAFF:
             self.stdout.write(f"  staff  {email:40} {role}")
         for client in demo.CLIENTS:

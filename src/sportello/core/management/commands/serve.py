@@ -15,18 +15,36 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--web-workers", type=int, default=2)
+        parser.add_argument(
+            "--mail-console",
+            action="store_true",
+            help="also listen for outgoing mail on EMAIL_HOST:EMAIL_PORT and print it here",
+        )
 
-    def handle(self, *args, host, port, web_workers, **options):
+    def handle(self, *args, host, port, web_workers, mail_console, **options):
         if not 0 < port < 65536:
             raise CommandError(f"--port must be between 1 and 65535, not {port}")
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "sportello.settings"}
         web = [
-            sys.executable, "-m", "gunicorn", "sportello.wsgi",
-            "--bind", f"{host}:{port}", "--workers", str(web_workers),
-            "--access-logfile", "-", "--graceful-timeout", "5",
-        ]  # fmt: skip
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "sportello.wsgi",
+            "--bind",
+            f"{host}:{port}",
+            "--workers",
+            str(web_workers),
+            "--access-logfile",
+            "-",
+            "--graceful-timeout",
+            "5",
+        ]
         worker = [sys.executable, "-m", "sportello.cli", "worker"]
         processes = [subprocess.Popen(web, env=env), subprocess.Popen(worker, env=env)]
+        if mail_console:
+            listen = f"{settings.EMAIL_HOST}:{settings.EMAIL_PORT}"
+            mail = [sys.executable, "-m", "aiosmtpd", "-n", "-l", listen]
+            processes.append(subprocess.Popen(mail, env=env))
         self.stdout.write(f"Sportello on {settings.SITE_URL} (web on {host}:{port} and a worker)")
 
         def stop(*_args):

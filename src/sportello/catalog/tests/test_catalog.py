@@ -1,0 +1,117 @@
+from datetime import date
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from sportello.catalog.models import OperatingSystem, ProductType
+from sportello.catalog.models import ProductType as T
+from sportello.services.actions import create_service
+from sportello.testing import make_product, make_service, make_support_plan
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_service_runs_one_year_from_registration():
+    product = make_product()
+    assert product.expiry_for(date(2026, 3, 1)) == date(2027, 3, 1)
+    assert product.expiry_for(date(2024, 2, 29)) == date(2025, 2, 28)
+
+
+def test_product_term_can_differ():
+    assert make_product(term_months=24).expiry_for(date(2026, 3, 1)) == date(2028, 3, 1)
+
+
+def test_showcases_renew_on_31_december():
+    showcase = make_product(type=T.SHOWCASE, fixed_renewal_month=12, fixed_renewal_day=31)
+    assert showcase.expiry_for(date(2026, 5, 10)) == date(2026, 12, 31)
+    assert showcase.expiry_for(date(2026, 12, 31)) == date(2027, 12, 31)
+
+
+def test_fixed_date_must_exist():
+    product = make_product(fixed_renewal_month=2, fixed_renewal_day=30)
+    with pytest.raises(ValidationError):
+        product.clean()
+
+
+@pytest.fixture
+def plans():
+    return {
+        "basic": make_support_plan(
+            "basic", [(T.DEDICATED, False), (T.COLOCATION, False), (T.VPS, False)]
+        ),
+        "managed": make_support_plan("managed", [(T.DEDICATED, True)]),
+        "global": make_support_plan("global", [(T.DEDICATED, True), (T.VPS, True)]),
+    }
+
+
+@pytest.fixture
+def servers(owner):
+    def server(type_, os=OperatingSystem.LINUX):
+        return make_service(owner, make_product(type=type_), operating_system=os)
+
+    return server
+
+
+def order_plan(owner, plan, server):
+    return create_service(
+        owner,
+        plan,
+        name=f"{plan.name} on {server.name}",
+        registered_on=date(2026, 1, 1),
+        parent=server,
+    )
+
+
+@pytest.mark.parametrize(
+    "level, server_type, os, allowed",
+    [
+        ("basic", T.COLOCATION, OperatingSystem.WINDOWS, True),
+        ("basic", T.VPS, OperatingSystem.LINUX, True),
+        ("managed", T.DEDICATED, OperatingSystem.LINUX, True),
+        ("managed", T.COLOCATION, OperatingSystem.LINUX, False),
+        ("managed", T.DEDICATED, OperatingSystem.WINDOWS, False),
+        ("managed", T.VPS, OperatingSystem.LINUX, False),
+        ("global", T.VPS, OperatingSystem.LINUX, True),
+        ("global", T.COLOCATION, OperatingSystem.LINUX, False),
+        ("global", T.DEDICATED, OperatingSystem.WINDOWS, False),
+    ],
+)
+def test_support_plans_only_where_they_apply(
+    owner, plans, servers, level, server_type, os, allowed
+):
+    server = servers(server_type, os)
+    if allowed:
+        assert order_plan(owner, plans[level], server).parent == server
+    else:
+        with pytest.raises(ValidationError) as refused:
+            order_plan(owner, plans[level], server)
+        assert plans[level].name in refused.value.messages[0]
+
+
+def test_refusal_says_why_in_plain_words(owner, plans, servers, settings):
+    settings.LANGUAGE_CODE = "en"
+    from django.utils import translation
+
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
+        order_plan(owner, plans["managed"], servers(T.DEDICATED, OperatingSystem.WINDOWS))
+    assert refused.value.messages == [
+        "The support-managed plan is available only for servers running Linux."
+    ]
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
+        order_plan(owner, plans["managed"], servers(T.COLOCATION))
+    assert "does not apply to a Colocation" in refused.value.messages[0]
+
+
+def test_plan_on_another_clients_server_is_refused(owner, other_client, plans):
+    server = make_service(other_client, make_product(type=T.DEDICATED), operating_system="linux")
+    with pytest.raises(ValidationError):
+        order_plan(owner, plans["basic"], server)
+
+
+def test_service_takes_price_and_policy_from_the_product(owner):
+    product = make_product(type=ProductType.DOMAIN, price="12.50", renewal_policy="confirm")
+    service = create_service(owner, product, name=" Example.IT ", registered_on=date(2026, 4, 2))
+    assert service.name == "example.it"
+    assert str(service.price) == "12.50"
+    assert service.renewal_policy == "confirm"
+    assert service.expires_on == date(2027, 4, 2)

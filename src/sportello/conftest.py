@@ -1,0 +1,106 @@
+import socket
+import threading
+import time
+from email import message_from_bytes, policy
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.utils import timezone
+
+from sportello import testing
+from sportello.mail.jobs import send_due_emails
+
+
+class Inbox:
+    """What a real SMTP listener on loopback received."""
+
+    def __init__(self):
+        self.messages = []
+        self._lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        with self._lock:
+            self.messages.append((envelope.rcpt_tos, message))
+        return "250 OK"
+
+    def clear(self):
+        with self._lock:
+            self.messages.clear()
+
+    def wait_for(self, count=1, timeout=10.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if len(self.messages) >= count:
+                    return [m for _rcpt, m in self.messages]
+            time.sleep(0.05)
+        raise AssertionError(f"expected {count} emails, got {len(self.messages)}")
+
+    def to(self, address):
+        with self._lock:
+            return [m for rcpt, m in self.messages if address in rcpt]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def smtp_listener():
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    yield controller, inbox
+    controller.stop()
+
+
+@pytest.fixture(autouse=True)
+def inbox(smtp_listener, settings):
+    """Every test sends mail through real SMTP to the loopback listener."""
+    controller, inbox = smtp_listener
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = controller.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    inbox.clear()
+    return inbox
+
+
+@pytest.fixture(autouse=True)
+def _no_throttle_leak(settings, tmp_path):
+    # Each test gets its own cache, so login throttling never leaks between tests.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": str(tmp_path),
+        }
+    }
+
+
+@pytest.fixture
+def deliver_outbox(inbox):
+    """Run the sender job as the worker would, then return what the listener received."""
+
+    def deliver(expected=1):
+        send_due_emails(timezone.now())
+        return inbox.wait_for(expected)
+
+    return deliver
+
+
+@pytest.fixture
+def owner(db):
+    return testing.make_client("owner@example.org", name="Olga Owner")
+
+
+@pytest.fixture
+def other_client(db):
+    return testing.make_client("other@example.org", name="Otto Other")
+
+
+@pytest.fixture
+def billing_staff(db):
+    return testing.make_staff(testing.User.Role.BILLING)

@@ -1,0 +1,90 @@
+import pytest
+from django.urls import reverse
+
+from sportello.accounts.models import User
+from sportello.core.models import AuditEvent
+from sportello.testing import make_client, make_service, make_staff
+
+pytestmark = pytest.mark.django_db
+
+
+def test_staff_without_two_factor_is_sent_to_set_it_up(client):
+    client.force_login(make_staff(totp=False))
+    response = client.get(reverse("desk:home"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("mfa_activate_totp")
+    # The admin is behind the same rule.
+    assert client.get("/admin/")["Location"] == reverse("mfa_activate_totp")
+
+
+def test_clients_cannot_open_the_desk(client, owner):
+    client.force_login(owner.owner)
+    assert client.get(reverse("desk:home")).status_code == 403
+    assert client.get(reverse("desk:client", args=[owner.pk])).status_code == 403
+
+
+def test_admin_login_goes_through_allauth(client):
+    response = client.get("/admin/login/")
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+
+
+def test_search_finds_clients_by_name_email_vat_and_domain(client, owner, other_client):
+    make_service(owner, name="olga-shop.it")
+    client.force_login(make_staff())
+    for query in ["Olga", "owner@example", "olga-shop"]:
+        found = client.get(reverse("desk:home"), {"q": query}).context["clients"]
+        assert list(found) == [owner], query
+
+
+def test_client_page_shows_profile_services_mail_and_events_and_is_audited(client, owner):
+    make_service(owner, name="olga-shop.it")
+    agent = make_staff()
+    client.force_login(agent)
+    page = client.get(reverse("desk:client", args=[owner.pk])).content.decode()
+    assert "olga-shop.it" in page and owner.contact_email in page
+    assert AuditEvent.objects.filter(
+        action="staff_viewed_client", actor=agent, client=owner
+    ).exists()
+
+
+def test_staff_edit_of_a_client_is_audited(client, owner):
+    agent = make_staff(User.Role.BILLING)
+    client.force_login(agent)
+    data = {
+        "kind": "person",
+        "name": "Olga Renamed",
+        "country": "IT",
+        "language": "it",
+        "company_name": "",
+        "fiscal_code": "",
+        "vat_number": "",
+        "address": "",
+        "postcode": "",
+        "city": "",
+        "province": "",
+        "phone": "",
+    }
+    assert client.post(reverse("desk:client_edit", args=[owner.pk]), data).status_code == 302
+    event = AuditEvent.objects.get(action="staff_changed_client", client=owner)
+    assert event.actor == agent and "name" in event.detail
+
+
+def test_only_admins_see_the_audit_log(client):
+    client.force_login(make_staff(User.Role.AGENT))
+    assert client.get(reverse("desk:audit")).status_code == 403
+    client.force_login(make_staff(User.Role.ADMIN))
+    assert client.get(reverse("desk:audit")).status_code == 200
+
+
+def test_client_list_query_count_is_constant(client, django_assert_max_num_queries):
+    client.force_login(make_staff())
+    for n in range(3):
+        make_service(make_client(name=f"Few {n}"))
+    with django_assert_max_num_queries(12) as few:
+        client.get(reverse("desk:home"))
+    for n in range(40):
+        make_service(make_client(name=f"Many {n}"))
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(reverse("desk:home"))
+    assert len(response.context["clients"]) == 43

@@ -1,0 +1,92 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from sportello.mail.actions import queue_to_client
+from sportello.mail.jobs import send_due_emails
+from sportello.mail.models import OutboundEmail
+from sportello.mail.sender import deliver
+from sportello.testing import make_client
+
+pytestmark = pytest.mark.django_db
+
+
+def test_email_is_written_in_the_recipients_language_and_delivered_over_smtp(deliver_outbox):
+    client = make_client("ana@example.es", language="es", name="Ana")
+    email = queue_to_client(client, "welcome")
+    assert email.language == "es"
+    [message] = deliver_outbox(1)
+    assert message["To"] == "ana@example.es"
+    assert message["Subject"].strip() == email.subject
+    assert message.get_body(("html",)) is not None
+    assert "Ana" in message.get_body(("plain",)).get_content()
+    email.refresh_from_db()
+    assert email.status == OutboundEmail.Status.SENT
+    assert email.message_id == message["Message-ID"]
+    assert email.attempts == 1
+
+
+def test_the_outbox_row_is_written_in_the_transaction_that_causes_it(
+    owner, django_capture_on_commit_callbacks, inbox
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        queue_to_client(owner, "welcome")
+    # Nothing is sent before the transaction commits; the row is there.
+    assert inbox.messages == []
+    assert len(callbacks) == 1
+    assert OutboundEmail.objects.filter(client=owner, status="queued").count() == 1
+
+
+def test_failed_delivery_is_retried_with_backoff_then_given_up(owner, settings):
+    settings.EMAIL_PORT = 9  # nothing listens there
+    settings.OUTBOX_MAX_ATTEMPTS = 3
+    email = queue_to_client(owner, "welcome")
+    now = timezone.now()
+    assert deliver(email.pk, now) is False
+    email.refresh_from_db()
+    assert email.status == "queued" and email.attempts == 1
+    assert email.next_attempt_at == now + timedelta(minutes=1)
+    assert "Error" in email.last_error or "refused" in email.last_error.lower()
+
+    # Not due yet: the sweeper leaves it alone.
+    assert send_due_emails(now + timedelta(seconds=30))["sent"] == 0
+    email.refresh_from_db()
+    assert email.attempts == 1
+
+    deliver(email.pk, now + timedelta(minutes=1))
+    email.refresh_from_db()
+    assert email.attempts == 2 and email.next_attempt_at == now + timedelta(minutes=3)
+    deliver(email.pk, now + timedelta(minutes=3))
+    email.refresh_from_db()
+    assert email.status == "failed" and email.attempts == 3
+
+
+def test_a_retry_succeeds_once_the_server_answers(owner, settings, inbox):
+    port = settings.EMAIL_PORT
+    settings.EMAIL_PORT = 9
+    email = queue_to_client(owner, "welcome")
+    now = timezone.now()
+    deliver(email.pk, now)
+    settings.EMAIL_PORT = port
+    assert send_due_emails(now + timedelta(minutes=2)) == {"sent": 1, "recovered": 0}
+    assert len(inbox.wait_for(1)) == 1
+
+
+def test_delivering_twice_sends_once(owner, inbox):
+    email = queue_to_client(owner, "welcome")
+    now = timezone.now()
+    assert deliver(email.pk, now) is True
+    assert deliver(email.pk, now) is False
+    assert send_due_emails(now)["sent"] == 0
+    inbox.wait_for(1)
+    assert len(inbox.messages) == 1
+
+
+def test_a_send_interrupted_by_a_crash_is_picked_up_again(owner, inbox):
+    email = queue_to_client(owner, "welcome")
+    long_ago = timezone.now() - timedelta(hours=1)
+    OutboundEmail.objects.filter(pk=email.pk).update(status="sending", next_attempt_at=long_ago)
+    result = send_due_emails(timezone.now())
+    assert result == {"sent": 1, "recovered": 1}
+    inbox.wait_for(1)

@@ -1,0 +1,77 @@
+"""Shared test helpers: factories and the three personas (owner, another client, staff)."""
+
+import itertools
+from datetime import date
+from decimal import Decimal
+
+from allauth.account.models import EmailAddress
+from allauth.mfa.totp.internal.auth import TOTP
+
+from sportello.accounts.models import Client, Tier, User
+from sportello.catalog.models import Price, Product, ProductType, SupportPlanRule
+from sportello.helpdesk.models import Department
+from sportello.services.models import Service
+
+PASSWORD = "a-Strong-password-42"
+TOTP_SECRET = "JBSWY3DPEHPK3PXP"
+_seq = itertools.count(1)
+
+
+def make_user(email=None, *, language="it", role="", verified=True, totp=False) -> User:
+    email = email or f"user{next(_seq)}@example.org"
+    user = User.objects.create_user(email=email, password=PASSWORD, language=language, role=role)
+    EmailAddress.objects.create(user=user, email=email, verified=verified, primary=True)
+    if totp:
+        TOTP.activate(user, TOTP_SECRET)
+    return user
+
+
+def make_client(email=None, *, language="it", tier=None, **fields) -> Client:
+    user = make_user(email, language=language)
+    fields.setdefault("name", f"Client {user.pk}")
+    return Client.objects.create(owner=user, tier=tier, **fields)
+
+
+def make_staff(role=User.Role.AGENT, *, departments=(), totp=True, email=None) -> User:
+    user = make_user(email or f"staff{next(_seq)}@sportello.example", role=role, totp=totp)
+    if departments:
+        user.departments.set(departments)
+    return user
+
+
+def make_department(code="helpdesk", name="Helpdesk") -> Department:
+    return Department.objects.get_or_create(code=code, defaults={"name": name})[0]
+
+
+def make_product(code=None, type=ProductType.HOSTING, price="49.00", **fields) -> Product:
+    code = code or f"product-{next(_seq)}"
+    product = Product.objects.create(code=code, name=fields.pop("name", code), type=type, **fields)
+    Price.objects.create(product=product, cycle_months=12, amount=Decimal(price))
+    return product
+
+
+def make_support_plan(level, rules) -> Product:
+    plan = make_product(f"support-{level}", ProductType.SUPPORT_PLAN, "100.00", support_level=level)
+    for server_type, linux_only in rules:
+        SupportPlanRule.objects.create(plan=plan, server_type=server_type, linux_only=linux_only)
+    return plan
+
+
+def make_service(client, product=None, *, name=None, registered_on=date(2026, 1, 15), **fields):
+    product = product or make_product()
+    return Service.objects.create(
+        client=client,
+        product=product,
+        name=name or f"site{next(_seq)}.it",
+        registered_on=registered_on,
+        expires_on=product.expiry_for(registered_on),
+        renewal_policy=product.renewal_policy,
+        price=product.prices.first().amount,
+        **fields,
+    )
+
+
+def make_tier(code="standard", helpdesk_access=True, **fields) -> Tier:
+    return Tier.objects.get_or_create(
+        code=code, defaults={"name": code.title(), "helpdesk_access": helpdesk_access, **fields}
+    )[0]
