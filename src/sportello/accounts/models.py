@@ -129,6 +129,7 @@ class Client(models.Model):
         verbose_name = _("client")
         verbose_name_plural = _("clients")
         ordering = ["name", "id"]
+        indexes = [models.Index(fields=["name", "id"])]
 
     def __str__(self):
         return self.display_name

@@ -1,5 +1,6 @@
 from django.contrib import messages
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
@@ -8,6 +9,7 @@ from sportello.accounts.forms import ProfileForm
 from sportello.accounts.models import Client, User
 from sportello.core import audit
 from sportello.core.models import AuditEvent
+from sportello.services.models import Service
 
 from .decorators import staff_required
 
@@ -15,8 +17,17 @@ PAGE = 50
 
 
 def search_clients(query: str):
+    # A correlated count is computed only for the page of rows returned, where a join
+    # with GROUP BY would count the services of every client first.
+    service_count = (
+        Service.objects.filter(client=OuterRef("pk"))
+        .order_by()
+        .values("client")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     clients = Client.objects.select_related("owner", "tier").annotate(
-        service_count=Count("services")
+        service_count=Coalesce(Subquery(service_count), 0)
     )
     if query:
         clients = clients.filter(
