@@ -8,6 +8,8 @@ from sportello.core import views as core_views
 # The admin signs in through allauth, so its login has the same 2FA and throttling.
 admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = "Sportello"
+# Configuration is for administrators; billing clerks and agents work in the desk.
+admin.site.has_permission = lambda request: request.user.is_active and request.user.is_admin
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="portal:home", permanent=False)),

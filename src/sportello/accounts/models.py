@@ -58,7 +58,10 @@ class User(AbstractUser):
         return self.email
 
     def save(self, *args, **kwargs):
-        # Staff status follows the role, so no one is staff without one.
+        # Staff status follows the role, so no one is staff without one; admins configure
+        # everything, so they hold every permission of the admin site.
+        if self.role == self.Role.ADMIN:
+            self.is_superuser = True
         self.is_staff = bool(self.role) or self.is_superuser
         super().save(*args, **kwargs)
 

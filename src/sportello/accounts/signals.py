@@ -6,9 +6,9 @@ from django.contrib.auth import signals as auth_signals
 from django.dispatch import receiver
 
 from sportello.core import audit
+from sportello.core.models import AuditEvent
 
 from . import actions
-from sportello.core.models import AuditEvent
 
 Action = AuditEvent.Action
 

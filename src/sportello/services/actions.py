@@ -5,7 +5,6 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from sportello.catalog.models import ProductType
-from sportello.catalog.rules import check_support_plan
 from sportello.core import audit
 from sportello.core.models import AuditEvent
 
@@ -29,19 +28,13 @@ def create_service(
     cycle_months: int = 12,
 ) -> Service:
     """Add a service to a client's account; support plans only where they apply (SRV-10)."""
-    if product.type == ProductType.SUPPORT_PLAN:
-        if parent is None or parent.client_id != client.pk:
-            raise ValidationError(
-                _("A support plan must be attached to one of the client's servers.")
-            )
-        check_support_plan(product, parent.product.type, parent.operating_system)
     price = product.prices.filter(cycle_months=cycle_months).first()
     if price is None:
         raise ValidationError(
             _("%(product)s has no price for a %(months)s-month cycle.")
             % {"product": product.name, "months": cycle_months}
         )
-    service = Service.objects.create(
+    service = Service(
         client=client,
         product=product,
         name=name.strip().lower() if product.type == ProductType.DOMAIN else name.strip(),
@@ -56,6 +49,8 @@ def create_service(
         operating_system=operating_system,
         ip_address=ip_address,
     )
+    service.clean()
+    service.save()
     audit.record(
         AuditEvent.Action.SERVICE_CREATED,
         request=request,

@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -91,6 +92,18 @@ class Service(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.product})"
+
+    def clean(self):
+        # The admin's form lands here: a support plan only where it applies (SRV-10).
+        from sportello.catalog.models import ProductType
+        from sportello.catalog.rules import check_support_plan
+
+        if self.product_id and self.product.type == ProductType.SUPPORT_PLAN:
+            if self.parent is None or self.parent.client_id != self.client_id:
+                raise ValidationError(
+                    {"parent": _("A support plan must be attached to one of the client's servers.")}
+                )
+            check_support_plan(self.product, self.parent.product.type, self.parent.operating_system)
 
     @property
     def is_blocked(self) -> bool:

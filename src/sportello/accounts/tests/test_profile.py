@@ -71,7 +71,9 @@ def test_wrong_tax_code_is_refused_in_the_users_language(logged_in, owner, langu
     assert owner.fiscal_code == ""
 
 
-def test_wrong_eu_vat_number_and_missing_partita_iva(logged_in):
+def test_wrong_eu_vat_number_and_missing_partita_iva(logged_in, owner):
+    owner.owner.language = "en"
+    owner.owner.save()
     response = post_profile(logged_in, country="DE", vat_number="DE1234567", language="en")
     assert "This VAT number is not valid for the chosen country" in response.content.decode()
     response = post_profile(logged_in, kind="company", company_name="X S.r.l.", language="en")

@@ -115,3 +115,43 @@ def test_service_takes_price_and_policy_from_the_product(owner):
     assert str(service.price) == "12.50"
     assert service.renewal_policy == "confirm"
     assert service.expires_on == date(2027, 4, 2)
+
+
+def test_the_admin_refuses_a_plan_where_it_does_not_apply(client, owner, plans, servers):
+    from sportello.testing import make_staff
+
+    server = servers(T.COLOCATION)
+    admin = make_staff("admin")
+    admin.language = "en"
+    admin.save()
+    client.force_login(admin)
+    response = client.post(
+        "/admin/services/service/add/",
+        {
+            "client": owner.pk,
+            "product": plans["managed"].pk,
+            "name": "managed",
+            "status": "active",
+            "registered_on": "2026-01-01",
+            "expires_on": "2027-01-01",
+            "renewal_policy": "tacit",
+            "cycle_months": 12,
+            "price": "900.00",
+            "currency": "EUR",
+            "parent": server.pk,
+            "operating_system": "",
+        },
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 200
+    assert "does not apply to a Colocation" in response.content.decode()
+    assert not server.addons.exists()
+
+
+def test_only_administrators_configure_the_catalogue(client):
+    from sportello.testing import make_staff
+
+    client.force_login(make_staff("agent"))
+    assert client.get("/admin/catalog/product/").status_code == 302
+    client.force_login(make_staff("admin"))
+    assert client.get("/admin/catalog/product/").status_code == 200
