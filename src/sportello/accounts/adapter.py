@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from sportello.core.models import Provider
-from sportello.mail.actions import queue_rendered
+from sportello.mail.actions import queue_rendered, subject_with_prefix
 
 from .models import User
 
@@ -51,4 +51,4 @@ class AccountAdapter(DefaultAccountAdapter):
         return reverse("portal:home")
 
     def format_email_subject(self, subject: str) -> str:
-        return settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject
+        return subject_with_prefix(subject)

@@ -7,13 +7,20 @@ from django.utils import timezone, translation
 from .models import OutboundEmail
 
 
+def subject_with_prefix(subject: str) -> str:
+    """Every subject starts with the provider's name, so clients recognise (and filter) it."""
+    from sportello.core.models import Provider
+
+    return f"[{Provider.current().name}] {subject}"
+
+
 def render_email(template: str, context: dict, language: str) -> tuple[str, str, str]:
     """Subject, text and HTML of `mail/<template>/` in the recipient's language."""
     with translation.override(language):
         subject = render_to_string(f"mail/{template}/subject.txt", context)
         text = render_to_string(f"mail/{template}/body.txt", context)
         html = render_to_string(f"mail/{template}/body.html", context)
-    return " ".join(subject.split()), text.strip(), html.strip()
+    return subject_with_prefix(" ".join(subject.split())), text.strip(), html.strip()
 
 
 def queue_email(

@@ -130,7 +130,7 @@ def test_client_signs_up_confirms_turns_on_2fa_and_switches_to_spanish(live_serv
     shot(page, "02-verification-sent")
     inbox.wait_for(1)
     [message] = inbox.to(email)
-    assert message["Subject"].startswith("[Sportello] ")
+    assert message["Subject"].strip().startswith("[Sportello Hosting] ")
     confirm_path = link_in(message, "/accounts/confirm-email/")
     assert re.fullmatch(r"/accounts/confirm-email/[^/]+/", confirm_path)
 

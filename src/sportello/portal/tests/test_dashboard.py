@@ -2,6 +2,7 @@ from datetime import date
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from sportello.catalog.models import ProductType
 from sportello.mail.actions import queue_to_client
@@ -25,7 +26,7 @@ def test_dashboard_shows_services_with_status_dates_and_renewal(client, owner):
     assert "03/01/2027" in page  # one year later (SRV-2)
     assert "status-suspended" in page
     assert "Renews automatically every year" in page
-    assert owner.emails.get().subject in page
+    assert escape(owner.emails.get().subject) in page
 
 
 def test_dashboard_query_count_does_not_grow_with_services(
