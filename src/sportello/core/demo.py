@@ -103,6 +103,7 @@ class DemoClient:
     vat: str = ""
     fiscal: str = ""
     city: str = ""
+    domain: str = ""
 
 
 CLIENTS = [
@@ -114,6 +115,7 @@ CLIENTS = [
         "standard",
         fiscal="RSSMRA85T10A562S",
         city="Milano",
+        domain="rossi-impianti.it",
     ),
     DemoClient(
         "info@ferramentabianchi.example",
@@ -125,8 +127,18 @@ CLIENTS = [
         company="Ferramenta Bianchi S.r.l.",
         vat="IT00743110157",
         city="Bergamo",
+        # Their contact address is on a domain they host with us: the panel warns (ACC-6).
+        domain="ferramentabianchi.example",
     ),
-    DemoClient("jane.smith@example.com", "Jane Smith", "en", "IE", "standard", city="Dublin"),
+    DemoClient(
+        "jane.smith@example.com",
+        "Jane Smith",
+        "en",
+        "IE",
+        "standard",
+        city="Dublin",
+        domain="smithdesign.eu",
+    ),
     DemoClient(
         "lucia.garcia@example.es",
         "Lucía García",
@@ -135,8 +147,17 @@ CLIENTS = [
         "gold",
         fiscal="12345678Z",
         city="Madrid",
+        domain="garcia-abogados.eu",
     ),
-    DemoClient("paola.verdi@example.it", "Paola Verdi", "it", "IT", "web", city="Torino"),
+    DemoClient(
+        "paola.verdi@example.it",
+        "Paola Verdi",
+        "it",
+        "IT",
+        "web",
+        city="Torino",
+        domain="verdi-fiori.it",
+    ),
 ]
 
 
@@ -243,11 +264,12 @@ def seed_clients(today: date, password_hash: str) -> None:
                 "tier": tiers[demo.tier],
             },
         )
-        slug = demo.email.split("@")[0].replace(".", "")
-        domain = f"{slug}.it" if demo.country == "IT" else f"{slug}.eu"
+        domain = demo.domain
+        slug = domain.rsplit(".", 1)[0]
         # A stage of life for each service, relative to today.
-        _service(client, "domain-it" if demo.country == "IT" else "domain-eu", domain,
-                 year_ago + timedelta(days=10))  # fmt: skip  # expires in 10 days
+        tld = "it" if demo.country == "IT" else "eu"
+        # Expires in ten days.
+        _service(client, f"domain-{tld}", f"{slug}.{tld}", year_ago + timedelta(days=10))
         _service(client, "hosting-basic", domain, year_ago + timedelta(days=10))
         _service(client, "mailbox", f"info@{domain}", today - timedelta(days=3))  # new
         _service(

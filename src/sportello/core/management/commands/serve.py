@@ -5,6 +5,7 @@ import sys
 import time
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 
@@ -24,6 +25,8 @@ class Command(BaseCommand):
     def handle(self, *args, host, port, web_workers, mail_console, **options):
         if not 0 < port < 65536:
             raise CommandError(f"--port must be between 1 and 65535, not {port}")
+        # Collected here so a changed stylesheet never meets a stale manifest.
+        call_command("collectstatic", interactive=False, verbosity=0)
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "sportello.settings"}
         web = [
             sys.executable,
