@@ -48,7 +48,7 @@ class Command(BaseCommand):
             listen = f"{settings.EMAIL_HOST}:{settings.EMAIL_PORT}"
             mail = [sys.executable, "-m", "aiosmtpd", "-n", "-l", listen]
             processes.append(subprocess.Popen(mail, env=env))
-        self.stdout.write(f"Sportello on {settings.SITE_URL} (web on {host}:{port} and a worker)")
+        self.stdout.write(f"Sportello on http://{host}:{port}/ with a background worker")
 
         def stop(*_args):
             for process in processes:
