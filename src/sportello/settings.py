@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "sportello.accounts",
     "sportello.catalog",
     "sportello.services",
+    "sportello.billing",
     "sportello.helpdesk",
     "sportello.mail",
     "sportello.portal",
@@ -109,6 +110,9 @@ else:
                 "timeout": 20,
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             },
+            # A file, not memory, so tests can start other processes on the same database;
+            # one per test run, so runs side by side do not share it.
+            "TEST": {"NAME": str(DATA_DIR / f"test-{os.getpid()}.sqlite3")},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

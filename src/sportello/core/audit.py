@@ -9,8 +9,9 @@ def client_ip(request) -> str | None:
 
 def record(action, *, request=None, actor=None, client=None, detail: str = "") -> AuditEvent:
     """Write one audit row; the caller's transaction decides whether it stays."""
-    if actor is None and request is not None and request.user.is_authenticated:
-        actor = request.user
+    user = getattr(request, "user", None)
+    if actor is None and user is not None and user.is_authenticated:
+        actor = user
     return AuditEvent.objects.create(
         action=action,
         actor=actor,

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from . import billing_views as billing
 from . import views
 
 app_name = "desk"
@@ -8,4 +9,26 @@ urlpatterns = [
     path("clients/<int:pk>/", views.client_detail, name="client"),
     path("clients/<int:pk>/edit/", views.client_edit, name="client_edit"),
     path("audit/", views.audit_log, name="audit"),
+    # Billing: administrators and billing clerks.
+    path("billing/invoices/", billing.invoice_list, name="invoices"),
+    path("billing/invoices/new/", billing.invoice_new, name="invoice_new"),
+    path("billing/invoices/<int:pk>/", billing.invoice_detail, name="invoice"),
+    path("billing/invoices/<int:pk>/pdf/", billing.invoice_pdf_download, name="invoice_pdf"),
+    path("billing/payments/", billing.payment_list, name="payments"),
+    path("billing/statements/", billing.statements, name="statements"),
+    path(
+        "billing/statements/entries/<int:pk>/match/",
+        billing.statement_entry_match,
+        name="statement_entry_match",
+    ),
+    path("billing/payment-reports/", billing.payment_reports, name="payment_reports"),
+    path(
+        "billing/payment-reports/<int:pk>/review/",
+        billing.payment_report_review,
+        name="payment_report_review",
+    ),
+    path("billing/quotes/", billing.quote_list, name="quotes"),
+    path("billing/quotes/new/", billing.quote_new, name="quote_new"),
+    path("billing/quotes/<int:pk>/", billing.quote_detail, name="quote"),
+    path("billing/clients/<int:pk>/ledger/", billing.client_ledger, name="client_ledger"),
 ]

@@ -67,6 +67,8 @@ def client_list(request):
 def client_detail(request, pk):
     client = get_object_or_404(Client.objects.select_related("owner", "tier"), pk=pk)
     audit.record(AuditEvent.Action.STAFF_VIEWED_CLIENT, request=request, client=client)
+    from .billing_views import billing_summary, can_bill  # billing_views imports this module
+
     return render(
         request,
         "desk/client_detail.html",
@@ -76,6 +78,7 @@ def client_detail(request, pk):
             "emails": client.emails.for_listing()[:20],
             "events": client.audit_events.select_related("actor")[:30],
             "current_hosted": account_actions.hosted_domain_of(client, client.contact_email),
+            "billing": billing_summary(client) if can_bill(request.user) else None,
         },
     )
 

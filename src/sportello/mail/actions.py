@@ -1,16 +1,17 @@
 """Queue outgoing email. Every message is a row first; a task delivers it after commit."""
 
+from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from .models import OutboundEmail
+from sportello.core.models import Provider
+
+from .models import EmailAttachment, OutboundEmail
 
 
 def subject_with_prefix(subject: str) -> str:
     """Every subject starts with the provider's name, so clients recognise (and filter) it."""
-    from sportello.core.models import Provider
-
     return f"[{Provider.current().name}] {subject}"
 
 
@@ -23,47 +24,32 @@ def render_email(template: str, context: dict, language: str) -> tuple[str, str,
     return subject_with_prefix(" ".join(subject.split())), text.strip(), html.strip()
 
 
-def queue_email(
-    *, to_address: str, template: str, context: dict, language: str, client=None, user=None
-) -> OutboundEmail:
-    subject, text, html = render_email(template, context, language)
-    return queue_rendered(
-        to_address=to_address,
-        template=template,
-        subject=subject,
-        body_text=text,
-        body_html=html,
-        language=language,
-        client=client,
-        user=user,
-    )
-
-
-def queue_to_client(client, template: str, context: dict | None = None) -> OutboundEmail:
-    """Mail to a client goes only to the registered contact address (HD-6), in their language."""
-    from django.conf import settings
-
-    from sportello.core.models import Provider
-
+def queue_to_client(client, template: str, context: dict | None = None,
+                    attachments=()) -> OutboundEmail:  # fmt: skip
+    """Mail to a client goes only to the registered contact address (HD-6), in their
+    language. `attachments` are (file name, content type, bytes)."""
     context = {
         "client": client,
         "provider": Provider.current(),
         "site_url": settings.SITE_URL,
         **(context or {}),
     }
-    return queue_email(
+    subject, text, html = render_email(template, context, client.language)
+    return queue_rendered(
         to_address=client.contact_email,
         template=template,
-        context=context,
+        subject=subject,
+        body_text=text,
+        body_html=html,
         language=client.language,
         client=client,
         user=client.owner,
+        attachments=attachments,
     )
 
 
-def queue_rendered(
-    *, to_address, template, subject, body_text, body_html, language, client=None, user=None
-) -> OutboundEmail:
+def queue_rendered(*, to_address, template, subject, body_text, body_html, language,
+                   client=None, user=None, attachments=()) -> OutboundEmail:  # fmt: skip
     email = OutboundEmail.objects.create(
         to_address=to_address,
         template=template,
@@ -75,6 +61,10 @@ def queue_rendered(
         user=user,
         next_attempt_at=timezone.now(),
     )
+    for filename, content_type, content in attachments:
+        EmailAttachment.objects.create(
+            email=email, filename=filename, content_type=content_type, content=content
+        )
     transaction.on_commit(lambda: _schedule_delivery(email.pk))
     return email
 

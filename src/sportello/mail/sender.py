@@ -44,6 +44,8 @@ def deliver(email_id: int, now: datetime) -> bool:
     )
     if email.body_html:
         message.attach_alternative(email.body_html, "text/html")
+    for attachment in email.attachments.all():
+        message.attach(attachment.filename, bytes(attachment.content), attachment.content_type)
     try:
         with get_connection() as connection:
             connection.send_messages([message])

@@ -10,4 +10,13 @@ urlpatterns = [
     path("mail/<int:pk>/", views.mail_detail, name="mail"),
     path("settings/profile/", views.profile, name="profile"),
     path("settings/contact-address/", views.contact_address, name="contact_address"),
+    path("invoices/", views.invoices, name="invoices"),
+    path("invoices/<int:pk>/", views.invoice_detail, name="invoice"),
+    path("invoices/<int:pk>/pdf/", views.invoice_pdf_download, name="invoice_pdf"),
+    path("invoices/<int:pk>/report/", views.report_payment, name="report_payment"),
+    path("invoices/<int:pk>/credit/", views.apply_credit, name="apply_credit"),
+    path("funds/", views.add_funds, name="add_funds"),
+    path("quotes/", views.quotes, name="quotes"),
+    path("quotes/<int:pk>/", views.quote_detail, name="quote"),
+    path("quotes/<int:pk>/accept/", views.accept_quote, name="accept_quote"),
 ]

@@ -1,0 +1,573 @@
+"""Billing operations. Each is one transaction; each writes its audit row and its emails."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from sportello.accounts.models import Client
+from sportello.core import audit
+from sportello.core.calendar import next_working_day, same_or_next_working_day
+from sportello.core.models import AuditEvent
+from sportello.core.money import ZERO, cents, percent_of
+from sportello.mail.actions import queue_to_client
+
+from . import numbering
+from .models import (
+    BillingSettings,
+    Charge,
+    Coupon,
+    CreditEntry,
+    ExchangeRate,
+    Invoice,
+    InvoiceLine,
+    Payment,
+    PaymentReport,
+    Quote,
+)
+from .pricing import line_net, totals
+from .references import rf_reference
+from .signals import invoice_paid
+from .vat import vat_treatment
+
+Action = AuditEvent.Action
+
+
+@dataclass
+class Line:
+    description: str
+    unit_price: Decimal
+    quantity: Decimal = Decimal(1)
+    service: object = None
+    period_start: date | None = None
+    period_end: date | None = None
+    vat_rate: Decimal | None = None  # None: the client's rate on the day
+
+
+def local_day(now: datetime) -> date:
+    return timezone.localdate(now)
+
+
+# --- Invoices ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def draft_invoice(client: Client, lines: list[Line], now: datetime, *,
+                  purpose=Invoice.Purpose.STANDARD, coupon: str = "",
+                  include_pending_charges: bool = False) -> Invoice:  # fmt: skip
+    treatment = vat_treatment(client, local_day(now))
+    invoice = Invoice.objects.create(
+        client=client, purpose=purpose, vat_note=treatment.note, language=client.language
+    )
+    position = 0
+    for line in lines:
+        position += 1
+        _add_line(invoice, line, treatment.rate, position)
+    if include_pending_charges:
+        for charge in client.charges.filter(invoice_line__isnull=True).select_for_update():
+            position += 1
+            charge.invoice_line = _add_line(
+                invoice, Line(charge.description, charge.amount), treatment.rate, position
+            )
+            charge.save(update_fields=["invoice_line"])
+    if coupon:
+        _apply_coupon(invoice, coupon, local_day(now), treatment.rate, position + 1)
+    if not invoice.lines.exists():
+        raise ValidationError(_("An invoice needs at least one line."))
+    return invoice
+
+
+def _add_line(invoice, line: Line, default_rate: Decimal, position: int) -> InvoiceLine:
+    if Decimal(line.quantity) <= 0:
+        raise ValidationError(_("Quantities must be greater than zero."))
+    return InvoiceLine.objects.create(
+        invoice=invoice,
+        description=line.description,
+        service=line.service,
+        period_start=line.period_start,
+        period_end=line.period_end,
+        quantity=line.quantity,
+        unit_price=line.unit_price,
+        vat_rate=default_rate if line.vat_rate is None else line.vat_rate,
+        net=line_net(line.quantity, line.unit_price),
+        position=position,
+    )
+
+
+def _apply_coupon(invoice: Invoice, code: str, today: date, rate: Decimal, position: int):
+    coupon = Coupon.objects.filter(code__iexact=code.strip()).first()
+    if coupon is None or today < coupon.valid_from or (coupon.valid_to and today > coupon.valid_to):
+        raise ValidationError(_("This coupon is not valid."))
+    products = set(coupon.products.values_list("pk", flat=True))
+    eligible = [
+        line for line in invoice.lines.select_related("service")
+        if not products or (line.service and line.service.product_id in products)
+    ]  # fmt: skip
+    base = sum((line.net for line in eligible), ZERO)
+    if base <= 0:
+        raise ValidationError(_("This coupon does not apply to anything on this invoice."))
+    discount = (
+        percent_of(base, coupon.value) if coupon.kind == Coupon.Kind.PERCENT else coupon.value
+    )
+    discount = min(discount, base)
+    # The use is taken with a conditional update, so the last use cannot be taken twice.
+    uses_left = Q(max_uses__isnull=True) | Q(uses__lt=F("max_uses"))
+    taken = Coupon.objects.filter(uses_left, pk=coupon.pk).update(uses=F("uses") + 1)
+    if not taken:
+        raise ValidationError(_("This coupon has been used up."))
+    _add_line(
+        invoice,
+        Line(_("Discount %(code)s") % {"code": coupon.code}, -discount, vat_rate=rate),
+        rate,
+        position,
+    )
+
+
+@transaction.atomic
+def issue_invoice(invoice: Invoice, now: datetime, *, request=None, send: bool = True) -> Invoice:
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if invoice.status != Invoice.Status.DRAFT:
+        raise ValidationError(_("Only a draft can be issued."))
+    billing = BillingSettings.current()
+    today = local_day(now)
+    lines = list(invoice.lines.all())
+    invoice.net_total, invoice.vat_total, invoice.total = totals(lines)
+    if invoice.total < 0:
+        raise ValidationError(_("An invoice cannot have a negative total."))
+    _snapshot_client(invoice)
+    invoice.issued_on = today
+    invoice.due_on = today + timedelta(days=billing.payment_terms_days)
+    invoice.status = Invoice.Status.OPEN
+    invoice.payment_reference = rf_reference(invoice.pk)
+    numbered_now = (
+        billing.numbering == BillingSettings.Numbering.AT_ISSUE
+        or invoice.purpose == Invoice.Purpose.CORRECTION
+    )
+    # Funds are an advance, not a sale: they get a payment notice, never a fiscal number.
+    if numbered_now and invoice.purpose != Invoice.Purpose.FUNDS:
+        _give_number(invoice, today)
+    invoice.save()
+    audit.record(
+        Action.INVOICE_ISSUED, request=request, client=invoice.client,
+        detail=f"{invoice.display_number} {invoice.total} {invoice.currency}",
+    )  # fmt: skip
+    if invoice.total == 0:
+        _mark_paid(invoice, today)
+    elif billing.auto_apply_credit and invoice.purpose != Invoice.Purpose.FUNDS:
+        available = min(credit_balance(invoice.client, lock=True), invoice.amount_due)
+        if available > 0:
+            _pay_with_credit(invoice, available, today)
+            invoice.refresh_from_db()
+    if send:
+        send_invoice(invoice)
+    return invoice
+
+
+def create_invoice(client, lines, now, **options) -> Invoice:
+    send = options.pop("send", True)
+    request = options.pop("request", None)
+    with transaction.atomic():
+        return issue_invoice(draft_invoice(client, lines, now, **options), now,
+                             request=request, send=send)  # fmt: skip
+
+
+def _snapshot_client(invoice: Invoice) -> None:
+    client = invoice.client
+    invoice.billing_name = client.display_name
+    town = f"{client.postcode} {client.city} {client.province}".strip()
+    invoice.billing_address = "\n".join(part for part in [client.address, town] if part)
+    invoice.billing_country = client.country
+    invoice.billing_vat_number = client.vat_number
+    invoice.billing_fiscal_code = client.fiscal_code
+    invoice.language = client.language
+
+
+def _give_number(invoice: Invoice, today: date) -> None:
+    series = (
+        numbering.CREDIT_NOTE_SERIES
+        if invoice.kind == Invoice.Kind.CREDIT_NOTE
+        else numbering.INVOICE_SERIES
+    )
+    invoice.series = series
+    invoice.year = today.year
+    invoice.number = numbering.next_number(series, today.year)
+    invoice.numbered_on = today
+
+
+def send_invoice(invoice: Invoice) -> None:
+    from .pdf import invoice_pdf
+
+    queue_to_client(
+        invoice.client,
+        "invoice_issued",
+        {"invoice": invoice, "billing": BillingSettings.current()},
+        attachments=[(pdf_filename(invoice), "application/pdf", invoice_pdf(invoice))],
+    )
+
+
+def pdf_filename(invoice: Invoice) -> str:
+    return invoice.display_number.replace("/", "-").replace(" ", "-") + ".pdf"
+
+
+# --- Payments and credit ----------------------------------------------------------------
+
+
+def to_euro(amount: Decimal, currency: str, day: date) -> tuple[Decimal, Decimal]:
+    """Amount in euro and the rate used: the day's rate, or the last one published before
+    (no rates on weekends and bank holidays)."""
+    currency = currency.upper()
+    if currency == "EUR":
+        return cents(amount), Decimal(1)
+    rate = (
+        ExchangeRate.objects.filter(
+            currency=currency, day__lte=day, day__gte=day - timedelta(days=7)
+        )
+        .order_by("-day")
+        .values_list("rate", flat=True)
+        .first()
+    )
+    if rate is None:
+        raise ValidationError(
+            _("No %(currency)s exchange rate for %(day)s: import the day's rates first.")
+            % {"currency": currency, "day": day.isoformat()}
+        )
+    return cents(Decimal(amount) / rate), rate
+
+
+def credit_balance(client: Client, *, lock: bool = False) -> Decimal:
+    if lock:
+        # Every ledger change locks the client row first, so two changes never both
+        # spend the same balance.
+        Client.objects.select_for_update().filter(pk=client.pk).exists()
+    return CreditEntry.objects.filter(client=client).balance()
+
+
+@transaction.atomic
+def record_payment(client: Client, amount: Decimal, received_on: date, *,
+                   method=Payment.Method.BANK_TRANSFER, currency: str = "EUR",
+                   invoice: Invoice | None = None, reference: str = "", actor=None,
+                   request=None) -> Payment:  # fmt: skip
+    """A payment received: it settles the invoice as far as it goes, the rest is credit."""
+    if Decimal(amount) <= 0:
+        raise ValidationError(_("The amount must be greater than zero."))
+    if invoice is not None and invoice.client_id != client.pk:
+        raise ValidationError(_("This invoice belongs to another client."))
+    euro, rate = to_euro(Decimal(amount), currency, received_on)
+    payment = Payment.objects.create(
+        client=client, invoice=invoice, method=method, received_on=received_on, amount=euro,
+        original_amount=cents(amount), original_currency=currency.upper(), exchange_rate=rate,
+        reference=reference, recorded_by=actor,
+    )  # fmt: skip
+    rest = euro
+    if invoice is not None:
+        applied = _settle(invoice, euro, received_on)
+        payment.applied_to_invoice = applied
+        payment.save(update_fields=["applied_to_invoice"])
+        rest = euro - applied
+        if applied and invoice.purpose == Invoice.Purpose.FUNDS:
+            CreditEntry.objects.create(
+                client=client, kind=CreditEntry.Kind.FUNDS, amount=applied, invoice=invoice,
+                payment=payment,
+            )  # fmt: skip
+    if rest > 0:
+        credit_balance(client, lock=True)
+        CreditEntry.objects.create(
+            client=client, kind=CreditEntry.Kind.OVERPAYMENT, amount=rest, payment=payment,
+            invoice=invoice,
+        )  # fmt: skip
+    audit.record(
+        Action.PAYMENT_RECORDED, request=request, actor=actor, client=client,
+        detail=f"{payment.original_amount} {payment.original_currency}"
+        + (f" → {invoice.display_number}" if invoice else ""),
+    )  # fmt: skip
+    return payment
+
+
+def _settle(invoice: Invoice, amount: Decimal, day: date) -> Decimal:
+    """Apply up to `amount` to an invoice; returns what was applied. The row lock means two
+    payments arriving together never both settle the same amount due."""
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if invoice.status != Invoice.Status.OPEN:
+        return ZERO
+    applied = min(amount, invoice.amount_due)
+    invoice.paid_total += applied
+    if invoice.amount_due == 0:
+        _mark_paid(invoice, day)
+    else:
+        invoice.save(update_fields=["paid_total"])
+    return applied
+
+
+def _mark_paid(invoice: Invoice, day: date) -> None:
+    invoice.status = Invoice.Status.PAID
+    invoice.paid_on = day
+    if invoice.number is None and invoice.purpose != Invoice.Purpose.FUNDS:
+        _give_number(invoice, day)  # the payment notice becomes a fiscal invoice
+    invoice.save()
+    invoice_paid.send(sender=Invoice, invoice=invoice, day=day)
+
+
+def _pay_with_credit(invoice: Invoice, amount: Decimal, day: date) -> Payment:
+    payment = Payment.objects.create(
+        client=invoice.client, invoice=invoice, method=Payment.Method.CREDIT, received_on=day,
+        amount=amount, original_amount=amount, applied_to_invoice=amount,
+    )  # fmt: skip
+    CreditEntry.objects.create(
+        client=invoice.client, kind=CreditEntry.Kind.APPLIED, amount=-amount, invoice=invoice,
+        payment=payment,
+    )  # fmt: skip
+    _settle(invoice, amount, day)
+    return payment
+
+
+@transaction.atomic
+def apply_credit(client: Client, invoice: Invoice, amount: Decimal, now: datetime,
+                 request=None) -> Payment:  # fmt: skip
+    """The client spends part of the credit balance on an open invoice (BIL-9)."""
+    amount = cents(amount)
+    balance = credit_balance(client, lock=True)
+    invoice = client.invoices.select_for_update().get(pk=invoice.pk)
+    if invoice.status != Invoice.Status.OPEN or invoice.purpose == Invoice.Purpose.FUNDS:
+        raise ValidationError(_("Credit can be applied only to an invoice still to pay."))
+    if amount <= 0:
+        raise ValidationError(_("The amount must be greater than zero."))
+    if amount > balance:
+        raise ValidationError(_("Your credit balance is %(balance)s EUR.") % {"balance": balance})
+    if amount > invoice.amount_due:
+        raise ValidationError(
+            _("Only %(due)s EUR are left to pay on this invoice.") % {"due": invoice.amount_due}
+        )
+    payment = _pay_with_credit(invoice, amount, local_day(now))
+    audit.record(
+        Action.CREDIT_APPLIED, request=request, client=client,
+        detail=f"{amount} EUR → {invoice.display_number}",
+    )  # fmt: skip
+    return payment
+
+
+def add_funds(client: Client, amount: Decimal, now: datetime, request=None) -> Invoice:
+    """A payment notice for funds; once paid they become credit."""
+    amount = cents(amount)
+    if amount < Decimal("10.00"):
+        raise ValidationError(_("The minimum is 10.00 EUR."))
+    with transaction.atomic():
+        invoice = draft_invoice(
+            client,
+            [Line(_("Funds added to the account balance"), amount, vat_rate=ZERO)],
+            now,
+            purpose=Invoice.Purpose.FUNDS,
+        )
+        invoice.vat_note = Invoice.VatNote.FUNDS
+        invoice.save(update_fields=["vat_note"])
+        return issue_invoice(invoice, now, request=request)
+
+
+@transaction.atomic
+def issue_credit_note(invoice: Invoice, now: datetime, *, reason: str,
+                      amount: Decimal | None = None, request=None) -> Invoice:  # fmt: skip
+    """Correct an issued invoice (BIL-12): a credit note with its own gapless series. The
+    credited net comes off what is due; on a paid invoice it becomes credit."""
+    original = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if original.kind != Invoice.Kind.INVOICE or original.status == Invoice.Status.DRAFT:
+        raise ValidationError(_("Only an issued invoice can be credited."))
+    if original.number is None:
+        raise ValidationError(_("A payment notice is cancelled, not credited."))
+    already = sum((note.total for note in original.credit_notes.all()), ZERO)
+    creditable = original.total - already
+    if creditable <= 0:
+        raise ValidationError(_("This invoice has already been credited in full."))
+    note = Invoice.objects.create(
+        client=original.client, kind=Invoice.Kind.CREDIT_NOTE,
+        purpose=Invoice.Purpose.CORRECTION, corrects=original, vat_note=original.vat_note,
+        language=original.language,
+    )  # fmt: skip
+    if amount is None and not already:
+        # A full credit mirrors the original lines, so the VAT of each rate is reversed.
+        for position, line in enumerate(original.lines.all(), start=1):
+            mirrored = Line(
+                line.description, line.unit_price, line.quantity, vat_rate=line.vat_rate
+            )
+            _add_line(note, mirrored, line.vat_rate, position)
+    else:
+        # A partial credit is one line at the invoice's (first) rate, net of VAT.
+        rate = original.lines.values_list("vat_rate", flat=True).first() or ZERO
+        gross = cents(amount if amount is not None else creditable)
+        _add_line(note, Line(reason, cents(gross * 100 / (100 + rate)), vat_rate=rate), rate, 1)
+    note.net_total, note.vat_total, note.total = totals(list(note.lines.all()))
+    if note.total > creditable:
+        raise ValidationError(
+            _("At most %(amount)s EUR can still be credited.") % {"amount": creditable}
+        )
+    today = local_day(now)
+    _snapshot_client(note)
+    note.issued_on = today
+    note.status = Invoice.Status.PAID
+    note.paid_on = today
+    _give_number(note, today)
+    note.save()
+    # What the note credits comes first off what is still due; the rest was paid: credit.
+    off_due = min(note.total, original.amount_due)
+    original.credited_total += off_due
+    if original.total - original.credited_total <= 0 and original.paid_total == 0:
+        original.status = Invoice.Status.CREDITED
+    elif original.amount_due == 0 and original.status == Invoice.Status.OPEN:
+        original.status = Invoice.Status.PAID
+        original.paid_on = today
+    original.save()
+    refund = note.total - off_due
+    if refund > 0:
+        credit_balance(original.client, lock=True)
+        CreditEntry.objects.create(
+            client=original.client, kind=CreditEntry.Kind.CREDIT_NOTE, amount=refund,
+            invoice=note,
+        )  # fmt: skip
+    audit.record(
+        Action.CREDIT_NOTE_ISSUED, request=request, client=original.client,
+        detail=f"{note.display_number} → {original.display_number}: {reason}",
+    )  # fmt: skip
+    send_invoice(note)
+    return note
+
+
+# --- Extras -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def add_charge(client: Client, description: str, amount: Decimal, now: datetime, *,
+               invoice_now: bool = False, actor=None, request=None) -> Charge:  # fmt: skip
+    """A one-off extra (BIL-13), e.g. a control-panel password recovery."""
+    charge = Charge.objects.create(
+        client=client, description=description, amount=cents(amount), created_by=actor
+    )
+    audit.record(
+        Action.CHARGE_ADDED, request=request, actor=actor, client=client,
+        detail=f"{description} {charge.amount}",
+    )  # fmt: skip
+    if invoice_now:
+        create_invoice(client, [], now, include_pending_charges=True, request=request)
+        charge.refresh_from_db()
+    return charge
+
+
+# --- Client-reported payments -----------------------------------------------------------
+
+
+def review_day(reported_at: datetime) -> date:
+    """Reports are reviewed on working days; those after the cut-off hour the next one."""
+    local = timezone.localtime(reported_at)
+    cutoff = BillingSettings.current().report_cutoff_hour
+    if local.hour >= cutoff:
+        return next_working_day(local.date())
+    return same_or_next_working_day(local.date())
+
+
+@transaction.atomic
+def report_payment(client: Client, invoice: Invoice, data: dict, now: datetime,
+                   request=None) -> PaymentReport:  # fmt: skip
+    invoice = client.invoices.get(pk=invoice.pk)
+    if invoice.status != Invoice.Status.OPEN:
+        raise ValidationError(_("This invoice has nothing left to pay."))
+    report = PaymentReport.objects.create(
+        client=client, invoice=invoice, review_on=review_day(now), **data
+    )
+    audit.record(
+        Action.PAYMENT_REPORTED, request=request, client=client,
+        detail=f"{invoice.display_number} {report.amount}",
+    )  # fmt: skip
+    return report
+
+
+@transaction.atomic
+def approve_report(report: PaymentReport, actor, request=None) -> Payment:
+    report = PaymentReport.objects.select_for_update().get(pk=report.pk)
+    if report.status != PaymentReport.Status.PENDING:
+        raise ValidationError(_("This report has already been reviewed."))
+    payment = record_payment(
+        report.client, report.amount, report.paid_on, invoice=report.invoice,
+        reference=f"{report.bank} {report.branch} {report.receipt_number}".strip(),
+        actor=actor, request=request,
+    )  # fmt: skip
+    report.status = PaymentReport.Status.APPROVED
+    report.reviewed_by = actor
+    report.payment = payment
+    report.save()
+    return payment
+
+
+@transaction.atomic
+def reject_report(report: PaymentReport, actor, request=None) -> None:
+    updated = PaymentReport.objects.filter(
+        pk=report.pk, status=PaymentReport.Status.PENDING
+    ).update(status=PaymentReport.Status.REJECTED, reviewed_by=actor)
+    if not updated:
+        raise ValidationError(_("This report has already been reviewed."))
+    audit.record(Action.PAYMENT_REPORT_REJECTED, request=request, actor=actor,
+                 client=report.client, detail=str(report.invoice))  # fmt: skip
+
+
+# --- Quotes -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def send_quote(quote: Quote, request=None) -> Quote:
+    if quote.status != Quote.Status.DRAFT or not quote.lines.exists():
+        raise ValidationError(_("Only a draft with lines can be sent."))
+    quote.status = Quote.Status.SENT
+    quote.save(update_fields=["status"])
+    queue_to_client(quote.client, "quote_sent", {"quote": quote})
+    audit.record(Action.QUOTE_SENT, request=request, client=quote.client, detail=str(quote))
+    return quote
+
+
+@transaction.atomic
+def accept_quote(quote: Quote, now: datetime, request=None) -> Invoice:
+    """The client accepts (BIL-1): the deposit invoice is issued and mailed at once."""
+    quote = Quote.objects.select_for_update().get(pk=quote.pk)
+    if quote.status != Quote.Status.SENT:
+        raise ValidationError(_("This quote cannot be accepted any more."))
+    if quote.valid_until and local_day(now) > quote.valid_until:
+        raise ValidationError(_("This quote has expired: ask us for a new one."))
+    quote.status = Quote.Status.ACCEPTED
+    quote.accepted_at = now
+    quote.accepted_ip = audit.client_ip(request)
+    deposit = percent_of(quote.net_total, quote.deposit_percent)
+    if deposit > 0:
+        quote.deposit_invoice = create_invoice(
+            quote.client,
+            [Line(_("Deposit %(percent)s%% on quote %(quote)s")
+                  % {"percent": quote.deposit_percent.normalize(), "quote": quote}, deposit)],
+            now, purpose=Invoice.Purpose.DEPOSIT, request=request,
+        )  # fmt: skip
+    quote.save()
+    audit.record(Action.QUOTE_ACCEPTED, request=request, client=quote.client, detail=str(quote))
+    return quote.deposit_invoice
+
+
+@transaction.atomic
+def invoice_quote_balance(quote: Quote, now: datetime, *, delivered: bool,
+                          request=None) -> Invoice | None:  # fmt: skip
+    """The balance invoice, at delivery or when the client's material never came (BIL-2).
+    The row lock makes it once only, whoever asks first."""
+    quote = Quote.objects.select_for_update().get(pk=quote.pk)
+    if quote.status not in {Quote.Status.ACCEPTED, Quote.Status.DELIVERED}:
+        raise ValidationError(_("Only an accepted quote has a balance."))
+    if quote.balance_invoice_id:
+        return None
+    deposit_net = quote.deposit_invoice.net_total if quote.deposit_invoice else ZERO
+    balance = quote.net_total - deposit_net
+    if delivered:
+        quote.status = Quote.Status.DELIVERED
+        quote.delivered_at = now
+    if balance > 0:
+        quote.balance_invoice = create_invoice(
+            quote.client,
+            [Line(_("Balance on quote %(quote)s") % {"quote": quote}, balance)],
+            now, purpose=Invoice.Purpose.BALANCE, request=request,
+        )  # fmt: skip
+    quote.save()
+    return quote.balance_invoice

@@ -1,0 +1,27 @@
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from sportello.billing.rates import import_rates
+
+
+class Command(BaseCommand):
+    help = (
+        "Import daily exchange rates from a CSV file (date,currency,rate per euro); all or nothing."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file")
+
+    def handle(self, *args, file, **options):
+        path = Path(file)
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as error:
+            raise CommandError(f"cannot read {file}: {error}") from error
+        try:
+            count = import_rates(text)
+        except ValidationError as error:
+            raise CommandError(f"{file}: {error.messages[0]} (nothing imported)") from error
+        self.stdout.write(f"{count} exchange rates imported.")

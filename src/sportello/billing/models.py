@@ -1,0 +1,610 @@
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q, Sum
+from django.utils.translation import gettext_lazy as _
+
+from sportello.core.money import ZERO
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+class BillingSettings(models.Model):
+    """The provider's billing settings: one row, edited in the admin, seeded from the seeds."""
+
+    class Numbering(models.TextChoices):
+        AT_ISSUE = "at_issue", _("Fiscal number when the invoice is issued")
+        AT_PAYMENT = "at_payment", _("Payment notice first, fiscal number at payment")
+
+    iban = models.CharField(_("IBAN"), max_length=34, default="IT60X0542811101000000123456")
+    bic = models.CharField(_("BIC"), max_length=11, default="BPMOIT22XXX")
+    bank_name = models.CharField(_("bank"), max_length=100, default="Banca Popolare di Milano")
+    beneficiary = models.CharField(
+        _("beneficiary"), max_length=140, default="Sportello Hosting S.r.l."
+    )
+    cheques_accepted = models.BooleanField(_("bank cheques accepted where agreed"), default=True)
+    numbering = models.CharField(
+        _("fiscal numbering"), max_length=12, choices=Numbering.choices, default=Numbering.AT_ISSUE
+    )
+    payment_terms_days = models.PositiveSmallIntegerField(_("days to pay"), default=15)
+    home_country = models.CharField(_("provider's country"), max_length=2, default="IT")
+    oss_over_threshold = models.BooleanField(
+        _("over the EU €10,000 threshold (charge EU consumers their own country's VAT)"),
+        default=False,
+    )
+    auto_apply_credit = models.BooleanField(
+        _("apply available credit to each new invoice"), default=True
+    )
+    report_cutoff_hour = models.PositiveSmallIntegerField(
+        _("payment reports after this hour are reviewed the next working day"), default=17
+    )
+    balance_due_after_days = models.PositiveSmallIntegerField(
+        _("balance invoiced anyway this many days after a quote is accepted"), default=180
+    )
+
+    class Meta:
+        verbose_name = _("billing settings")
+        verbose_name_plural = _("billing settings")
+
+    def __str__(self):
+        return str(_("Billing settings"))
+
+    def clean(self):
+        from schwifty import BIC, IBAN
+        from schwifty.exceptions import SchwiftyException
+
+        errors = {}
+        try:
+            self.iban = IBAN(self.iban).compact
+        except SchwiftyException as error:
+            errors["iban"] = _("This IBAN is not valid (%(reason)s).") % {"reason": error}
+        try:
+            self.bic = BIC(self.bic).compact
+        except SchwiftyException as error:
+            errors["bic"] = _("This BIC is not valid (%(reason)s).") % {"reason": error}
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def iban_display(self) -> str:
+        """The IBAN in groups of four, as printed on paper."""
+        return " ".join(self.iban[i : i + 4] for i in range(0, len(self.iban), 4))
+
+    @classmethod
+    def current(cls) -> "BillingSettings":
+        return cls.objects.get_or_create(pk=1)[0]
+
+
+class VatRate(models.Model):
+    """A country's standard VAT rate, valid over a period."""
+
+    country = models.CharField(_("country"), max_length=2)
+    rate = models.DecimalField(_("rate %"), max_digits=5, decimal_places=2)
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("VAT rate")
+        verbose_name_plural = _("VAT rates")
+        ordering = ["country", "-valid_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["country", "valid_from"], name="one_rate_per_start")
+        ]
+
+    def __str__(self):
+        return f"{self.country} {self.rate}%"
+
+    @classmethod
+    def on(cls, country: str, day: date) -> Decimal:
+        rate = (
+            cls.objects.filter(country=country, valid_from__lte=day)
+            .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+            .order_by("-valid_from")
+            .values_list("rate", flat=True)
+            .first()
+        )
+        if rate is None:
+            raise LookupError(f"no VAT rate for {country} on {day}")
+        return rate
+
+
+class ExchangeRate(models.Model):
+    """Units of `currency` for one euro on `day` (the ECB's convention)."""
+
+    day = models.DateField(_("day"))
+    currency = models.CharField(_("currency"), max_length=3)
+    rate = models.DecimalField(_("rate"), max_digits=16, decimal_places=6)
+
+    class Meta:
+        verbose_name = _("exchange rate")
+        verbose_name_plural = _("exchange rates")
+        ordering = ["-day", "currency"]
+        constraints = [
+            models.UniqueConstraint(fields=["day", "currency"], name="one_rate_per_day"),
+            models.CheckConstraint(condition=Q(rate__gt=0), name="rate_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.day} 1 EUR = {self.rate} {self.currency}"
+
+
+class Sequence(models.Model):
+    """The last number given in a series and year; locked while a number is taken, so
+    numbers are gapless even with many processes issuing at once."""
+
+    series = models.CharField(max_length=8)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["series", "year"], name="one_sequence")]
+
+
+class Invoice(models.Model):
+    class Kind(models.TextChoices):
+        INVOICE = "invoice", _("Invoice")
+        CREDIT_NOTE = "credit_note", _("Credit note")
+
+    class Purpose(models.TextChoices):
+        STANDARD = "standard", _("Services")
+        RENEWAL = "renewal", _("Renewal")
+        FUNDS = "funds", _("Add funds")
+        DEPOSIT = "deposit", _("Deposit")
+        BALANCE = "balance", _("Balance")
+        CORRECTION = "correction", _("Correction")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        OPEN = "open", _("To pay")
+        PAID = "paid", _("Paid")
+        CREDITED = "credited", _("Cancelled by credit note")
+
+    class VatNote(models.TextChoices):
+        NONE = "", ""
+        REVERSE_CHARGE = (
+            "reverse_charge",
+            _(
+                "Reverse charge: VAT to be accounted for by the recipient (art. 196 Directive "
+                "2006/112/EC; art. 7-ter DPR 633/72)."
+            ),
+        )
+        OUT_OF_SCOPE = (
+            "out_of_scope",
+            _("Outside the scope of Italian VAT (art. 7-ter DPR 633/72): client outside the EU."),
+        )
+        FUNDS = "funds", _("Advance payment credited to your account balance, not subject to VAT.")
+
+    client = models.ForeignKey(
+        "accounts.Client",
+        verbose_name=_("client"),
+        on_delete=models.PROTECT,
+        related_name="invoices",
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.INVOICE)
+    purpose = models.CharField(
+        _("purpose"), max_length=12, choices=Purpose.choices, default=Purpose.STANDARD
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    series = models.CharField(_("series"), max_length=8, blank=True)
+    year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
+    number = models.PositiveIntegerField(_("number"), null=True, blank=True)
+    issued_on = models.DateField(_("issued on"), null=True, blank=True)
+    numbered_on = models.DateField(_("fiscal date"), null=True, blank=True)
+    due_on = models.DateField(_("due on"), null=True, blank=True, db_index=True)
+    paid_on = models.DateField(_("paid on"), null=True, blank=True)
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    net_total = models.DecimalField(_("net"), default=ZERO, **MONEY)
+    vat_total = models.DecimalField(_("VAT"), default=ZERO, **MONEY)
+    total = models.DecimalField(_("total"), default=ZERO, **MONEY)
+    paid_total = models.DecimalField(_("paid"), default=ZERO, **MONEY)
+    credited_total = models.DecimalField(_("credited"), default=ZERO, **MONEY)
+    vat_note = models.CharField(_("VAT note"), max_length=16, choices=VatNote.choices, blank=True)
+    payment_reference = models.CharField(_("payment reference"), max_length=25, blank=True)
+    corrects = models.ForeignKey(
+        "self",
+        verbose_name=_("corrects"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="credit_notes",
+    )
+    # The client's fiscal identity as it was when the invoice was issued.
+    billing_name = models.CharField(_("name"), max_length=200, blank=True)
+    billing_address = models.TextField(_("address"), blank=True)
+    billing_country = models.CharField(_("country"), max_length=2, blank=True)
+    billing_vat_number = models.CharField(_("VAT number"), max_length=32, blank=True)
+    billing_fiscal_code = models.CharField(_("tax code"), max_length=32, blank=True)
+    language = models.CharField(_("language"), max_length=8, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
+        ordering = ["-issued_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["series", "year", "number"],
+                condition=Q(number__isnull=False),
+                name="gapless_number_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(paid_total__gte=0) & Q(credited_total__gte=0),
+                name="settled_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(paid_total__lte=models.F("total") - models.F("credited_total")),
+                name="never_paid_twice",
+            ),
+        ]
+        indexes = [models.Index(fields=["client", "status"])]
+
+    def __str__(self):
+        return self.display_number
+
+    @property
+    def display_number(self) -> str:
+        if self.number is not None:
+            prefix = "NC " if self.kind == self.Kind.CREDIT_NOTE else ""
+            return f"{prefix}{self.year}/{self.number:06d}"
+        if self.status == self.Status.DRAFT:
+            return str(_("Draft %(id)s") % {"id": self.pk})
+        return str(_("Payment notice %(id)s") % {"id": self.pk})
+
+    @property
+    def is_payment_notice(self) -> bool:
+        return self.number is None and self.status != self.Status.DRAFT
+
+    @property
+    def amount_due(self) -> Decimal:
+        return self.total - self.paid_total - self.credited_total
+
+    def is_overdue(self, today: date) -> bool:
+        return self.status == self.Status.OPEN and self.due_on is not None and self.due_on < today
+
+    def vat_breakdown(self) -> list[dict]:
+        """Net and VAT per rate: VAT is computed on the sum of the net lines of each rate."""
+        from .pricing import vat_breakdown
+
+        return vat_breakdown(self.lines.all())
+
+
+class InvoiceLine(models.Model):
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    description = models.CharField(_("description"), max_length=300)
+    service = models.ForeignKey(
+        "services.Service",
+        verbose_name=_("service"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="invoice_lines",
+    )
+    period_start = models.DateField(_("from"), null=True, blank=True)
+    period_end = models.DateField(_("to"), null=True, blank=True)
+    quantity = models.DecimalField(_("quantity"), max_digits=10, decimal_places=2, default=1)
+    unit_price = models.DecimalField(_("net unit price"), **MONEY)
+    vat_rate = models.DecimalField(_("VAT %"), max_digits=5, decimal_places=2)
+    net = models.DecimalField(_("net"), **MONEY)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("invoice line")
+        verbose_name_plural = _("invoice lines")
+
+    def __str__(self):
+        return self.description
+
+
+class Payment(models.Model):
+    class Method(models.TextChoices):
+        BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+        CHEQUE = "cheque", _("Bank cheque")
+        CARD = "card", _("Card / PayPal")
+        CREDIT = "credit", _("Account credit")
+
+    client = models.ForeignKey(
+        "accounts.Client",
+        verbose_name=_("client"),
+        on_delete=models.PROTECT,
+        related_name="payments",
+    )
+    invoice = models.ForeignKey(
+        Invoice,
+        verbose_name=_("invoice"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="payments",
+    )
+    method = models.CharField(_("method"), max_length=16, choices=Method.choices)
+    received_on = models.DateField(_("received on"))
+    amount = models.DecimalField(_("amount in EUR"), **MONEY)
+    original_amount = models.DecimalField(_("amount paid"), **MONEY)
+    original_currency = models.CharField(_("currency paid"), max_length=3, default="EUR")
+    exchange_rate = models.DecimalField(
+        _("exchange rate"), max_digits=16, decimal_places=6, default=Decimal(1)
+    )
+    applied_to_invoice = models.DecimalField(_("applied to the invoice"), default=ZERO, **MONEY)
+    reference = models.CharField(_("reference"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["-received_on", "-id"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payment_positive")]
+
+    def __str__(self):
+        return f"{self.received_on} {self.amount} EUR"
+
+
+class CreditEntryQuerySet(models.QuerySet):
+    def balance(self) -> Decimal:
+        return self.aggregate(total=Sum("amount"))["total"] or ZERO
+
+
+class CreditEntry(models.Model):
+    """The client's credit ledger: rows are only ever added; the balance is their sum."""
+
+    class Kind(models.TextChoices):
+        OVERPAYMENT = "overpayment", _("Overpayment")
+        FUNDS = "funds", _("Funds added")
+        APPLIED = "applied", _("Applied to an invoice")
+        CREDIT_NOTE = "credit_note", _("Credit note on a paid invoice")
+        ADJUSTMENT = "adjustment", _("Adjustment")
+
+    client = models.ForeignKey(
+        "accounts.Client", verbose_name=_("client"), on_delete=models.PROTECT, related_name="credit"
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    amount = models.DecimalField(_("amount"), **MONEY)
+    invoice = models.ForeignKey(
+        Invoice, null=True, blank=True, on_delete=models.PROTECT, related_name="credit_entries"
+    )
+    payment = models.ForeignKey(
+        Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="credit_entries"
+    )
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    objects = CreditEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("credit entry")
+        verbose_name_plural = _("credit entries")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.amount}"
+
+
+class Charge(models.Model):
+    """A one-off extra (BIL-13): on the client's next invoice, or invoiced at once."""
+
+    client = models.ForeignKey(
+        "accounts.Client",
+        verbose_name=_("client"),
+        on_delete=models.PROTECT,
+        related_name="charges",
+    )
+    description = models.CharField(_("description"), max_length=300)
+    amount = models.DecimalField(_("net amount"), **MONEY)
+    invoice_line = models.OneToOneField(
+        InvoiceLine, null=True, blank=True, on_delete=models.PROTECT, related_name="charge"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("extra charge")
+        verbose_name_plural = _("extra charges")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.description
+
+
+class Coupon(models.Model):
+    class Kind(models.TextChoices):
+        PERCENT = "percent", _("Percentage")
+        FIXED = "fixed", _("Fixed amount")
+
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    value = models.DecimalField(_("value"), max_digits=10, decimal_places=2)
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    products = models.ManyToManyField(
+        "catalog.Product",
+        verbose_name=_("products"),
+        blank=True,
+        help_text=_("Empty: every product."),
+    )
+    max_uses = models.PositiveIntegerField(_("maximum uses"), null=True, blank=True)
+    uses = models.PositiveIntegerField(_("uses"), default=0)
+    description = models.CharField(_("announcement"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("coupon")
+        verbose_name_plural = _("coupons")
+        constraints = [
+            models.CheckConstraint(condition=Q(value__gt=0), name="coupon_value_positive"),
+            models.CheckConstraint(
+                condition=Q(max_uses__isnull=True) | Q(uses__lte=models.F("max_uses")),
+                name="coupon_uses_within_max",
+            ),
+        ]
+
+    def __str__(self):
+        return self.code
+
+
+class Quote(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SENT = "sent", _("Waiting for your acceptance")
+        ACCEPTED = "accepted", _("Accepted")
+        DELIVERED = "delivered", _("Delivered")
+        DECLINED = "declined", _("Declined")
+
+    client = models.ForeignKey(
+        "accounts.Client", verbose_name=_("client"), on_delete=models.PROTECT, related_name="quotes"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    notes = models.TextField(_("notes"), blank=True)
+    deposit_percent = models.DecimalField(
+        _("deposit %"), max_digits=5, decimal_places=2, default=Decimal("30.00")
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    accepted_ip = models.GenericIPAddressField(_("accepted from"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    deposit_invoice = models.OneToOneField(
+        Invoice, null=True, blank=True, on_delete=models.PROTECT, related_name="deposit_for"
+    )
+    balance_invoice = models.OneToOneField(
+        Invoice, null=True, blank=True, on_delete=models.PROTECT, related_name="balance_for"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("quote")
+        verbose_name_plural = _("quotes")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(deposit_percent__gte=0) & Q(deposit_percent__lte=100),
+                name="deposit_percent_range",
+            )
+        ]
+
+    def __str__(self):
+        return f"{_('Quote')} {self.pk}: {self.title}"
+
+    @property
+    def net_total(self) -> Decimal:
+        return sum((line.net for line in self.lines.all()), ZERO)
+
+
+class QuoteLine(models.Model):
+    quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="lines")
+    description = models.CharField(_("description"), max_length=300)
+    quantity = models.DecimalField(_("quantity"), max_digits=10, decimal_places=2, default=1)
+    unit_price = models.DecimalField(_("net unit price"), **MONEY)
+    net = models.DecimalField(_("net"), **MONEY)
+
+    class Meta:
+        ordering = ["id"]
+
+
+class PaymentReport(models.Model):
+    """A payment the client says they made (BIL-8), waiting for staff review."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for review")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    client = models.ForeignKey(
+        "accounts.Client",
+        verbose_name=_("client"),
+        on_delete=models.PROTECT,
+        related_name="payment_reports",
+    )
+    invoice = models.ForeignKey(
+        Invoice, verbose_name=_("invoice"), on_delete=models.PROTECT, related_name="reports"
+    )
+    bank = models.CharField(_("bank"), max_length=120)
+    branch = models.CharField(_("branch"), max_length=120, blank=True)
+    paid_on = models.DateField(_("date of payment"))
+    receipt_number = models.CharField(_("receipt number"), max_length=80)
+    amount = models.DecimalField(_("amount"), **MONEY)
+    created_at = models.DateTimeField(_("reported at"), auto_now_add=True)
+    review_on = models.DateField(_("to be reviewed on"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    payment = models.OneToOneField(
+        Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="report"
+    )
+
+    class Meta:
+        verbose_name = _("payment report")
+        verbose_name_plural = _("payment reports")
+        ordering = ["review_on", "created_at"]
+
+    def __str__(self):
+        return f"{self.invoice}: {self.amount}"
+
+
+class StatementImport(models.Model):
+    filename = models.CharField(_("file"), max_length=200)
+    format = models.CharField(_("format"), max_length=10)
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("imported at"), auto_now_add=True)
+    new_entries = models.PositiveIntegerField(default=0)
+    matched = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("bank statement import")
+        verbose_name_plural = _("bank statement imports")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.filename
+
+
+class BankEntry(models.Model):
+    """A credit on the provider's bank account, from a statement, and what it paid."""
+
+    class Status(models.TextChoices):
+        MATCHED = "matched", _("Matched")
+        SUGGESTED = "suggested", _("Suggested match")
+        UNMATCHED = "unmatched", _("Unmatched")
+
+    statement = models.ForeignKey(StatementImport, on_delete=models.PROTECT, related_name="entries")
+    account = models.CharField(_("account"), max_length=40)
+    entry_id = models.CharField(_("bank reference"), max_length=100)
+    booking_date = models.DateField(_("booked on"))
+    amount = models.DecimalField(_("amount"), **MONEY)
+    currency = models.CharField(_("currency"), max_length=3)
+    counterparty = models.CharField(_("from"), max_length=200, blank=True)
+    remittance = models.TextField(_("remittance"), blank=True)
+    reference = models.CharField(_("reference"), max_length=40, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    invoice = models.ForeignKey(
+        Invoice, null=True, blank=True, on_delete=models.PROTECT, related_name="bank_entries"
+    )
+    payment = models.OneToOneField(
+        Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="bank_entry"
+    )
+
+    class Meta:
+        verbose_name = _("bank entry")
+        verbose_name_plural = _("bank entries")
+        ordering = ["-booking_date", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "entry_id"], name="bank_entry_once")
+        ]
+
+    def __str__(self):
+        return f"{self.booking_date} {self.amount} {self.currency}"

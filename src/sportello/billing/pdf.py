@@ -1,0 +1,23 @@
+from django.template.loader import render_to_string
+from django.utils import translation
+from weasyprint import HTML
+
+from sportello.core.models import Provider
+
+from .models import BillingSettings, Invoice
+
+
+def invoice_pdf(invoice: Invoice) -> bytes:
+    """The invoice as PDF, in the language of the client it was issued to (BIL-12)."""
+    with translation.override(invoice.language or "it"):
+        html = render_to_string(
+            "billing/invoice_pdf.html",
+            {
+                "invoice": invoice,
+                "lines": invoice.lines.all(),
+                "breakdown": invoice.vat_breakdown(),
+                "provider": Provider.current(),
+                "billing": BillingSettings.current(),
+            },
+        )
+    return HTML(string=html).write_pdf()

@@ -1,0 +1,33 @@
+"""Which VAT rate a client pays (BIL-11): by country and status, on a given day."""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sportello.accounts.fiscal import EU_COUNTRIES
+
+from .models import BillingSettings, Invoice, VatRate
+
+
+@dataclass(frozen=True)
+class VatTreatment:
+    rate: Decimal
+    note: str  # one of Invoice.VatNote
+
+
+def vat_treatment(client, day: date, billing: BillingSettings | None = None) -> VatTreatment:
+    billing = billing or BillingSettings.current()
+    home = billing.home_country
+    country = client.country or home
+    if country == home:
+        return VatTreatment(VatRate.on(home, day), Invoice.VatNote.NONE)
+    if country not in EU_COUNTRIES:
+        return VatTreatment(Decimal("0.00"), Invoice.VatNote.OUT_OF_SCOPE)
+    if client.vat_number:
+        # The number was checked with python-stdnum when the profile was saved.
+        return VatTreatment(Decimal("0.00"), Invoice.VatNote.REVERSE_CHARGE)
+    # EU consumer: electronically supplied services are taxed where the consumer lives
+    # (OSS), unless the provider is still under the €10,000 threshold.
+    if billing.oss_over_threshold:
+        return VatTreatment(VatRate.on(country, day), Invoice.VatNote.NONE)
+    return VatTreatment(VatRate.on(home, day), Invoice.VatNote.NONE)

@@ -1,0 +1,215 @@
+"""Forms of the staff desk's billing pages. They only check input; the billing actions decide."""
+
+import re
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from sportello.accounts.models import Client
+from sportello.billing.models import Invoice, Payment
+
+INVOICE_NUMBER = re.compile(r"^(\d{4})\s*/\s*(\d{1,6})$")
+CURRENCY = re.compile(r"^[A-Za-z]{3}$")
+
+
+def date_input():
+    # ISO format, or the browser's date picker cannot show the initial value.
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def money_field(label, *, required=True, positive=True, **options):
+    if positive:
+        options.setdefault("min_value", Decimal("0.01"))
+    return forms.DecimalField(
+        label=label, max_digits=12, decimal_places=2, required=required, **options
+    )
+
+
+class ClientField(forms.Field):
+    """A client by number (the id in the client page's address) or by login email."""
+
+    widget = forms.TextInput
+
+    def prepare_value(self, value):
+        return value.pk if isinstance(value, Client) else value
+
+    def to_python(self, value):
+        if isinstance(value, Client):
+            return value
+        value = str(value or "").strip()
+        if not value:
+            return None
+        clients = Client.objects.select_related("owner")
+        if value.isdigit():
+            client = clients.filter(pk=int(value)).first()
+        else:
+            client = clients.filter(owner__email__iexact=value).first()
+        if client is None:
+            raise ValidationError(_("No client has this number or email."), code="invalid")
+        return client
+
+
+def client_field():
+    return ClientField(
+        label=_("Client"), help_text=_("The client's number (as in the client page) or email.")
+    )
+
+
+# --- Invoices -------------------------------------------------------------------------------
+
+
+class InvoiceFilterForm(forms.Form):
+    STATUSES = [
+        ("", _("Any status")),
+        (Invoice.Status.OPEN, _("Open")),
+        (Invoice.Status.PAID, _("Paid")),
+        (Invoice.Status.CREDITED, _("Credited")),
+    ]
+    KINDS = [("", _("Invoices and credit notes")), *Invoice.Kind.choices]
+
+    q = forms.CharField(label=_("Client or number"), required=False)
+    status = forms.ChoiceField(label=_("Status"), choices=STATUSES, required=False)
+    kind = forms.ChoiceField(label=_("Kind"), choices=KINDS, required=False)
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+
+
+class InvoiceForm(forms.Form):
+    PURPOSES = [
+        (Invoice.Purpose.STANDARD, Invoice.Purpose.STANDARD.label),
+        (Invoice.Purpose.RENEWAL, Invoice.Purpose.RENEWAL.label),
+    ]
+
+    client = client_field()
+    purpose = forms.ChoiceField(label=_("Purpose"), choices=PURPOSES)
+    coupon = forms.CharField(label=_("Coupon code"), max_length=40, required=False)
+    include_pending_charges = forms.BooleanField(
+        label=_("Include the client's pending extra charges"), required=False
+    )
+
+
+class InvoiceLineForm(forms.Form):
+    description = forms.CharField(label=_("Description"), max_length=300)
+    quantity = forms.DecimalField(
+        label=_("Quantity"), max_digits=10, decimal_places=2, min_value=Decimal("0.01"), initial=1
+    )
+    unit_price = money_field(_("Net unit price"), positive=False)
+    vat_rate = forms.DecimalField(
+        label=_("VAT %"),
+        max_digits=5,
+        decimal_places=2,
+        min_value=0,
+        max_value=100,
+        required=False,
+        help_text=_("Blank: the client's rate."),
+    )
+
+
+InvoiceLineFormSet = forms.formset_factory(InvoiceLineForm, extra=5, max_num=50)
+
+
+class PaymentForm(forms.Form):
+    METHODS = [
+        (Payment.Method.BANK_TRANSFER, Payment.Method.BANK_TRANSFER.label),
+        (Payment.Method.CHEQUE, Payment.Method.CHEQUE.label),
+    ]
+
+    received_on = forms.DateField(label=_("Received on"), widget=date_input())
+    amount = money_field(_("Amount"))
+    currency = forms.CharField(
+        label=_("Currency"),
+        max_length=3,
+        initial="EUR",
+        help_text=_("ISO code; other currencies are converted at the day's rate."),
+    )
+    method = forms.ChoiceField(label=_("Method"), choices=METHODS)
+    reference = forms.CharField(label=_("Reference"), max_length=200, required=False)
+
+    def clean_currency(self):
+        currency = self.cleaned_data["currency"].strip()
+        if not CURRENCY.match(currency):
+            raise ValidationError(_("A currency is three letters, e.g. EUR or USD."))
+        return currency.upper()
+
+
+class ClientPaymentForm(PaymentForm):
+    client = client_field()
+
+    field_order = ["client", "received_on", "amount", "currency", "method", "reference"]
+
+
+class CreditNoteForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=300)
+    amount = money_field(
+        _("Amount including VAT"), required=False, help_text=_("Blank: the whole invoice.")
+    )
+
+
+# --- Bank statements ------------------------------------------------------------------------
+
+
+class StatementUploadForm(forms.Form):
+    file = forms.FileField(label=_("Statement file (CAMT.053 or MT940)"))
+
+
+class MatchEntryForm(forms.Form):
+    invoice = forms.CharField(
+        label=_("Invoice"), max_length=20, help_text=_("Number (e.g. 2026/000012) or id")
+    )
+
+    def clean_invoice(self):
+        value = self.cleaned_data["invoice"].strip()
+        invoices = Invoice.objects.select_related("client")
+        found = INVOICE_NUMBER.match(value)
+        if found:
+            invoice = invoices.filter(
+                kind=Invoice.Kind.INVOICE, year=int(found[1]), number=int(found[2])
+            ).first()
+        elif value.isdigit():
+            invoice = invoices.filter(pk=int(value), kind=Invoice.Kind.INVOICE).first()
+        else:
+            invoice = None
+        if invoice is None:
+            raise ValidationError(_("No invoice has this number or id."))
+        return invoice
+
+
+# --- Quotes ---------------------------------------------------------------------------------
+
+
+class QuoteForm(forms.Form):
+    client = client_field()
+    title = forms.CharField(label=_("Title"), max_length=200)
+    notes = forms.CharField(
+        label=_("Notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    deposit_percent = forms.DecimalField(
+        label=_("Deposit %"),
+        max_digits=5,
+        decimal_places=2,
+        min_value=0,
+        max_value=100,
+        initial=Decimal("30"),
+    )
+    valid_until = forms.DateField(label=_("Valid until"), widget=date_input(), required=False)
+
+
+class QuoteLineForm(forms.Form):
+    description = forms.CharField(label=_("Description"), max_length=300)
+    quantity = forms.DecimalField(
+        label=_("Quantity"), max_digits=10, decimal_places=2, min_value=Decimal("0.01"), initial=1
+    )
+    unit_price = money_field(_("Net unit price"), positive=False)
+
+
+QuoteLineFormSet = forms.formset_factory(QuoteLineForm, extra=5, max_num=50)
+
+
+# --- Client ledger --------------------------------------------------------------------------
+
+
+class ChargeForm(forms.Form):
+    description = forms.CharField(label=_("Description"), max_length=300)
+    amount = money_field(_("Net amount"))
+    invoice_now = forms.BooleanField(label=_("Invoice it now"), required=False)

@@ -1,0 +1,58 @@
+"""Client-area billing forms: they only check the shape of the input; the billing actions
+decide what is allowed and raise ValidationError otherwise."""
+
+from decimal import Decimal
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+CENT = Decimal("0.01")
+
+
+def amount_field(label, **options) -> forms.DecimalField:
+    # type=number: the browser shows the user's decimal separator and always posts a dot.
+    return forms.DecimalField(
+        label=label,
+        max_digits=10,
+        decimal_places=2,
+        min_value=CENT,
+        widget=forms.NumberInput(attrs={"step": "0.01", "min": "0.01", "inputmode": "decimal"}),
+        **options,
+    )
+
+
+class PaymentReportForm(forms.Form):
+    """BIL-8: the client tells us about a transfer or cheque; staff review it."""
+
+    bank = forms.CharField(label=_("Bank"), max_length=120)
+    branch = forms.CharField(label=_("Branch"), max_length=120, required=False)
+    paid_on = forms.DateField(
+        label=_("Date of payment"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    receipt_number = forms.CharField(
+        label=_("Receipt number"),
+        max_length=80,
+        help_text=_("The transfer's reference (CRO/TRN) or the cheque number."),
+    )
+    amount = amount_field(_("Amount (EUR)"))
+
+    def clean_paid_on(self):
+        paid_on = self.cleaned_data["paid_on"]
+        if paid_on > timezone.localdate():
+            raise forms.ValidationError(_("The date of payment cannot be in the future."))
+        return paid_on
+
+
+class CreditForm(forms.Form):
+    """BIL-9: spend part of the credit balance on an open invoice."""
+
+    amount = amount_field(_("Amount (EUR)"))
+
+
+class AddFundsForm(forms.Form):
+    amount = amount_field(
+        _("Amount (EUR)"),
+        help_text=_("You receive a payment notice; the funds are credited when it is paid."),
+    )
