@@ -405,7 +405,7 @@ def _split_messages(text: str) -> list[tuple[list[_Field], int]]:
                 continue
             line = line.split("{4:", 1)[1]
         elif line.startswith("{"):
-            continue  # trailer blocks such as {5:{CHK:...}}
+            continue  # trailer blocks ({5:{CHK:...}}) carry nothing a statement needs
         stripped = line.strip()
         if stripped in ("-", "-}") or stripped.startswith("-}"):
             if fields:
@@ -414,6 +414,10 @@ def _split_messages(text: str) -> list[tuple[list[_Field], int]]:
             continue
         if not stripped:
             continue
+        if not fields:
+            # Indentation before the first field is an export artefact; later on a leading
+            # space belongs to wrapped :86: text.
+            line = line.lstrip()
         match = _TAG.match(line)
         if match:
             fields.append(_Field(match.group(1), number, [line[match.end() :]]))

@@ -89,7 +89,14 @@ class InvoiceForm(forms.Form):
     )
 
 
-class InvoiceLineForm(forms.Form):
+class LineRowForm(forms.Form):
+    """A row of a lines table; one left with only its pre-filled quantity is an unused row."""
+
+    def has_changed(self):
+        return any(name != "quantity" for name in self.changed_data)
+
+
+class InvoiceLineForm(LineRowForm):
     description = forms.CharField(label=_("Description"), max_length=300)
     quantity = forms.DecimalField(
         label=_("Quantity"), max_digits=10, decimal_places=2, min_value=Decimal("0.01"), initial=1
@@ -195,7 +202,7 @@ class QuoteForm(forms.Form):
     valid_until = forms.DateField(label=_("Valid until"), widget=date_input(), required=False)
 
 
-class QuoteLineForm(forms.Form):
+class QuoteLineForm(LineRowForm):
     description = forms.CharField(label=_("Description"), max_length=300)
     quantity = forms.DecimalField(
         label=_("Quantity"), max_digits=10, decimal_places=2, min_value=Decimal("0.01"), initial=1

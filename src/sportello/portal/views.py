@@ -14,7 +14,7 @@ from sportello.accounts.forms import ContactAddressForm, ProfileForm
 from sportello.billing import actions as billing
 from sportello.billing.models import BillingSettings, Invoice, PaymentReport, Quote
 from sportello.billing.pdf import invoice_pdf
-from sportello.core.money import ZERO, percent_of
+from sportello.core.money import ZERO, cents, percent_of
 
 from .decorators import client_required
 from .forms import AddFundsForm, CreditForm, PaymentReportForm
@@ -135,15 +135,13 @@ def invoices(request, client):
         invoice.overdue = invoice.is_overdue(today)
     labels = {"open": _("To pay"), "overdue": _("Overdue"), "paid": _("Paid"), "all": _("All")}
     tabs = [{"key": key, "label": labels[key], "count": counts[key]} for key in INVOICE_TABS]
-    return render(
-        request, "portal/invoices.html", {"invoices": rows, "tab": tab, "tabs": tabs}
-    )
+    return render(request, "portal/invoices.html", {"invoices": rows, "tab": tab, "tabs": tabs})
 
 
 def _invoice_page(request, client, invoice, credit_form=None):
     today = timezone.localdate()
     is_open = invoice.status == Invoice.Status.OPEN
-    balance = billing.credit_balance(client) if is_open else None
+    balance = cents(billing.credit_balance(client)) if is_open else None
     may_apply_credit = is_open and invoice.purpose != Invoice.Purpose.FUNDS and balance > 0
     if credit_form is None and may_apply_credit:
         credit_form = CreditForm(initial={"amount": min(balance, invoice.amount_due)})
