@@ -370,3 +370,104 @@ def seed_demo(today: date) -> None:
     seed_catalog()
     seed_staff(password_hash)
     seed_clients(today, password_hash)
+    seed_billing(today)
+
+
+def seed_billing(today: date) -> None:
+    """Invoices at every stage: to pay, overdue, paid, with credit; a quote to accept; a
+    payment reported by a client. Only for clients that have no invoice yet."""
+    from datetime import datetime, time
+
+    from django.utils import timezone
+
+    from sportello.billing import actions
+    from sportello.billing.actions import Line
+    from sportello.billing.models import BillingSettings, Quote, QuoteLine
+    from sportello.billing.pricing import line_net
+
+    BillingSettings.current()
+
+    def at(day):
+        return timezone.make_aware(datetime.combine(day, time(10, 0)))
+
+    def client(email):
+        found = Client.objects.get(owner__email=email)
+        return None if found.invoices.exists() else found
+
+    if mario := client("mario.rossi@example.it"):
+        hosting = mario.services.get(product__code="hosting-basic")
+        actions.create_invoice(
+            mario,
+            [
+                Line(
+                    "Hosting Basic Illimitato",
+                    hosting.price,
+                    service=hosting,
+                    period_start=hosting.expires_on,
+                    period_end=hosting.expires_on + relativedelta(years=1),
+                )
+            ],
+            at(today - timedelta(days=2)),
+            send=False,
+            purpose="renewal",
+        )
+        overdue = actions.create_invoice(
+            mario,
+            [Line("Riattivazione servizi", Decimal("20.00"))],
+            at(today - timedelta(days=40)),
+            send=False,
+        )
+        actions.report_payment(
+            mario,
+            overdue,
+            {
+                "bank": "Intesa Sanpaolo",
+                "branch": "Milano 12",
+                "paid_on": today - timedelta(days=1),
+                "receipt_number": "CRO 0042",
+                "amount": Decimal("24.40"),
+            },
+            at(today),
+        )
+    if bianchi := client("info@ferramentabianchi.example"):
+        paid = actions.create_invoice(
+            bianchi,
+            [
+                Line("Server dedicato", Decimal("1200.00")),
+                Line("Assistenza global", Decimal("1500.00")),
+            ],
+            at(today - timedelta(days=60)),
+            send=False,
+        )
+        actions.record_payment(
+            bianchi,
+            Decimal("3350.00"),
+            today - timedelta(days=50),
+            invoice=paid,
+            reference="Bonifico",
+        )  # 56.00 more: credit
+        quote = Quote.objects.create(
+            client=bianchi,
+            title="Nuovo sito e-commerce",
+            deposit_percent=Decimal("30"),
+            valid_until=today + timedelta(days=30),
+        )
+        for description, quantity, price in [
+            ("Progetto grafico", 1, "900.00"),
+            ("Pagine prodotto", 20, "35.00"),
+        ]:
+            QuoteLine.objects.create(
+                quote=quote,
+                description=description,
+                quantity=quantity,
+                unit_price=Decimal(price),
+                net=line_net(Decimal(quantity), Decimal(price)),
+            )
+        actions.send_quote(quote)
+    if lucia := client("lucia.garcia@example.es"):
+        actions.create_invoice(
+            lucia,
+            [Line("Dominio .eu", Decimal("12.00"))],
+            at(today - timedelta(days=30)),
+            send=False,
+        )

@@ -3,6 +3,8 @@
 The actions refuse with a translated ValidationError; it is shown on the form (or as a
 message for the one-button forms), never as a server error."""
 
+import io
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -187,9 +189,7 @@ def invoice_new(request):
 
 @billing_staff
 def invoice_detail(request, pk):
-    invoice = get_object_or_404(
-        Invoice.objects.select_related("client__owner", "corrects"), pk=pk
-    )
+    invoice = get_object_or_404(Invoice.objects.select_related("client__owner", "corrects"), pk=pk)
     today = timezone.localdate()
     payment_form = PaymentForm(
         prefix="payment",
@@ -288,7 +288,7 @@ def payment_message(payment: Payment) -> str:
 def invoice_pdf_download(request, pk):
     invoice = get_object_or_404(Invoice.objects.exclude(status=Invoice.Status.DRAFT), pk=pk)
     return FileResponse(
-        [invoice_pdf(invoice)],
+        io.BytesIO(invoice_pdf(invoice)),
         as_attachment=True,
         filename=actions.pdf_filename(invoice),
         content_type="application/pdf",
@@ -348,7 +348,11 @@ def statements(request):
                 messages.success(
                     request,
                     _("%(file)s: %(new)s new credits, %(matched)s matched to invoices.")
-                    % {"file": record.filename, "new": record.new_entries, "matched": record.matched},
+                    % {
+                        "file": record.filename,
+                        "new": record.new_entries,
+                        "matched": record.matched,
+                    },
                 )
             else:
                 messages.info(
@@ -358,7 +362,9 @@ def statements(request):
                 )
             return redirect("desk:statements")
     entries = (
-        BankEntry.objects.filter(status__in=[BankEntry.Status.UNMATCHED, BankEntry.Status.SUGGESTED])
+        BankEntry.objects.filter(
+            status__in=[BankEntry.Status.UNMATCHED, BankEntry.Status.SUGGESTED]
+        )
         .select_related("statement", "invoice__client")
         .order_by("booking_date", "id")
     )
@@ -513,7 +519,8 @@ def quote_detail(request, pk):
                 actions.send_quote(quote, request=request)
                 messages.success(
                     request,
-                    _("The quote has been sent to %(email)s.") % {"email": quote.client.contact_email},
+                    _("The quote has been sent to %(email)s.")
+                    % {"email": quote.client.contact_email},
                 )
             elif action == "deliver":
                 invoice = actions.invoice_quote_balance(
@@ -526,7 +533,9 @@ def quote_detail(request, pk):
                         % {"number": invoice.display_number},
                     )
                 else:
-                    messages.info(request, _("Marked as delivered: there is no balance to invoice."))
+                    messages.info(
+                        request, _("Marked as delivered: there is no balance to invoice.")
+                    )
         except ValidationError as error:
             messages.error(request, reason(error))
         return redirect("desk:quote", pk=quote.pk)

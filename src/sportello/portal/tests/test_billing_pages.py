@@ -460,7 +460,6 @@ def test_billing_pages_in_the_browser(live_server, new_page):
         owner, paid.total, timezone.localdate() - timedelta(days=50), invoice=paid
     )
     note = actions.issue_credit_note(paid, now, reason="Discount agreed", amount=Decimal("20"))
-    actions.record_payment(owner, Decimal("30"), timezone.localdate())
     actions.report_payment(
         owner,
         to_pay,
@@ -471,6 +470,7 @@ def test_billing_pages_in_the_browser(live_server, new_page):
     sent = sent_quote(owner)
     accepted = sent_quote(owner, net=Decimal("450.00"), deposit=Decimal("50"))
     actions.accept_quote(accepted, now)
+    actions.record_payment(owner, Decimal("30"), timezone.localdate())  # credit: 30.00 EUR
 
     page = new_page("en-GB")
     base = live_server.url
