@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from sportello.accounts.models import Client
@@ -47,6 +48,12 @@ class Line:
     period_start: date | None = None
     period_end: date | None = None
     vat_rate: Decimal | None = None  # None: the client's rate on the day
+
+
+def plain_percent(value: Decimal) -> str:
+    """30.00 → "30", 12.50 → "12.5" (never the exponent form of Decimal.normalize)."""
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def local_day(now: datetime) -> date:
@@ -340,7 +347,8 @@ def apply_credit(client: Client, invoice: Invoice, amount: Decimal, now: datetim
         raise ValidationError(_("Your credit balance is %(balance)s EUR.") % {"balance": balance})
     if amount > invoice.amount_due:
         raise ValidationError(
-            _("Only %(due)s EUR are left to pay on this invoice.") % {"due": invoice.amount_due}
+            _("Only %(due)s EUR are left to pay on this invoice.")
+            % {"due": number_format(invoice.amount_due, 2)}
         )
     payment = _pay_with_credit(invoice, amount, local_day(now))
     audit.record(
@@ -401,7 +409,8 @@ def issue_credit_note(invoice: Invoice, now: datetime, *, reason: str,
     note.net_total, note.vat_total, note.total = totals(list(note.lines.all()))
     if note.total > creditable:
         raise ValidationError(
-            _("At most %(amount)s EUR can still be credited.") % {"amount": creditable}
+            _("At most %(amount)s EUR can still be credited.")
+            % {"amount": number_format(creditable, 2)}
         )
     today = local_day(now)
     _snapshot_client(note)
@@ -539,8 +548,8 @@ def accept_quote(quote: Quote, now: datetime, request=None) -> Invoice:
     if deposit > 0:
         quote.deposit_invoice = create_invoice(
             quote.client,
-            [Line(_("Deposit %(percent)s%% on quote %(quote)s")
-                  % {"percent": quote.deposit_percent.normalize(), "quote": quote}, deposit)],
+            [Line(_("Deposit of %(percent)s%% on quote %(quote)s")
+                  % {"percent": plain_percent(quote.deposit_percent), "quote": quote}, deposit)],
             now, purpose=Invoice.Purpose.DEPOSIT, request=request,
         )  # fmt: skip
     quote.save()

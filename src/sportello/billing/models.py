@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q, Sum
 from django.utils.translation import gettext_lazy as _
 
-from sportello.core.money import ZERO
+from sportello.core.money import ZERO, cents
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
@@ -349,7 +349,8 @@ class Payment(models.Model):
 
 class CreditEntryQuerySet(models.QuerySet):
     def balance(self) -> Decimal:
-        return self.aggregate(total=Sum("amount"))["total"] or ZERO
+        # Rounded to the cent: SQLite sums decimals as floats.
+        return cents(self.aggregate(total=Sum("amount"))["total"] or ZERO)
 
 
 class CreditEntry(models.Model):
@@ -492,7 +493,7 @@ class Quote(models.Model):
         ]
 
     def __str__(self):
-        return f"{_('Quote')} {self.pk}: {self.title}"
+        return f"{self.pk}: {self.title}"
 
     @property
     def net_total(self) -> Decimal:

@@ -12,6 +12,7 @@ from django.db.models import Count, Q, Sum
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -53,6 +54,11 @@ billing_staff = staff_required(*BILLING_ROLES)
 
 def can_bill(user) -> bool:
     return user.is_staff and (user.is_superuser or user.role in BILLING_ROLES)
+
+
+def amount(value) -> str:
+    """A sum of money for a message, as the active language writes it (1.234,50 in Italian)."""
+    return number_format(value, 2, use_l10n=True)
 
 
 def reason(error: ValidationError) -> str:
@@ -272,14 +278,18 @@ def payment_message(payment: Payment) -> str:
         return _(
             "Payment of %(amount)s EUR recorded: %(applied)s EUR on the invoice, "
             "%(credit)s EUR added to the client's credit."
-        ) % {"amount": payment.amount, "applied": payment.applied_to_invoice, "credit": credit}
+        ) % {
+            "amount": amount(payment.amount),
+            "applied": amount(payment.applied_to_invoice),
+            "credit": amount(credit),
+        }
     if payment.invoice_id:
         return _("Payment of %(amount)s EUR recorded on %(number)s.") % {
-            "amount": payment.amount,
+            "amount": amount(payment.amount),
             "number": payment.invoice.display_number,
         }
     return _("Payment of %(amount)s EUR recorded as credit for %(client)s.") % {
-        "amount": payment.amount,
+        "amount": amount(payment.amount),
         "client": payment.client.display_name,
     }
 
@@ -400,7 +410,10 @@ def statement_entry_match(request, pk):
         messages.success(
             request,
             _("The credit of %(day)s is matched to %(number)s.")
-            % {"day": entry.booking_date, "number": invoice.display_number}
+            % {
+                "day": date_format(entry.booking_date, "SHORT_DATE_FORMAT"),
+                "number": invoice.display_number,
+            }
             + " "
             + payment_message(payment),
         )

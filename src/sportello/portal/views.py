@@ -130,7 +130,9 @@ def invoices(request, client):
         tab = "open"
     visible = _visible_invoices(client)
     counts = visible.aggregate(**{name: Count("pk", filter=q) for name, q in filters.items()})
-    rows = list(visible.filter(filters[tab]).order_by("-issued_on", "-id"))
+    # What is still to pay comes by due date, oldest first; the rest newest first.
+    order = ("due_on", "id") if tab in {"open", "overdue"} else ("-issued_on", "-id")
+    rows = list(visible.filter(filters[tab]).order_by(*order))
     for invoice in rows:
         invoice.overdue = invoice.is_overdue(today)
     labels = {"open": _("To pay"), "overdue": _("Overdue"), "paid": _("Paid"), "all": _("All")}
