@@ -8,6 +8,7 @@ from aiosmtpd.controller import Controller
 from django.utils import timezone
 
 from sportello import testing
+from sportello.browser import browser, new_page, page  # noqa: F401  (fixtures)
 from sportello.mail.jobs import send_due_emails
 
 
@@ -104,3 +105,24 @@ def other_client(db):
 @pytest.fixture
 def billing_staff(db):
     return testing.make_staff(testing.User.Role.BILLING)
+
+
+@pytest.fixture(autouse=True)
+def _vat_rates(request):
+    """The VAT rates the migration seeds, back after a transactional test flushed them."""
+    uses_db = request.node.get_closest_marker("django_db") or {
+        "db",
+        "transactional_db",
+        "live_server",
+    } & set(request.fixturenames)
+    if not uses_db:
+        return
+    request.getfixturevalue("_django_db_helper")
+    from django.apps import apps
+
+    from sportello.billing.models import VatRate
+
+    if not VatRate.objects.exists():
+        import importlib
+
+        importlib.import_module("sportello.billing.migrations.0002_eu_vat_rates").seed(apps, None)

@@ -284,8 +284,8 @@ def record_payment(client: Client, amount: Decimal, received_on: date, *,
     if rest > 0:
         credit_balance(client, lock=True)
         CreditEntry.objects.create(
-            client=client, kind=CreditEntry.Kind.OVERPAYMENT, amount=rest, payment=payment,
-            invoice=invoice,
+            client=client, amount=rest, payment=payment, invoice=invoice,
+            kind=CreditEntry.Kind.OVERPAYMENT if invoice else CreditEntry.Kind.ON_ACCOUNT,
         )  # fmt: skip
     audit.record(
         Action.PAYMENT_RECORDED, request=request, actor=actor, client=client,
@@ -458,8 +458,11 @@ def add_charge(client: Client, description: str, amount: Decimal, now: datetime,
         detail=f"{description} {charge.amount}",
     )  # fmt: skip
     if invoice_now:
-        create_invoice(client, [], now, include_pending_charges=True, request=request)
-        charge.refresh_from_db()
+        invoice = draft_invoice(client, [Line(description, charge.amount)], now)
+        charge.invoice_line = invoice.lines.get()
+        charge.save(update_fields=["invoice_line"])
+        issue_invoice(invoice, now, request=request)
+        charge = Charge.objects.select_related("invoice_line__invoice").get(pk=charge.pk)
     return charge
 
 
@@ -524,6 +527,7 @@ def reject_report(report: PaymentReport, actor, request=None) -> None:
 
 @transaction.atomic
 def send_quote(quote: Quote, request=None) -> Quote:
+    quote = Quote.objects.select_for_update().get(pk=quote.pk)
     if quote.status != Quote.Status.DRAFT or not quote.lines.exists():
         raise ValidationError(_("Only a draft with lines can be sent."))
     quote.status = Quote.Status.SENT

@@ -107,7 +107,10 @@ class VatRate(models.Model):
             .first()
         )
         if rate is None:
-            raise LookupError(f"no VAT rate for {country} on {day}")
+            raise ValidationError(
+                _("No VAT rate for %(country)s on %(day)s: an administrator must add it.")
+                % {"country": country, "day": day.isoformat()}
+            )
         return rate
 
 
@@ -358,6 +361,7 @@ class CreditEntry(models.Model):
 
     class Kind(models.TextChoices):
         OVERPAYMENT = "overpayment", _("Overpayment")
+        ON_ACCOUNT = "on_account", _("Payment on account")
         FUNDS = "funds", _("Funds added")
         APPLIED = "applied", _("Applied to an invoice")
         CREDIT_NOTE = "credit_note", _("Credit note on a paid invoice")
@@ -453,7 +457,7 @@ class Coupon(models.Model):
 class Quote(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
-        SENT = "sent", _("Waiting for your acceptance")
+        SENT = "sent", _("Sent, waiting for acceptance")
         ACCEPTED = "accepted", _("Accepted")
         DELIVERED = "delivered", _("Delivered")
         DECLINED = "declined", _("Declined")

@@ -117,4 +117,9 @@ def match_entry(bank_entry: BankEntry, invoice: Invoice, *, actor=None) -> Payme
     bank_entry = BankEntry.objects.select_for_update().get(pk=bank_entry.pk)
     if bank_entry.status == BankEntry.Status.MATCHED:
         raise ValidationError(_("This entry is already matched."))
+    if invoice.kind != Invoice.Kind.INVOICE or invoice.status != Invoice.Status.OPEN:
+        raise ValidationError(
+            _("%(number)s has nothing left to pay: choose an invoice still open.")
+            % {"number": invoice.display_number}
+        )
     return _apply(bank_entry, invoice, actor)

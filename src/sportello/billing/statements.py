@@ -158,7 +158,9 @@ def _parse_camt(data: bytes) -> list[Statement]:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
         message = re.sub(r", line \d+, column \d+$", "", exc.msg or "syntax error")
-        raise StatementError(f"not valid XML: {_clean(message)} (line {exc.lineno})") from exc
+        # Some lxml messages end with their own "line N": said once, at the end.
+        message = re.sub(r"\s*\bline \d+$", "", _clean(message))
+        raise StatementError(f"not valid XML: {message} (line {exc.lineno})") from exc
     docinfo = root.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None:
         raise StatementError("XML with a DOCTYPE is refused: bank statements never declare one")

@@ -4,7 +4,6 @@ tour of the desk's billing pages, with a screenshot of each under artifacts/.
 The browser fixtures and login helpers are the portal's (imported, not copied). As there,
 translations may not be compiled, so assertions are on structure, URLs and data."""
 
-import importlib
 from datetime import date
 from decimal import Decimal as D
 
@@ -13,12 +12,12 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from sportello import browser as browser_fixtures
 from sportello import testing
 from sportello.accounts.models import User
 from sportello.billing import actions
 from sportello.billing.actions import Line
 from sportello.billing.models import BankEntry, Invoice, PaymentReport, Quote
-from sportello.portal.tests import conftest as browser_fixtures
 from sportello.portal.tests.test_browser_client_journey import (
     log_in,
     path_of,
@@ -28,40 +27,11 @@ from sportello.portal.tests.test_browser_client_journey import (
 
 from .test_billing_desk import camt
 
-# The portal's page fixtures and helpers (its conftest reaches only portal/tests).
-new_page = browser_fixtures.new_page
-page = browser_fixtures.page
 shot = browser_fixtures.shot
 ARTIFACTS = browser_fixtures.ARTIFACTS
 
 # Transactional: the live server runs in another thread.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """Chromium for this module. Playwright's sync API runs one instance at a time and the
-    portal's browser is session-scoped, so this one is closed before the portal's tests
-    (which come after these in the suite's order) start theirs."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=browser_fixtures.CHROMIUM, args=browser_fixtures.CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
-
-
-@pytest.fixture(autouse=True)
-def vat_rates(transactional_db):
-    """What the migration seeds, which an earlier transactional test may have flushed.
-    serialized_rollback cannot bring it back: once Playwright's sync API runs, Django sees
-    a connection object without the serialized data (and after a flush that re-created the
-    content types, restoring them would clash anyway)."""
-    from django.apps import apps
-
-    importlib.import_module("sportello.billing.migrations.0002_eu_vat_rates").seed(apps, None)
 
 
 def make_billing_client(email="giulia.bianchi@example.org"):

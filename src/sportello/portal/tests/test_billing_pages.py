@@ -3,7 +3,6 @@
 Every page is reached through the owner's querysets: the owner sees it, another client and
 a staff member get 404. Texts are asserted in English (the user's language is set to "en")."""
 
-import importlib
 import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -446,23 +445,12 @@ def test_nav_links_to_invoices_and_quotes(client, owner):
 # --- in the browser: how the pages look ------------------------------------------------------
 
 
-def seed_vat_rates():
-    """What the migration seeds: an earlier transactional test may have flushed it, and
-    serialized_rollback cannot bring it back here (the session's Playwright is already
-    running, so Django sees a connection without the serialized data)."""
-    from django.apps import apps
-
-    importlib.import_module("sportello.billing.migrations.0002_eu_vat_rates").seed(apps, None)
-
-
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)  # the live server runs in another thread
 def test_billing_pages_in_the_browser(live_server, new_page):
+    from sportello.browser import shot
     from sportello.testing import PASSWORD, make_client
 
-    from .conftest import shot
-
-    seed_vat_rates()
     owner = make_client("olga@example.org", name="Olga Owner", language="en")
     now = timezone.now()
     overdue = hosting_invoice(owner, now - timedelta(days=40))

@@ -18,8 +18,7 @@ from playwright.sync_api import expect
 
 from sportello import testing
 from sportello.accounts.models import Client, User
-
-from .conftest import shot
+from sportello.browser import shot
 
 NEW_PASSWORD = "Another-strong-pass-73"
 

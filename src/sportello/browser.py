@@ -1,4 +1,6 @@
-"""Browser fixtures: one headless Chromium per session, a fresh context per test."""
+"""Browser test fixtures: one headless Chromium per test session, a fresh context per test.
+
+Registered as fixtures by the root conftest; tests import `shot` from here."""
 
 import os
 from pathlib import Path
