@@ -5,6 +5,7 @@ from decimal import Decimal as D
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from sportello.billing.models import ExchangeRate
 from sportello.billing.rates import import_rates
@@ -34,7 +35,7 @@ def test_rates_are_imported():
     ],
 )
 def test_a_bad_line_imports_nothing_and_says_which(text, message):
-    with pytest.raises(ValidationError) as error:
+    with translation.override("en"), pytest.raises(ValidationError) as error:
         import_rates(text)
     assert error.value.messages[0].startswith(message)
     assert not ExchangeRate.objects.exists()
@@ -49,4 +50,5 @@ def test_command_exits_non_zero_with_one_line(tmp_path):
     )  # fmt: skip
     assert result.returncode != 0
     lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and "line 2" in lines[0] and "nothing imported" in lines[0]
+    # Commands speak the provider's language (Italian by default).
+    assert len(lines) == 1 and "riga 2" in lines[0] and "nessun cambio importato" in lines[0]

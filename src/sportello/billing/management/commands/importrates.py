@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from sportello.billing.rates import import_rates
 
@@ -19,9 +20,14 @@ class Command(BaseCommand):
         try:
             text = path.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as error:
-            raise CommandError(f"cannot read {file}: {error}") from error
+            raise CommandError(
+                _("cannot read %(file)s: %(error)s") % {"file": file, "error": error}
+            ) from error
         try:
             count = import_rates(text)
         except ValidationError as error:
-            raise CommandError(f"{file}: {error.messages[0]} (nothing imported)") from error
-        self.stdout.write(f"{count} exchange rates imported.")
+            raise CommandError(
+                _("%(file)s: %(error)s (nothing imported)")
+                % {"file": file, "error": error.messages[0]}
+            ) from error
+        self.stdout.write(_("%(count)s exchange rates imported.") % {"count": count})
