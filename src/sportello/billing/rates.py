@@ -48,10 +48,13 @@ def parse_rates(text: str) -> list[tuple[date, str, Decimal]]:
     return rows
 
 
-@transaction.atomic
 def import_rates(text: str) -> int:
-    """All rows or none; a rate already known for a day is replaced by the file's."""
+    """All rows or none: the whole file is checked before anything is written; a rate
+    already known for a day is replaced by the file's."""
     rows = parse_rates(text)
-    for day, currency, rate in rows:
-        ExchangeRate.objects.update_or_create(day=day, currency=currency, defaults={"rate": rate})
+    with transaction.atomic():
+        for day, currency, rate in rows:
+            ExchangeRate.objects.update_or_create(
+                day=day, currency=currency, defaults={"rate": rate}
+            )
     return len(rows)
