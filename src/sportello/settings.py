@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "sportello.catalog",
     "sportello.services",
     "sportello.billing",
+    "sportello.automation",
     "sportello.helpdesk",
     "sportello.mail",
     "sportello.portal",

@@ -1,10 +1,13 @@
 from datetime import datetime, timedelta
 
+from sportello.automation.registry import job
+
 from .actions import invoice_quote_balance
 from .models import BillingSettings, Quote
 
 
-def invoice_overdue_balances(now: datetime) -> dict:
+@job("quote_balances")
+def invoice_overdue_balances(now: datetime, dry_run: bool = False) -> dict:
     """Balance invoices for accepted quotes whose work is still not delivered N days after
     acceptance, because the client's material never came (BIL-2). Safe to run twice: the
     quote row is locked and a quote with a balance invoice is skipped."""
@@ -12,6 +15,8 @@ def invoice_overdue_balances(now: datetime) -> dict:
     due = Quote.objects.filter(
         status=Quote.Status.ACCEPTED, balance_invoice__isnull=True, accepted_at__lte=limit
     ).values_list("pk", flat=True)
+    if dry_run:
+        return {"balance_invoices": due.count()}
     issued = 0
     for pk in list(due):
         if invoice_quote_balance(Quote(pk=pk), now, delivered=False):

@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sportello.accounts import actions as account_actions
@@ -104,4 +105,21 @@ def audit_log(request):
         request,
         "desk/audit_log.html",
         {"events": events[:200], "actions": AuditEvent.Action.choices, "action": action},
+    )
+
+
+@staff_required(User.Role.ADMIN)
+def job_runs(request):
+    """What the scheduled jobs did, and what they would do tomorrow (a dry run, unrecorded)."""
+    from datetime import timedelta
+
+    from sportello.automation import registry
+    from sportello.automation.models import JobRun
+
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    preview = registry.run_day(registry.run_time(tomorrow), dry_run=True, record=False)
+    return render(
+        request,
+        "desk/job_runs.html",
+        {"runs": JobRun.objects.all()[:100], "tomorrow": tomorrow, "preview": preview},
     )

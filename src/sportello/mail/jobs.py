@@ -1,4 +1,8 @@
-from datetime import datetime
+from datetime import date, datetime
+
+from django.utils import timezone
+
+from sportello.automation.registry import job
 
 from .models import OutboundEmail
 from .sender import STALE_SENDING, deliver
@@ -14,3 +18,21 @@ def send_due_emails(now: datetime, limit: int = 500) -> dict:
     ).values_list("pk", flat=True)[:limit]
     sent = sum(deliver(pk, now) for pk in list(due))
     return {"sent": sent, "recovered": stale}
+
+
+@job("mail_history_purge")
+def purge_mail_history(now: datetime, dry_run: bool = False) -> dict:
+    """On the purge day each year, delete mail-history copies older than 1 January of the
+    previous year (ACC-8). Run again, it finds nothing left to delete."""
+    from sportello.automation.models import JobSettings
+
+    settings = JobSettings.current()
+    today = timezone.localdate(now)
+    if (today.month, today.day) != (settings.mail_purge_month, settings.mail_purge_day):
+        return {}
+    cutoff = timezone.make_aware(datetime.combine(date(today.year - 1, 1, 1), datetime.min.time()))
+    old = OutboundEmail.objects.filter(created_at__lt=cutoff)
+    if dry_run:
+        return {"deleted": old.count()}
+    deleted, _by_model = old.delete()
+    return {"deleted": deleted}

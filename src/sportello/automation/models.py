@@ -1,0 +1,41 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class JobRun(models.Model):
+    """One run of one scheduled job for one business day, with what it did."""
+
+    job = models.CharField(_("job"), max_length=60)
+    day = models.DateField(_("business day"), db_index=True)
+    dry_run = models.BooleanField(_("dry run"), default=False)
+    started_at = models.DateTimeField(_("started"), auto_now_add=True)
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"), default=0)
+    counts = models.JSONField(_("counts"), default=dict)
+    errors = models.JSONField(_("errors"), default=list)
+
+    class Meta:
+        verbose_name = _("job run")
+        verbose_name_plural = _("job runs")
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self):
+        return f"{self.job} {self.day}"
+
+
+class JobSettings(models.Model):
+    """When the daily jobs run and the dates they use: one row, edited in the admin."""
+
+    run_hour = models.PositiveSmallIntegerField(_("daily run at (hour)"), default=6)
+    mail_purge_month = models.PositiveSmallIntegerField(_("mail-history purge: month"), default=1)
+    mail_purge_day = models.PositiveSmallIntegerField(_("mail-history purge: day"), default=9)
+
+    class Meta:
+        verbose_name = _("job settings")
+        verbose_name_plural = _("job settings")
+
+    def __str__(self):
+        return str(_("Job settings"))
+
+    @classmethod
+    def current(cls) -> "JobSettings":
+        return cls.objects.get_or_create(pk=1)[0]

@@ -1,0 +1,64 @@
+"""The scheduled jobs. Apps register their daily jobs here; `run_day` runs them all.
+
+A job is `fn(now, dry_run) -> dict of counts`. It must be idempotent: it selects what is
+due at `now` and claims each item (unique constraint or compare-and-swap), so a second run,
+a concurrent run or a run after a crash does nothing twice. In a dry run it changes nothing
+and returns what it would do.
+"""
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import datetime
+
+from django.utils import timezone
+
+from .models import JobRun
+
+log = logging.getLogger(__name__)
+JOBS: dict[str, Callable] = {}
+
+
+def job(name: str):
+    def register(fn):
+        JOBS[name] = fn
+        return fn
+
+    return register
+
+
+def run_day(now: datetime, *, dry_run: bool = False, only: list[str] | None = None,
+            record: bool = True) -> dict:  # fmt: skip
+    """Run every registered job as of `now`; one job failing does not stop the others."""
+    results = {}
+    for name, fn in JOBS.items():
+        if only and name not in only:
+            continue
+        started = time.monotonic()
+        counts, errors = {}, []
+        try:
+            counts = fn(now, dry_run=dry_run) or {}
+        except Exception as error:  # recorded on the run; the next job still runs
+            log.exception("job %s failed", name)
+            errors.append(f"{type(error).__name__}: {error}")
+        if record:
+            JobRun.objects.create(
+                job=name,
+                day=timezone.localdate(now),
+                dry_run=dry_run,
+                duration_ms=int((time.monotonic() - started) * 1000),
+                counts=counts,
+                errors=errors,
+            )
+        results[name] = {"counts": counts, "errors": errors}
+    return results
+
+
+def run_time(day) -> datetime:
+    """The moment of a business day at which the daily run happens (provider's time)."""
+    from datetime import datetime as dt
+    from datetime import time as t
+
+    from .models import JobSettings
+
+    return timezone.make_aware(dt.combine(day, t(JobSettings.current().run_hour)))
