@@ -107,9 +107,15 @@ def billing_staff(db):
     return testing.make_staff(testing.User.Role.BILLING)
 
 
+SEEDED = {
+    "billing.VatRate": "sportello.billing.migrations.0002_eu_vat_rates",
+    "services.RenewalTerms": "sportello.services.migrations.0003_seed_renewal_terms",
+}
+
+
 @pytest.fixture(autouse=True)
-def _vat_rates(request):
-    """The VAT rates the migration seeds, back after a transactional test flushed them."""
+def _seeded_settings(request):
+    """The settings rows migrations seed, back after a transactional test flushed them."""
     uses_db = request.node.get_closest_marker("django_db") or {
         "db",
         "transactional_db",
@@ -118,11 +124,10 @@ def _vat_rates(request):
     if not uses_db:
         return
     request.getfixturevalue("_django_db_helper")
+    import importlib
+
     from django.apps import apps
 
-    from sportello.billing.models import VatRate
-
-    if not VatRate.objects.exists():
-        import importlib
-
-        importlib.import_module("sportello.billing.migrations.0002_eu_vat_rates").seed(apps, None)
+    for model, migration in SEEDED.items():
+        if not apps.get_model(model).objects.exists():
+            importlib.import_module(migration).seed(apps, None)

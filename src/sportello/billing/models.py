@@ -41,6 +41,9 @@ class BillingSettings(models.Model):
     report_cutoff_hour = models.PositiveSmallIntegerField(
         _("payment reports after this hour are reviewed the next working day"), default=17
     )
+    reactivation_fee = models.DecimalField(
+        _("reactivation fee after suspension (net)"), default=Decimal("20.00"), **MONEY
+    )
     balance_due_after_days = models.PositiveSmallIntegerField(
         _("balance invoiced anyway this many days after a quote is accepted"), default=180
     )

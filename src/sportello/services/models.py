@@ -108,3 +108,66 @@ class Service(models.Model):
     @property
     def is_blocked(self) -> bool:
         return self.status in {self.Status.SUSPENDED, self.Status.ON_HOLD}
+
+
+class RenewalTerms(models.Model):
+    """Renewal lead time and notice days of one product type (BIL-5, BIL-6): settings
+    seeded from the seeds (hosting 10 days, domains 60)."""
+
+    product_type = models.CharField(_("product type"), max_length=20, unique=True)
+    invoice_lead_days = models.PositiveSmallIntegerField(
+        _("renewal invoice this many days before expiry"), default=10
+    )
+    notice_days = models.CharField(
+        _("expiry notices, days before expiry"),
+        max_length=100,
+        default="30,15,7,3,1,0,-3,-7",
+        help_text=_("Comma-separated; negative numbers are days after expiry."),
+    )
+
+    class Meta:
+        verbose_name = _("renewal terms")
+        verbose_name_plural = _("renewal terms")
+
+    def __str__(self):
+        return self.product_type
+
+    @property
+    def notice_offsets(self) -> list[int]:
+        return sorted({int(part) for part in self.notice_days.split(",") if part.strip()})
+
+
+class ServiceRenewal(models.Model):
+    """The claim on renewing one service for one period: unique, so a renewal invoice is
+    never issued twice for the same period, whoever runs the job and however often."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="renewals")
+    period_start = models.DateField(_("from"))
+    period_end = models.DateField(_("to"))
+    invoice = models.ForeignKey(
+        "billing.Invoice", null=True, blank=True, on_delete=models.PROTECT, related_name="renewals"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["service", "period_start"], name="one_renewal_per_period"
+            )
+        ]
+
+
+class ServiceNotice(models.Model):
+    """An expiry notice sent: at most one per service, expiry date and offset."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="notices")
+    expires_on = models.DateField()
+    days_before = models.SmallIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["service", "expires_on", "days_before"], name="one_notice_per_offset"
+            )
+        ]

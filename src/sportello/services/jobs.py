@@ -1,0 +1,104 @@
+"""Daily jobs of the service lifecycle: renewal invoices, expiry notices, suspension."""
+
+from datetime import datetime, timedelta
+from itertools import groupby
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from sportello.automation.registry import job
+from sportello.catalog.models import RenewalPolicy
+from sportello.mail.actions import queue_to_client
+
+from .models import Service, ServiceNotice, ServiceRenewal
+from .renewals import due_for_renewal, invoice_renewals, terms_by_type
+
+
+@job("renewal_invoices")
+def renewal_invoices(now: datetime, dry_run: bool = False) -> dict:
+    today = timezone.localdate(now)
+    due = list(due_for_renewal(today))
+    if dry_run:
+        return {"invoices": len({s.client_id for s in due}), "services": len(due)}
+    invoices = services = 0
+    for _client_id, group in groupby(due, key=lambda service: service.client_id):
+        group = list(group)
+        if invoice_renewals(group[0].client, group, now) is not None:
+            invoices += 1
+            services += len(group)
+    return {"invoices": invoices, "services": services}
+
+
+@job("expiry_notices")
+def expiry_notices(now: datetime, dry_run: bool = False) -> dict:
+    """Notices at the configured days before (and after) expiry; the unique claim makes
+    each one go out once per service and expiry date."""
+    today = timezone.localdate(now)
+    sent = 0
+    for product_type, terms in terms_by_type().items():
+        for offset in terms.notice_offsets:
+            services = Service.objects.filter(
+                product__type=product_type,
+                expires_on=today + timedelta(days=offset),
+                status__in=Service.LIVE_STATUSES,
+            ).select_related("product", "client__owner")
+            for service in services:
+                if dry_run:
+                    sent += not ServiceNotice.objects.filter(
+                        service=service, expires_on=service.expires_on, days_before=offset
+                    ).exists()
+                    continue
+                sent += send_notice(service, offset)
+    return {"notices": sent}
+
+
+def send_notice(service: Service, offset: int) -> bool:
+    try:
+        with transaction.atomic():
+            ServiceNotice.objects.create(
+                service=service, expires_on=service.expires_on, days_before=offset
+            )
+            renewal = (
+                ServiceRenewal.objects.filter(service=service, period_start=service.expires_on)
+                .select_related("invoice")
+                .first()
+            )
+            queue_to_client(
+                service.client,
+                "expiry_notice",
+                {
+                    "service": service,
+                    "days": offset,
+                    "days_after": -offset,
+                    "confirm_to_renew": service.renewal_policy == RenewalPolicy.CONFIRM,
+                    "invoice": renewal.invoice if renewal else None,
+                },
+            )
+            return True
+    except IntegrityError:
+        return False  # already sent by an earlier or concurrent run
+
+
+@job("suspensions")
+def suspensions(now: datetime, dry_run: bool = False) -> dict:
+    """Expired and unpaid: tacitly renewed services whose renewal invoice is still open
+    are suspended (blocked); services not renewed go expired, domains on hold (SRV-7/8)."""
+    today = timezone.localdate(now)
+    past = Service.objects.filter(status=Service.Status.ACTIVE, expires_on__lt=today)
+    unpaid = past.filter(renewals__period_start=F("expires_on"), renewals__invoice__status="open")
+    not_renewed = past.exclude(renewals__period_start=F("expires_on"))
+    domains = not_renewed.filter(product__type="domain")
+    others = not_renewed.exclude(product__type="domain")
+    if dry_run:
+        return {"suspended": unpaid.count(), "on_hold": domains.count(),
+                "expired": others.count()}  # fmt: skip
+    return {
+        "suspended": unpaid.update(status=Service.Status.SUSPENDED),
+        "on_hold": Service.objects.filter(pk__in=list(domains.values_list("pk", flat=True))).update(
+            status=Service.Status.ON_HOLD
+        ),
+        "expired": Service.objects.filter(pk__in=list(others.values_list("pk", flat=True))).update(
+            status=Service.Status.EXPIRED
+        ),
+    }

@@ -1,0 +1,115 @@
+"""Renewal of services: the periods, the invoices, the effect of payment."""
+
+from collections import defaultdict
+from datetime import date, datetime, time
+
+from django.db import IntegrityError, transaction
+from django.dispatch import receiver
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from sportello.billing import actions as billing
+from sportello.billing.models import BillingSettings, Invoice
+from sportello.billing.signals import invoice_paid
+from sportello.catalog.models import RenewalPolicy
+
+from .models import RenewalTerms, Service, ServiceRenewal
+
+DEFAULT_TERMS = RenewalTerms(invoice_lead_days=10)
+
+
+def terms_by_type() -> dict[str, RenewalTerms]:
+    return defaultdict(
+        lambda: DEFAULT_TERMS, {t.product_type: t for t in RenewalTerms.objects.all()}
+    )
+
+
+def next_period_end(service: Service) -> date:
+    """The period that follows the current expiry: one term, or the next fixed date."""
+    return service.product.expiry_for(service.expires_on)
+
+
+def due_for_renewal(today: date):
+    """Tacitly renewed live services whose renewal invoice is due today or earlier, with
+    no renewal claimed yet for the current period."""
+    from django.db.models import Exists, OuterRef, Q
+
+    condition = Q()
+    for product_type, terms in terms_by_type().items():
+        condition |= Q(product__type=product_type, expires_on__lte=today + _days(terms))
+    known = list(terms_by_type())
+    condition |= Q(expires_on__lte=today + _days(DEFAULT_TERMS)) & ~Q(product__type__in=known)
+    claimed = ServiceRenewal.objects.filter(
+        service=OuterRef("pk"), period_start=OuterRef("expires_on")
+    )
+    return (
+        Service.objects.filter(
+            renewal_policy=RenewalPolicy.TACIT,
+            status__in=[Service.Status.ACTIVE, Service.Status.PENDING],
+        )
+        .filter(condition)
+        .exclude(Exists(claimed))
+        .select_related("product", "client")
+        .order_by("client_id", "expires_on", "id")
+    )
+
+
+def _days(terms: RenewalTerms):
+    from datetime import timedelta
+
+    return timedelta(days=terms.invoice_lead_days)
+
+
+def renewal_line(service: Service, period_end: date) -> billing.Line:
+    return billing.Line(
+        _("Renewal %(product)s — %(name)s")
+        % {"product": service.product.name, "name": service.name},
+        service.price,
+        service=service,
+        period_start=service.expires_on,
+        period_end=period_end,
+    )
+
+
+def invoice_renewals(client, services: list[Service], now: datetime) -> Invoice | None:
+    """One invoice for all of a client's renewals due together (BIL-5). The claims and the
+    invoice are one transaction: if another run claimed any of these periods first, this
+    one creates nothing."""
+    try:
+        with transaction.atomic():
+            claims = [
+                ServiceRenewal.objects.create(
+                    service=service,
+                    period_start=service.expires_on,
+                    period_end=next_period_end(service),
+                )  # fmt: skip
+                for service in services
+            ]
+            lines = [renewal_line(claim.service, claim.period_end) for claim in claims]
+            invoice = billing.create_invoice(
+                client, lines, now, purpose=Invoice.Purpose.RENEWAL, include_pending_charges=True
+            )
+            ServiceRenewal.objects.filter(pk__in=[c.pk for c in claims]).update(invoice=invoice)
+            return invoice
+    except IntegrityError:
+        return None
+
+
+@receiver(invoice_paid)
+def renew_paid_services(sender, invoice, day, **kwargs):
+    """A paid renewal moves the expiry to the end of the paid period; a suspended service
+    is reactivated, with the reactivation fee (BIL-7)."""
+    for renewal in ServiceRenewal.objects.filter(invoice=invoice).select_related("service"):
+        service = renewal.service
+        was_suspended = service.status == Service.Status.SUSPENDED
+        Service.objects.filter(pk=service.pk, expires_on=renewal.period_start).update(
+            expires_on=renewal.period_end, status=Service.Status.ACTIVE
+        )
+        if was_suspended:
+            fee = BillingSettings.current().reactivation_fee
+            if fee:
+                billing.create_invoice(
+                    service.client,
+                    [billing.Line(_("Reactivation of %(name)s") % {"name": service.name}, fee)],
+                    timezone.make_aware(datetime.combine(day, time(12))),
+                )

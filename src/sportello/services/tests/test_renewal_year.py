@@ -1,0 +1,115 @@
+"""A simulated stretch of the calendar, one daily run per day (each run twice), checking
+which invoices, notices, suspensions and reactivations happen on which day."""
+
+from datetime import date, timedelta
+from decimal import Decimal as D
+
+import pytest
+
+from sportello.automation.registry import run_day, run_time
+from sportello.billing import actions as billing
+from sportello.billing.models import Invoice
+from sportello.catalog.models import ProductType
+from sportello.services.models import Service, ServiceNotice
+from sportello.testing import make_product, make_service
+
+pytestmark = pytest.mark.django_db
+
+
+def run_days(first: date, last: date):
+    day = first
+    while day <= last:
+        for _twice in range(2):
+            run_day(run_time(day))
+        day += timedelta(days=1)
+
+
+@pytest.fixture
+def services(owner):
+    hosting = make_product("hosting-basic", ProductType.HOSTING, "49.00")
+    domain = make_product("domain-it", ProductType.DOMAIN, "12.00")
+    pec = make_product("pec", ProductType.PEC, "9.00", renewal_policy="confirm")
+    return {
+        "hosting": make_service(owner, hosting, name="olga.it", registered_on=date(2026, 1, 15)),
+        "domain": make_service(owner, domain, name="olga.it", registered_on=date(2026, 3, 1)),
+        "pec": make_service(owner, pec, name="olga@pec.it", registered_on=date(2026, 1, 20)),
+    }
+
+
+def test_a_year_end_of_renewals_without_payment(owner, services):
+    run_days(date(2026, 12, 1), date(2027, 1, 25))
+    invoices = list(Invoice.objects.filter(client=owner).order_by("issued_on"))
+    # Domains 60 days ahead, hosting 10 days ahead; confirm-to-renew gets no invoice.
+    assert [(i.issued_on, i.total) for i in invoices] == [
+        (date(2026, 12, 31), D("14.64")),  # domain, 12 + 22%
+        (date(2027, 1, 5), D("59.78")),  # hosting, 49 + 22%
+    ]
+    hosting_line = invoices[1].lines.get()
+    assert (hosting_line.period_start, hosting_line.period_end) == (
+        date(2027, 1, 15),
+        date(2028, 1, 15),
+    )
+
+    notice_days = {
+        name: sorted(
+            service.expires_on - timedelta(days=n.days_before)
+            for n in ServiceNotice.objects.filter(service=service)
+        )
+        for name, service in services.items()
+    }
+    assert notice_days["hosting"] == [
+        date(2026, 12, 16), date(2026, 12, 31), date(2027, 1, 8), date(2027, 1, 12),
+        date(2027, 1, 14), date(2027, 1, 15), date(2027, 1, 18), date(2027, 1, 22),
+    ]  # fmt: skip
+    assert notice_days["domain"] == [date(2026, 12, 31)]  # 60 days before 1 March
+    # One email per notice, none twice although every day ran twice.
+    assert owner.emails.filter(template="expiry_notice").count() == ServiceNotice.objects.count()
+
+    for service in services.values():
+        service.refresh_from_db()
+    assert services["hosting"].status == Service.Status.SUSPENDED  # unpaid after 15 Jan
+    assert services["pec"].status == Service.Status.EXPIRED  # not confirmed, not renewed
+    assert services["domain"].status == Service.Status.ACTIVE  # expires in March
+
+
+def test_confirm_to_renew_notice_says_what_is_lost(owner, services):
+    run_days(date(2026, 12, 21), date(2026, 12, 21))  # 30 days before the PEC expires
+    email = owner.emails.get(template="expiry_notice")
+    assert "olga@pec.it" in email.subject
+    assert "email" in email.body_text.lower() or "posta" in email.body_text.lower()
+
+
+def test_payment_renews_and_a_suspended_service_pays_the_reactivation_fee(owner, services):
+    run_days(date(2027, 1, 5), date(2027, 1, 16))
+    hosting = Service.objects.get(pk=services["hosting"].pk)
+    assert hosting.status == Service.Status.SUSPENDED
+    invoice = Invoice.objects.get(client=owner, issued_on=date(2027, 1, 5))
+    billing.record_payment(owner, invoice.total, date(2027, 1, 17), invoice=invoice)
+    hosting.refresh_from_db()
+    assert hosting.status == Service.Status.ACTIVE
+    assert hosting.expires_on == date(2028, 1, 15)
+    fee = Invoice.objects.filter(client=owner).order_by("-id").first()
+    assert fee.total == D("24.40") and "olga.it" in fee.lines.get().description
+    # Paid in time the next year: no suspension, no fee.
+    run_days(date(2028, 1, 5), date(2028, 1, 5))
+    renewal = Invoice.objects.filter(client=owner, issued_on=date(2028, 1, 5)).get()
+    billing.record_payment(owner, renewal.total, date(2028, 1, 6), invoice=renewal)
+    hosting.refresh_from_db()
+    assert hosting.expires_on == date(2029, 1, 15) and hosting.status == Service.Status.ACTIVE
+    assert not Invoice.objects.filter(client=owner, issued_on__gt=date(2028, 1, 5)).exists()
+
+
+def test_renewals_due_the_same_day_share_one_invoice(owner):
+    hosting = make_product("hosting-pro", ProductType.HOSTING, "99.00")
+    for name in ["a.it", "b.it"]:
+        make_service(owner, hosting, name=name, registered_on=date(2026, 2, 1))
+    run_days(date(2027, 1, 22), date(2027, 1, 22))
+    invoice = Invoice.objects.get(client=owner)
+    assert invoice.lines.count() == 2 and invoice.net_total == D("198.00")
+
+
+def test_dry_run_changes_nothing(owner, services):
+    result = run_day(run_time(date(2027, 1, 5)), dry_run=True)
+    # The domain (due since 31 December) is caught up with the hosting, on one invoice.
+    assert result["renewal_invoices"]["counts"] == {"invoices": 1, "services": 2}
+    assert not Invoice.objects.exists() and not ServiceNotice.objects.exists()
