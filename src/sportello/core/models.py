@@ -57,6 +57,8 @@ class AuditEvent(models.Model):
         QUOTE_SENT = "quote_sent", _("Quote sent")
         QUOTE_ACCEPTED = "quote_accepted", _("Quote accepted")
         STATEMENT_IMPORTED = "statement_imported", _("Bank statement imported")
+        CANCELLATION_REQUESTED = "cancellation_requested", _("Cancellation requested")
+        UPGRADE_REQUESTED = "upgrade_requested", _("Upgrade requested")
 
     at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     action = models.CharField(_("action"), max_length=40, choices=Action.choices)

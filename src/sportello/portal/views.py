@@ -14,10 +14,13 @@ from sportello.accounts.forms import ContactAddressForm, ProfileForm
 from sportello.billing import actions as billing
 from sportello.billing.models import BillingSettings, Invoice, PaymentReport, Quote
 from sportello.billing.pdf import invoice_pdf
+from sportello.catalog.models import RenewalPolicy
 from sportello.core.money import ZERO, cents, percent_of
+from sportello.services import actions as service_actions
+from sportello.services.models import Service
 
 from .decorators import client_required
-from .forms import AddFundsForm, CreditForm, PaymentReportForm
+from .forms import AddFundsForm, CreditForm, PaymentReportForm, UpgradeForm
 
 MAIL_PAGE = 50
 
@@ -47,8 +50,48 @@ def dashboard(request, client):
 @client_required
 def service_detail(request, client, pk):
     service = get_object_or_404(client.services.select_related("product", "parent"), pk=pk)
-    addons = service.addons.select_related("product")
-    return render(request, "portal/service.html", {"service": service, "addons": addons})
+    today = timezone.localdate()
+    upgrade_form = UpgradeForm(request.POST if request.POST.get("action") == "upgrade" else None)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "cancel" and request.POST.get("confirm"):
+                service_actions.request_cancellation(service, today, request=request)
+                messages.success(request, _("Your cancellation has been recorded."))
+                return redirect("portal:service", pk=service.pk)
+            if action == "renew":
+                invoice = service_actions.confirm_renewal(service, timezone.now())
+                messages.success(request, _("Renewal confirmed: here is the invoice."))
+                return redirect("portal:invoice", pk=invoice.pk)
+            if action == "upgrade" and upgrade_form.is_valid():
+                service_actions.request_upgrade(
+                    service, upgrade_form.cleaned_data["description"], request=request
+                )
+                messages.success(
+                    request, _("Your request has reached our sales team: they will reply soon.")
+                )
+                return redirect("portal:service", pk=service.pk)
+        except ValidationError as error:
+            messages.error(request, error.messages[0])
+    effective_on, renewal_owed = service_actions.cancellation_terms(service, today)
+    return render(
+        request,
+        "portal/service.html",
+        {
+            "service": service,
+            "addons": service.addons.select_related("product"),
+            "cancel_effective_on": effective_on,
+            "cancel_renewal_owed": renewal_owed,
+            "can_cancel": service.renewal_policy == RenewalPolicy.TACIT
+            and service.status in Service.LIVE_STATUSES
+            and not service.cancellation_requested_on,
+            "can_confirm": service.renewal_policy == RenewalPolicy.CONFIRM
+            and service.status
+            in {Service.Status.ACTIVE, Service.Status.EXPIRED, Service.Status.ON_HOLD}
+            and not service.renewals.filter(period_start=service.expires_on).exists(),
+            "upgrade_form": upgrade_form,
+        },
+    )
 
 
 @client_required

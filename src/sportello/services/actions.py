@@ -1,12 +1,13 @@
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from sportello.catalog.models import ProductType
+from sportello.catalog.models import ProductType, RenewalPolicy
 from sportello.core import audit
 from sportello.core.models import AuditEvent
+from sportello.mail.actions import queue_to_client
 
 from .models import Service
 
@@ -59,3 +60,83 @@ def create_service(
         detail=str(service),
     )
     return service
+
+
+# --- Renewal on confirmation, cancellation, upgrade --------------------------------------
+
+CANCELLATION_NOTICE_DAYS = 60
+
+
+def cancellation_terms(service: Service, today: date) -> tuple[date, bool]:
+    """When a cancellation asked for today takes effect, and whether the coming renewal is
+    still owed: at least 60 days before expiry it ends at expiry; later, the renewal is
+    owed and it ends at the end of the renewed period (SRV-4)."""
+    if today <= service.expires_on - timedelta(days=CANCELLATION_NOTICE_DAYS):
+        return service.expires_on, False
+    return service.product.expiry_for(service.expires_on), True
+
+
+@transaction.atomic
+def request_cancellation(service: Service, today: date, *, channel: str = "panel",
+                         request=None, actor=None) -> Service:  # fmt: skip
+    service = Service.objects.select_for_update().get(pk=service.pk)
+    if service.renewal_policy != RenewalPolicy.TACIT or service.status not in Service.LIVE_STATUSES:
+        raise ValidationError(
+            _("This service does not renew by itself: there is nothing to cancel.")
+        )
+    if service.cancellation_requested_on:
+        raise ValidationError(_("A cancellation has already been recorded for this service."))
+    effective_on, owed = cancellation_terms(service, today)
+    service.cancellation_requested_on = today
+    service.cancellation_effective_on = effective_on
+    service.cancellation_channel = channel
+    service.save(update_fields=["cancellation_requested_on", "cancellation_effective_on",
+                                "cancellation_channel"])  # fmt: skip
+    audit.record(
+        AuditEvent.Action.CANCELLATION_REQUESTED, request=request, actor=actor,
+        client=service.client, detail=f"{service} → {effective_on} ({channel})",
+    )  # fmt: skip
+    queue_to_client(
+        service.client, "cancellation_recorded",
+        {"service": service, "effective_on": effective_on, "renewal_owed": owed},
+    )  # fmt: skip
+    return service
+
+
+def confirm_renewal(service: Service, now):
+    """A service renewed only on confirmation (SRV-3): the client confirms, the renewal
+    invoice is issued at once."""
+    from .renewals import invoice_renewals
+
+    if service.renewal_policy != RenewalPolicy.CONFIRM or service.status not in {
+        Service.Status.ACTIVE, Service.Status.EXPIRED, Service.Status.ON_HOLD
+    }:  # fmt: skip
+        raise ValidationError(_("This service cannot be renewed from the panel."))
+    invoice = invoice_renewals(service.client, [service], now)
+    if invoice is None:
+        raise ValidationError(_("The renewal of this period is already confirmed."))
+    return invoice
+
+
+def request_upgrade(service: Service, description: str, *, request=None) -> None:
+    """An upgrade request (SRV-6) goes to the sales team, who answer with costs and times."""
+    from sportello.core.models import Provider
+    from sportello.mail.actions import queue_rendered
+
+    description = description.strip()
+    if len(description) < 10:
+        raise ValidationError(_("Describe what you would like to add in a few words."))
+    with transaction.atomic():
+        client = service.client
+        queue_rendered(
+            to_address=Provider.current().sales_email,
+            template="upgrade_request",
+            subject=f"Upgrade: {service.name} — {client.display_name}",
+            body_text=f"{client.display_name} <{client.contact_email}>\n{service}\n\n{description}",
+            body_html="",
+            language="it",
+        )
+        audit.record(
+            AuditEvent.Action.UPGRADE_REQUESTED, request=request, client=client,
+            detail=f"{service}: {description[:300]}",
+        )  # fmt: skip

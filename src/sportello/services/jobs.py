@@ -38,11 +38,15 @@ def expiry_notices(now: datetime, dry_run: bool = False) -> dict:
     sent = 0
     for product_type, terms in terms_by_type().items():
         for offset in terms.notice_offsets:
-            services = Service.objects.filter(
-                product__type=product_type,
-                expires_on=today + timedelta(days=offset),
-                status__in=Service.LIVE_STATUSES,
-            ).select_related("product", "client__owner")
+            services = (
+                Service.objects.filter(
+                    product__type=product_type,
+                    expires_on=today + timedelta(days=offset),
+                    status__in=Service.LIVE_STATUSES,
+                )
+                .exclude(cancellation_effective_on__lte=F("expires_on"))
+                .select_related("product", "client__owner")
+            )
             for service in services:
                 if dry_run:
                     sent += not ServiceNotice.objects.filter(
@@ -102,3 +106,15 @@ def suspensions(now: datetime, dry_run: bool = False) -> dict:
             status=Service.Status.EXPIRED
         ),
     }
+
+
+@job("cancellations")
+def cancellations(now: datetime, dry_run: bool = False) -> dict:
+    """Cancelled services end on the day their cancellation takes effect (SRV-4)."""
+    today = timezone.localdate(now)
+    due = Service.objects.filter(
+        cancellation_effective_on__lte=today, status__in=Service.LIVE_STATUSES
+    )
+    if dry_run:
+        return {"cancelled": due.count()}
+    return {"cancelled": due.update(status=Service.Status.CANCELLED)}

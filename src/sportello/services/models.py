@@ -75,6 +75,13 @@ class Service(models.Model):
     )
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    cancellation_requested_on = models.DateField(
+        _("cancellation requested on"), null=True, blank=True
+    )
+    cancellation_effective_on = models.DateField(_("cancelled from"), null=True, blank=True)
+    cancellation_channel = models.CharField(
+        _("cancellation received by"), max_length=20, blank=True
+    )
 
     objects = ServiceQuerySet.as_manager()
 

@@ -32,7 +32,7 @@ def next_period_end(service: Service) -> date:
 def due_for_renewal(today: date):
     """Tacitly renewed live services whose renewal invoice is due today or earlier, with
     no renewal claimed yet for the current period."""
-    from django.db.models import Exists, OuterRef, Q
+    from django.db.models import Exists, F, OuterRef, Q
 
     condition = Q()
     for product_type, terms in terms_by_type().items():
@@ -49,6 +49,8 @@ def due_for_renewal(today: date):
         )
         .filter(condition)
         .exclude(Exists(claimed))
+        # Cancelled at this expiry: no renewal. A late cancellation still renews once.
+        .exclude(cancellation_effective_on__lte=F("expires_on"))
         .select_related("product", "client")
         .order_by("client_id", "expires_on", "id")
     )
