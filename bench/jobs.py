@@ -1,0 +1,95 @@
+"""Time the daily run over many services, then a second run the same day.
+
+    .venv/bin/python bench/jobs.py --services 100000 --sqlite /tmp/bench-jobs.sqlite3
+    .venv/bin/python bench/jobs.py --services 1000000                # PostgreSQL
+
+Services are spread evenly over a year of expiry dates (five per client), so each day has
+about services/365 renewals due and eight notice offsets to send.
+"""
+
+import argparse
+import os
+import sys
+import time
+from datetime import date, timedelta
+
+DAY = date(2027, 3, 1)
+
+
+def setup_env(args):
+    os.environ["DJANGO_SETTINGS_MODULE"] = "sportello.settings"
+    os.environ.pop("REDIS_URL", None)
+    if args.sqlite:
+        if not args.keep:
+            for suffix in ("", "-wal", "-shm"):
+                try:
+                    os.unlink(args.sqlite + suffix)
+                except FileNotFoundError:
+                    pass
+        os.environ["SQLITE_PATH"] = args.sqlite
+        os.environ.pop("DATABASE_URL", None)
+    else:
+        import psycopg
+
+        if not args.keep:
+            with psycopg.connect(
+                "postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True
+            ) as c:
+                c.execute("DROP DATABASE IF EXISTS sportello_bench_jobs")
+                c.execute("CREATE DATABASE sportello_bench_jobs")
+        os.environ["DATABASE_URL"] = "postgresql://postgres@127.0.0.1:5432/sportello_bench_jobs"
+
+
+def populate(count: int):
+    from django.contrib.auth.hashers import make_password
+
+    from sportello.core.demo import seed_demo, seed_volume
+    from sportello.services.models import Service
+
+    seed_demo(DAY)
+    per_client = 3
+    seed_volume(count // per_client, DAY, make_password("x"), batch=5000)
+    # Spread expiry dates over the year around DAY.
+    ids = list(Service.objects.values_list("pk", flat=True))
+    for offset in range(365):
+        chunk = ids[offset::365]
+        expires = DAY + timedelta(days=offset - 180)
+        Service.objects.filter(pk__in=chunk).update(
+            expires_on=expires, registered_on=expires - timedelta(days=365)
+        )
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--services", type=int, default=100_000)
+    parser.add_argument("--sqlite")
+    parser.add_argument("--keep", action="store_true", help="reuse the populated database")
+    args = parser.parse_args()
+    setup_env(args)
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from sportello.automation.registry import run_day, run_time
+    from sportello.services.models import Service
+
+    call_command("migrate", verbosity=0)
+    if not args.keep:
+        start = time.perf_counter()
+        populate(args.services)
+        print(
+            f"populated {Service.objects.count()} services in {time.perf_counter() - start:.0f} s"
+        )
+    for label in ("first run", "second run"):
+        start = time.perf_counter()
+        results = run_day(run_time(DAY))
+        elapsed = time.perf_counter() - start
+        counts = {name: r["counts"] for name, r in results.items()}
+        print(f"{label}: {elapsed:.1f} s {counts}")
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()
