@@ -3,8 +3,9 @@
     .venv/bin/python bench/jobs.py --services 100000 --sqlite /tmp/bench-jobs.sqlite3
     .venv/bin/python bench/jobs.py --services 1000000                # PostgreSQL
 
-Services are spread evenly over a year of expiry dates (five per client), so each day has
-about services/365 renewals due and eight notice offsets to send.
+Services are spread evenly over the year of expiry dates that follows the day (three per
+client), as in steady state: each day has about services/365 renewals due per lead time and
+notices at each configured offset.
 """
 
 import argparse
@@ -49,11 +50,11 @@ def populate(count: int):
     seed_demo(DAY)
     per_client = 3
     seed_volume(count // per_client, DAY, make_password("x"), batch=5000)
-    # Spread expiry dates over the year around DAY.
+    # Spread expiry dates over the year after DAY.
     ids = list(Service.objects.values_list("pk", flat=True))
     for offset in range(365):
         chunk = ids[offset::365]
-        expires = DAY + timedelta(days=offset - 180)
+        expires = DAY + timedelta(days=offset + 1)
         Service.objects.filter(pk__in=chunk).update(
             expires_on=expires, registered_on=expires - timedelta(days=365)
         )

@@ -207,13 +207,11 @@ def _give_number(invoice: Invoice, today: date) -> None:
 
 
 def send_invoice(invoice: Invoice) -> None:
-    from .pdf import invoice_pdf
-
     queue_to_client(
         invoice.client,
         "invoice_issued",
         {"invoice": invoice, "billing": BillingSettings.current()},
-        attachments=[(pdf_filename(invoice), "application/pdf", invoice_pdf(invoice))],
+        attachments=[(pdf_filename(invoice), "application/pdf", invoice)],
     )
 
 

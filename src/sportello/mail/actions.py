@@ -27,7 +27,8 @@ def render_email(template: str, context: dict, language: str) -> tuple[str, str,
 def queue_to_client(client, template: str, context: dict | None = None,
                     attachments=()) -> OutboundEmail:  # fmt: skip
     """Mail to a client goes only to the registered contact address (HD-6), in their
-    language. `attachments` are (file name, content type, bytes)."""
+    language. `attachments` are (file name, content type, bytes or an invoice whose PDF
+    the sender renders)."""
     context = {
         "client": client,
         "provider": Provider.current(),
@@ -62,9 +63,14 @@ def queue_rendered(*, to_address, template, subject, body_text, body_html, langu
         next_attempt_at=timezone.now(),
     )
     for filename, content_type, content in attachments:
-        EmailAttachment.objects.create(
-            email=email, filename=filename, content_type=content_type, content=content
-        )
+        if isinstance(content, bytes):
+            EmailAttachment.objects.create(
+                email=email, filename=filename, content_type=content_type, content=content
+            )
+        else:
+            EmailAttachment.objects.create(
+                email=email, filename=filename, content_type=content_type, invoice=content
+            )
     transaction.on_commit(lambda: _schedule_delivery(email.pk))
     return email
 

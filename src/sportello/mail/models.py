@@ -72,7 +72,11 @@ class EmailAttachment(models.Model):
     email = models.ForeignKey(OutboundEmail, on_delete=models.CASCADE, related_name="attachments")
     filename = models.CharField(_("file name"), max_length=200)
     content_type = models.CharField(_("type"), max_length=100)
-    content = models.BinaryField(_("content"))
+    content = models.BinaryField(_("content"), blank=True, default=b"")
+    # An invoice's PDF is rendered by the sender, outside the transaction that issued it.
+    invoice = models.ForeignKey(
+        "billing.Invoice", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("attachment")

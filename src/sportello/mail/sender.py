@@ -24,6 +24,15 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(minutes=min(2 ** (attempts - 1), 240))
 
 
+def attachment_content(attachment) -> bytes:
+    if attachment.invoice_id and not attachment.content:
+        from sportello.billing.pdf import invoice_pdf
+
+        attachment.content = invoice_pdf(attachment.invoice)
+        attachment.save(update_fields=["content"])
+    return bytes(attachment.content)
+
+
 def deliver(email_id: int, now: datetime) -> bool:
     """Send one email if it is due. The compare-and-swap claim means two workers, or a
     task and the sweeper, never both send it."""
@@ -45,7 +54,7 @@ def deliver(email_id: int, now: datetime) -> bool:
     if email.body_html:
         message.attach_alternative(email.body_html, "text/html")
     for attachment in email.attachments.all():
-        message.attach(attachment.filename, bytes(attachment.content), attachment.content_type)
+        message.attach(attachment.filename, attachment_content(attachment), attachment.content_type)
     try:
         with get_connection() as connection:
             connection.send_messages([message])

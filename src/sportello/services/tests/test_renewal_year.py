@@ -76,7 +76,8 @@ def test_confirm_to_renew_notice_says_what_is_lost(owner, services):
     run_days(date(2026, 12, 21), date(2026, 12, 21))  # 30 days before the PEC expires
     email = owner.emails.get(template="expiry_notice")
     assert "olga@pec.it" in email.subject
-    assert "email" in email.body_text.lower() or "posta" in email.body_text.lower()
+    # In the client's language, in the seed's own words (seed 000).
+    assert "e-mail, file e cartelle" in email.body_text
 
 
 def test_payment_renews_and_a_suspended_service_pays_the_reactivation_fee(owner, services):
