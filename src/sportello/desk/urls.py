@@ -10,6 +10,7 @@ urlpatterns = [
     path("clients/<int:pk>/edit/", views.client_edit, name="client_edit"),
     path("audit/", views.audit_log, name="audit"),
     path("jobs/", views.job_runs, name="job_runs"),
+    path("services/<int:pk>/cancel/", views.record_cancellation, name="record_cancellation"),
     # Billing: administrators and billing clerks.
     path("billing/invoices/", billing.invoice_list, name="invoices"),
     path("billing/invoices/new/", billing.invoice_new, name="invoice_new"),

@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,6 +14,7 @@ from sportello.core.models import AuditEvent
 from sportello.services.models import Service
 
 from .decorators import staff_required
+from .forms import CancellationForm
 
 PAGE = 50
 
@@ -122,4 +124,34 @@ def job_runs(request):
         request,
         "desk/job_runs.html",
         {"runs": JobRun.objects.all()[:100], "tomorrow": tomorrow, "preview": preview},
+    )
+
+
+@staff_required()
+def record_cancellation(request, pk):
+    """A cancellation that arrived by registered letter (SRV-4), dated the day it arrived."""
+    from sportello.services import actions as service_actions
+    from sportello.services.models import Service
+
+    service = get_object_or_404(Service.objects.select_related("client", "product"), pk=pk)
+    form = CancellationForm(request.POST or None, initial={"received_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            service_actions.request_cancellation(
+                service, form.cleaned_data["received_on"], channel="registered_letter",
+                request=request,
+            )  # fmt: skip
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The cancellation has been recorded."))
+            return redirect("desk:client", pk=service.client_id)
+    received = form.cleaned_data.get("received_on") if form.is_bound and form.is_valid() else None
+    effective_on, owed = service_actions.cancellation_terms(
+        service, received or timezone.localdate()
+    )
+    return render(
+        request,
+        "desk/record_cancellation.html",
+        {"service": service, "form": form, "effective_on": effective_on, "owed": owed},
     )

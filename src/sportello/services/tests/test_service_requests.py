@@ -91,3 +91,23 @@ def test_another_client_cannot_act_on_the_service(client, other_client, hosting)
     assert response.status_code == 404
     hosting.refresh_from_db()
     assert hosting.cancellation_requested_on is None
+
+
+@time_machine.travel(datetime(2026, 11, 20, 10, 0, tzinfo=ROME))
+def test_staff_record_a_cancellation_received_by_registered_letter(client, owner, hosting):
+    from sportello.testing import make_staff
+
+    client.force_login(make_staff())
+    url = reverse("desk:record_cancellation", args=[hosting.pk])
+    assert client.get(url).status_code == 200
+    # The letter arrived on 10 November: 66 days before the expiry, in time.
+    client.post(url, {"received_on": "2026-11-10"})
+    hosting.refresh_from_db()
+    assert (hosting.cancellation_channel, hosting.cancellation_effective_on) == (
+        "registered_letter",
+        date(2027, 1, 15),
+    )
+    assert (
+        "record_cancellation"
+        not in client.get(reverse("desk:client", args=[owner.pk])).content.decode()
+    )
