@@ -78,10 +78,19 @@ def test_admins_see_the_runs_and_tomorrows_dry_run(client):
     runjobs("--date", "2026-05-04")
     client.force_login(make_staff("agent"))
     assert client.get("/desk/jobs/").status_code == 403
-    client.force_login(make_staff("admin"))
+    admin = make_staff("admin")
+    admin.language = "en"
+    admin.save()
+    client.force_login(admin)
     response = client.get("/desk/jobs/")
     assert response.status_code == 200
     assert set(response.context["preview"]) == set(registry.JOBS)
-    assert "quote_balances" in response.content.decode()
+    assert "Quote balances after 180 days" in response.content.decode()
     # The preview is not recorded as a run.
     assert not JobRun.objects.filter(dry_run=True).exists()
+
+
+def test_every_job_has_a_label():
+    from sportello.automation.labels import JOB_LABELS
+
+    assert set(registry.JOBS) <= set(JOB_LABELS)

@@ -1,0 +1,28 @@
+"""Names of the jobs and of what they count, as staff read them."""
+
+from django.utils.translation import gettext_lazy as _
+
+JOB_LABELS = {
+    "renewal_invoices": _("Renewal invoices"),
+    "expiry_notices": _("Expiry notices"),
+    "suspensions": _("Suspensions and expiries"),
+    "cancellations": _("Cancellations"),
+    "quote_balances": _("Quote balances after 180 days"),
+    "mail_history_purge": _("Mail-history purge"),
+}
+
+COUNT_LABELS = {
+    "invoices": _("invoices"),
+    "services": _("services"),
+    "notices": _("notices"),
+    "suspended": _("suspended"),
+    "on_hold": _("on hold"),
+    "expired": _("expired"),
+    "cancelled": _("cancelled"),
+    "balance_invoices": _("balance invoices"),
+    "deleted": _("deleted"),
+}
+
+
+def describe(counts: dict) -> str:
+    return ", ".join(f"{COUNT_LABELS.get(key, key)}: {value}" for key, value in counts.items())
