@@ -7,6 +7,7 @@ JOB_LABELS = {
     "expiry_notices": _("Expiry notices"),
     "suspensions": _("Suspensions and expiries"),
     "cancellations": _("Cancellations"),
+    "terminations": _("Terminations"),
     "quote_balances": _("Quote balances after 180 days"),
     "mail_history_purge": _("Mail-history purge"),
 }
@@ -21,6 +22,7 @@ COUNT_LABELS = {
     "cancelled": _("cancelled"),
     "balance_invoices": _("balance invoices"),
     "deleted": _("deleted"),
+    "terminated": _("terminated"),
 }
 
 

@@ -118,3 +118,23 @@ def cancellations(now: datetime, dry_run: bool = False) -> dict:
     if dry_run:
         return {"cancelled": due.count()}
     return {"cancelled": due.update(status=Service.Status.CANCELLED)}
+
+
+@job("terminations")
+def terminations(now: datetime, dry_run: bool = False) -> dict:
+    """Blocked services still unpaid N days after expiry are terminated; domains on hold
+    are released (SRV-8). N is per product type."""
+    from django.db.models import Q
+
+    today = timezone.localdate(now)
+    blocked = [Service.Status.SUSPENDED, Service.Status.ON_HOLD, Service.Status.EXPIRED]
+    condition = Q()
+    for product_type, terms in terms_by_type().items():
+        condition |= Q(
+            product__type=product_type,
+            expires_on__lt=today - timedelta(days=terms.terminate_after_days),
+        )
+    due = Service.objects.filter(condition, status__in=blocked)
+    if dry_run:
+        return {"terminated": due.count()}
+    return {"terminated": due.update(status=Service.Status.TERMINATED)}

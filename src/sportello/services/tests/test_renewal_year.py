@@ -114,3 +114,19 @@ def test_dry_run_changes_nothing(owner, services):
     # The domain (due since 31 December) is caught up with the hosting, on one invoice.
     assert result["renewal_invoices"]["counts"] == {"invoices": 1, "services": 2}
     assert not Invoice.objects.exists() and not ServiceNotice.objects.exists()
+
+
+def test_unpaid_services_are_terminated_30_days_after_expiry(owner, services):
+    run_days(date(2027, 1, 5), date(2027, 1, 5))
+    run_days(date(2027, 1, 16), date(2027, 1, 16))
+    run_days(date(2027, 2, 14), date(2027, 2, 14))
+    hosting = Service.objects.get(pk=services["hosting"].pk)
+    assert hosting.status == Service.Status.SUSPENDED  # 30 days after expiry: not yet
+    run_days(date(2027, 2, 15), date(2027, 2, 15))
+    hosting.refresh_from_db()
+    assert hosting.status == Service.Status.TERMINATED
+    pec = Service.objects.get(pk=services["pec"].pk)
+    assert pec.status == Service.Status.EXPIRED  # expired 20 Jan, not confirmed
+    run_days(date(2027, 2, 20), date(2027, 2, 20))
+    pec.refresh_from_db()
+    assert pec.status == Service.Status.TERMINATED
