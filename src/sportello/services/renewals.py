@@ -1,9 +1,10 @@
 """Renewal of services: the periods, the invoices, the effect of payment."""
 
 from collections import defaultdict
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, F, OuterRef, Q
 from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,13 +33,10 @@ def next_period_end(service: Service) -> date:
 def due_for_renewal(today: date):
     """Tacitly renewed live services whose renewal invoice is due today or earlier, with
     no renewal claimed yet for the current period."""
-    from django.db.models import Exists, F, OuterRef, Q
-
-    condition = Q()
-    for product_type, terms in terms_by_type().items():
-        condition |= Q(product__type=product_type, expires_on__lte=today + _days(terms))
-    known = list(terms_by_type())
-    condition |= Q(expires_on__lte=today + _days(DEFAULT_TERMS)) & ~Q(product__type__in=known)
+    terms = terms_by_type()
+    condition = Q(expires_on__lte=today + lead(DEFAULT_TERMS)) & ~Q(product__type__in=list(terms))
+    for product_type, type_terms in terms.items():
+        condition |= Q(product__type=product_type, expires_on__lte=today + lead(type_terms))
     claimed = ServiceRenewal.objects.filter(
         service=OuterRef("pk"), period_start=OuterRef("expires_on")
     )
@@ -56,9 +54,7 @@ def due_for_renewal(today: date):
     )
 
 
-def _days(terms: RenewalTerms):
-    from datetime import timedelta
-
+def lead(terms: RenewalTerms) -> timedelta:
     return timedelta(days=terms.invoice_lead_days)
 
 
