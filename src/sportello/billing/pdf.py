@@ -1,6 +1,5 @@
 from django.template.loader import render_to_string
 from django.utils import translation
-from weasyprint import HTML
 
 from sportello.core.models import Provider
 
@@ -20,4 +19,7 @@ def invoice_pdf(invoice: Invoice) -> bytes:
                 "billing": BillingSettings.current(),
             },
         )
+    # Imported here: WeasyPrint loads Pango when imported, which only PDFs need.
+    from weasyprint import HTML
+
     return HTML(string=html).write_pdf()
