@@ -441,6 +441,21 @@ def issue_credit_note(invoice: Invoice, now: datetime, *, reason: str,
     return note
 
 
+def late_payments(client: Client, today: date) -> int:
+    """Invoices of the last 12 months paid after their due date, or still overdue (BIL-7)."""
+    year_ago = today - timedelta(days=365)
+    invoices = client.invoices.filter(kind=Invoice.Kind.INVOICE, due_on__gte=year_ago).exclude(
+        purpose=Invoice.Purpose.FUNDS
+    )
+    paid_late = invoices.filter(paid_on__gt=F("due_on"))
+    overdue = invoices.filter(status=Invoice.Status.OPEN, due_on__lt=today)
+    return paid_late.count() + overdue.count()
+
+
+def is_repeat_late_payer(client: Client, today: date) -> bool:
+    return late_payments(client, today) >= BillingSettings.current().late_payer_threshold
+
+
 # --- Extras -----------------------------------------------------------------------------
 
 

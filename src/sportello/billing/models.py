@@ -44,6 +44,9 @@ class BillingSettings(models.Model):
     reactivation_fee = models.DecimalField(
         _("reactivation fee after suspension (net)"), default=Decimal("20.00"), **MONEY
     )
+    late_payer_threshold = models.PositiveSmallIntegerField(
+        _("flag clients late this many times in 12 months"), default=2
+    )
     balance_due_after_days = models.PositiveSmallIntegerField(
         _("balance invoiced anyway this many days after a quote is accepted"), default=180
     )

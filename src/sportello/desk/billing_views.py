@@ -97,6 +97,8 @@ def billing_summary(client: Client) -> dict:
         "amount_due": sum((invoice.amount_due for invoice in open_invoices), ZERO),
         "credit_balance": actions.credit_balance(client),
         "pending_charges": client.charges.filter(invoice_line__isnull=True).count(),
+        "late_payments": actions.late_payments(client, today),
+        "repeat_late_payer": actions.is_repeat_late_payer(client, today),
     }
 
 

@@ -153,3 +153,18 @@ def test_partial_credit_note_on_an_open_invoice_lowers_what_is_due(owner):
     actions.record_payment(owner, D("100.00"), DAY, invoice=invoice)
     invoice.refresh_from_db()
     assert invoice.status == Invoice.Status.PAID and balance(owner) == 0
+
+
+def test_repeat_late_payers_are_flagged(owner):
+    today = date(2026, 6, 1)
+    paid_in_time = invoice_for(owner)  # due 25 March
+    actions.record_payment(owner, D("122.00"), date(2026, 3, 20), invoice=paid_in_time)
+    assert not actions.is_repeat_late_payer(owner, today)
+    late = invoice_for(owner)
+    actions.record_payment(owner, D("122.00"), date(2026, 4, 2), invoice=late)
+    assert actions.late_payments(owner, today) == 1
+    invoice_for(owner)  # still open, overdue since 25 March
+    assert actions.late_payments(owner, today) == 2
+    assert actions.is_repeat_late_payer(owner, today)
+    # A year later they no longer count.
+    assert actions.late_payments(owner, date(2027, 4, 1)) == 0
