@@ -26,6 +26,9 @@ class JobSettings(models.Model):
     """When the daily jobs run and the dates they use: one row, edited in the admin."""
 
     run_hour = models.PositiveSmallIntegerField(_("daily run at (hour)"), default=6)
+    suspension_notice = models.BooleanField(
+        _("tell clients when a service is suspended for non-payment"), default=True
+    )
     mail_purge_month = models.PositiveSmallIntegerField(_("mail-history purge: month"), default=1)
     mail_purge_day = models.PositiveSmallIntegerField(_("mail-history purge: day"), default=9)
 

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 from itertools import groupby
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from sportello.automation.registry import job
@@ -12,7 +12,7 @@ from sportello.catalog.models import RenewalPolicy
 from sportello.mail.actions import queue_to_client
 
 from .models import Service, ServiceNotice, ServiceRenewal
-from .renewals import due_for_renewal, invoice_renewals, terms_by_type
+from .renewals import DEFAULT_TERMS, due_for_renewal, invoice_renewals, terms_by_type
 
 
 @job("renewal_invoices")
@@ -86,25 +86,45 @@ def send_notice(service: Service, offset: int) -> bool:
 
 @job("suspensions")
 def suspensions(now: datetime, dry_run: bool = False) -> dict:
-    """Expired and unpaid: tacitly renewed services whose renewal invoice is still open
-    are suspended (blocked); services not renewed go expired, domains on hold (SRV-7/8)."""
+    """Expired and unpaid past the grace days: tacitly renewed services whose renewal
+    invoice is still open are suspended (blocked), with a notice if the provider wants one;
+    services not renewed go expired, domains on hold (SRV-7, SRV-8, BIL-7)."""
+    from sportello.automation.models import JobSettings
+
     today = timezone.localdate(now)
-    past = Service.objects.filter(status=Service.Status.ACTIVE, expires_on__lt=today)
+    terms = terms_by_type()
+    past_grace = Q(expires_on__lt=today - timedelta(days=DEFAULT_TERMS.grace_days)) & ~Q(
+        product__type__in=list(terms)
+    )
+    for product_type, type_terms in terms.items():
+        past_grace |= Q(
+            product__type=product_type,
+            expires_on__lt=today - timedelta(days=type_terms.grace_days),
+        )
+    past = Service.objects.filter(past_grace, status=Service.Status.ACTIVE)
     unpaid = past.filter(renewals__period_start=F("expires_on"), renewals__invoice__status="open")
     not_renewed = past.exclude(renewals__period_start=F("expires_on"))
-    domains = not_renewed.filter(product__type="domain")
-    others = not_renewed.exclude(product__type="domain")
+    domains = list(not_renewed.filter(product__type="domain").values_list("pk", flat=True))
+    others = list(not_renewed.exclude(product__type="domain").values_list("pk", flat=True))
+    unpaid = list(unpaid.values_list("pk", flat=True))
     if dry_run:
-        return {"suspended": unpaid.count(), "on_hold": domains.count(),
-                "expired": others.count()}  # fmt: skip
+        return {"suspended": len(unpaid), "on_hold": len(domains), "expired": len(others)}
+    notify = JobSettings.current().suspension_notice
+    suspended = 0
+    for pk in unpaid:
+        # Compare-and-swap: only the run that blocks the service sends its notice.
+        if Service.objects.filter(pk=pk, status=Service.Status.ACTIVE).update(
+            status=Service.Status.SUSPENDED
+        ):
+            suspended += 1
+            if notify:
+                service = Service.objects.select_related("client__owner", "product").get(pk=pk)
+                queue_to_client(service.client, "service_suspended", {"service": service})
+    active = Service.objects.filter(status=Service.Status.ACTIVE)
     return {
-        "suspended": unpaid.update(status=Service.Status.SUSPENDED),
-        "on_hold": Service.objects.filter(pk__in=list(domains.values_list("pk", flat=True))).update(
-            status=Service.Status.ON_HOLD
-        ),
-        "expired": Service.objects.filter(pk__in=list(others.values_list("pk", flat=True))).update(
-            status=Service.Status.EXPIRED
-        ),
+        "suspended": suspended,
+        "on_hold": active.filter(pk__in=domains).update(status=Service.Status.ON_HOLD),
+        "expired": active.filter(pk__in=others).update(status=Service.Status.EXPIRED),
     }
 
 

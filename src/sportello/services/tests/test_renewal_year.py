@@ -130,3 +130,25 @@ def test_unpaid_services_are_terminated_30_days_after_expiry(owner, services):
     run_days(date(2027, 2, 20), date(2027, 2, 20))
     pec.refresh_from_db()
     assert pec.status == Service.Status.TERMINATED
+
+
+def test_grace_days_and_the_suspension_notice(owner, services):
+    from sportello.automation.models import JobSettings
+    from sportello.services.models import RenewalTerms
+
+    RenewalTerms.objects.update_or_create(product_type="hosting", defaults={"grace_days": 5})
+    run_days(date(2027, 1, 5), date(2027, 1, 5))
+    run_days(date(2027, 1, 20), date(2027, 1, 20))  # 5 days after expiry: still in grace
+    hosting = Service.objects.get(pk=services["hosting"].pk)
+    assert hosting.status == Service.Status.ACTIVE
+    run_days(date(2027, 1, 21), date(2027, 1, 21))
+    hosting.refresh_from_db()
+    assert hosting.status == Service.Status.SUSPENDED
+    assert owner.emails.filter(template="service_suspended").count() == 1
+
+    JobSettings.objects.update_or_create(pk=1, defaults={"suspension_notice": False})
+    other = make_service(owner, hosting.product, name="quiet.it", registered_on=date(2026, 1, 10))
+    run_days(date(2026, 12, 31), date(2027, 1, 16))
+    other.refresh_from_db()
+    assert other.status == Service.Status.SUSPENDED
+    assert owner.emails.filter(template="service_suspended").count() == 1  # no new notice
