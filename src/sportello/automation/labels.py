@@ -8,6 +8,7 @@ JOB_LABELS = {
     "suspensions": _("Suspensions and expiries"),
     "cancellations": _("Cancellations"),
     "terminations": _("Terminations"),
+    "disk_quota": _("Disk quota"),
     "quote_balances": _("Quote balances after 180 days"),
     "mail_history_purge": _("Mail-history purge"),
 }
@@ -23,6 +24,8 @@ COUNT_LABELS = {
     "balance_invoices": _("balance invoices"),
     "deleted": _("deleted"),
     "terminated": _("terminated"),
+    "over_quota": _("over quota"),
+    "back_under_quota": _("back under quota"),
 }
 
 

@@ -81,6 +81,9 @@ class Product(models.Model):
         blank=True,
         help_text=_("For server support plans only."),
     )
+    disk_quota_mb = models.PositiveIntegerField(
+        _("disk quota (MB)"), null=True, blank=True, help_text=_("For hosting plans.")
+    )
     active = models.BooleanField(_("on sale"), default=True)
 
     class Meta:

@@ -158,3 +158,26 @@ def terminations(now: datetime, dry_run: bool = False) -> dict:
     if dry_run:
         return {"terminated": due.count()}
     return {"terminated": due.update(status=Service.Status.TERMINATED)}
+
+
+@job("disk_quota")
+def disk_quota(now: datetime, dry_run: bool = False) -> dict:
+    """Hosting over its disk quota is suspended with a notice, and reactivated once back
+    under it (SRV-9); usage comes from `sportello importusage`."""
+    over = Q(disk_used_mb__gt=F("product__disk_quota_mb"))
+    to_block = Service.objects.filter(over, status=Service.Status.ACTIVE)
+    to_free = Service.objects.filter(status=Service.Status.SUSPENDED, over_quota=True).exclude(over)
+    if dry_run:
+        return {"over_quota": to_block.count(), "back_under_quota": to_free.count()}
+    blocked = 0
+    for pk in list(to_block.values_list("pk", flat=True)):
+        if Service.objects.filter(pk=pk, status=Service.Status.ACTIVE).update(
+            status=Service.Status.SUSPENDED, over_quota=True
+        ):
+            blocked += 1
+            service = Service.objects.select_related("client__owner", "product").get(pk=pk)
+            queue_to_client(service.client, "quota_exceeded", {"service": service})
+    freed = Service.objects.filter(pk__in=list(to_free.values_list("pk", flat=True))).update(
+        status=Service.Status.ACTIVE, over_quota=False
+    )
+    return {"over_quota": blocked, "back_under_quota": freed}

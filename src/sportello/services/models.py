@@ -75,6 +75,9 @@ class Service(models.Model):
     )
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    disk_used_mb = models.PositiveIntegerField(_("disk used (MB)"), null=True, blank=True)
+    # Suspended because over quota, not for non-payment: back under quota, it is reactivated.
+    over_quota = models.BooleanField(_("over disk quota"), default=False)
     cancellation_requested_on = models.DateField(
         _("cancellation requested on"), null=True, blank=True
     )

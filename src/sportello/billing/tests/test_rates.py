@@ -51,4 +51,4 @@ def test_command_exits_non_zero_with_one_line(tmp_path):
     assert result.returncode != 0
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     # Commands speak the provider's language (Italian by default).
-    assert len(lines) == 1 and "riga 2" in lines[0] and "nessun cambio importato" in lines[0]
+    assert len(lines) == 1 and "riga 2" in lines[0] and "non è stato importato nulla" in lines[0]
