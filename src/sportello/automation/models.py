@@ -26,6 +26,9 @@ class JobSettings(models.Model):
     """When the daily jobs run and the dates they use: one row, edited in the admin."""
 
     run_hour = models.PositiveSmallIntegerField(_("daily run at (hour)"), default=6)
+    renewal_window_days = models.PositiveSmallIntegerField(
+        _("renewals due within this many days go on the same invoice"), default=7
+    )
     suspension_notice = models.BooleanField(
         _("tell clients when a service is suspended for non-payment"), default=True
     )

@@ -17,8 +17,14 @@ from .renewals import DEFAULT_TERMS, due_for_renewal, invoice_renewals, terms_by
 
 @job("renewal_invoices")
 def renewal_invoices(now: datetime, dry_run: bool = False) -> dict:
+    from sportello.automation.models import JobSettings
+
     today = timezone.localdate(now)
-    due = list(due_for_renewal(today))
+    # A client with a renewal due today gets, on the same invoice, the renewals that fall
+    # due within the window after it (BIL-5).
+    window = timedelta(days=JobSettings.current().renewal_window_days)
+    due_today = due_for_renewal(today).values("client_id")
+    due = list(due_for_renewal(today + window).filter(client_id__in=due_today))
     if dry_run:
         return {"invoices": len({s.client_id for s in due}), "services": len(due)}
     invoices = services = 0

@@ -38,17 +38,16 @@ def services(owner):
 
 def test_a_year_end_of_renewals_without_payment(owner, services):
     run_days(date(2026, 12, 1), date(2027, 1, 25))
-    invoices = list(Invoice.objects.filter(client=owner).order_by("issued_on"))
-    # Domains 60 days ahead, hosting 10 days ahead; confirm-to-renew gets no invoice.
-    assert [(i.issued_on, i.total) for i in invoices] == [
-        (date(2026, 12, 31), D("14.64")),  # domain, 12 + 22%
-        (date(2027, 1, 5), D("59.78")),  # hosting, 49 + 22%
-    ]
-    hosting_line = invoices[1].lines.get()
+    [invoice] = Invoice.objects.filter(client=owner)
+    # The domain is due 60 days ahead (31 December); the hosting, due 10 days ahead on
+    # 5 January, falls within the week after and joins the same invoice, as in seed 004.
+    assert (invoice.issued_on, invoice.total) == (date(2026, 12, 31), D("74.42"))  # 12 + 49 + 22%
+    hosting_line = invoice.lines.get(service=services["hosting"])
     assert (hosting_line.period_start, hosting_line.period_end) == (
         date(2027, 1, 15),
         date(2028, 1, 15),
     )
+    assert not invoice.lines.filter(service=services["pec"]).exists()  # confirm-to-renew
 
     notice_days = {
         name: sorted(
@@ -152,3 +151,15 @@ def test_grace_days_and_the_suspension_notice(owner, services):
     other.refresh_from_db()
     assert other.status == Service.Status.SUSPENDED
     assert owner.emails.filter(template="service_suspended").count() == 1  # no new notice
+
+
+def test_renewals_falling_within_the_window_share_one_invoice(owner):
+    hosting = make_product("hosting-pro", ProductType.HOSTING, "99.00")
+    for name, registered in [("a.it", date(2026, 1, 15)), ("b.it", date(2026, 1, 21)),
+                             ("c.it", date(2026, 1, 30))]:  # fmt: skip
+        make_service(owner, hosting, name=name, registered_on=registered)
+    run_days(date(2027, 1, 5), date(2027, 1, 20))
+    invoices = Invoice.objects.filter(client=owner).order_by("issued_on")
+    assert [
+        (i.issued_on, sorted(i.lines.values_list("service__name", flat=True))) for i in invoices
+    ] == [(date(2027, 1, 5), ["a.it", "b.it"]), (date(2027, 1, 20), ["c.it"])]
