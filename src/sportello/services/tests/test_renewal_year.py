@@ -163,3 +163,16 @@ def test_renewals_falling_within_the_window_share_one_invoice(owner):
     assert [
         (i.issued_on, sorted(i.lines.values_list("service__name", flat=True))) for i in invoices
     ] == [(date(2027, 1, 5), ["a.it", "b.it"]), (date(2027, 1, 20), ["c.it"])]
+
+
+def test_showcases_renew_on_31_december(owner):
+    showcase = make_product("showcase", ProductType.SHOWCASE, "120.00",
+                            fixed_renewal_month=12, fixed_renewal_day=31)  # fmt: skip
+    service = make_service(owner, showcase, name="Vetrina Olga", registered_on=date(2026, 5, 10))
+    assert service.expires_on == date(2026, 12, 31)
+    run_days(date(2026, 12, 20), date(2026, 12, 21))
+    line = Invoice.objects.get(client=owner, issued_on=date(2026, 12, 21)).lines.get()
+    assert (line.period_start, line.period_end) == (date(2026, 12, 31), date(2027, 12, 31))
+    billing.record_payment(owner, D("146.40"), date(2026, 12, 22), invoice=line.invoice)
+    service.refresh_from_db()
+    assert service.expires_on == date(2027, 12, 31)
