@@ -12,7 +12,7 @@ from sportello.catalog.models import RenewalPolicy
 from sportello.mail.actions import queue_to_client
 
 from .models import Service, ServiceNotice, ServiceRenewal
-from .renewals import DEFAULT_TERMS, due_for_renewal, invoice_renewals, terms_by_type
+from .renewals import due_for_renewal, expiry_cutoff, invoice_renewals, terms_by_type
 
 
 @job("renewal_invoices")
@@ -98,15 +98,7 @@ def suspensions(now: datetime, dry_run: bool = False) -> dict:
     from sportello.automation.models import JobSettings
 
     today = timezone.localdate(now)
-    terms = terms_by_type()
-    past_grace = Q(expires_on__lt=today - timedelta(days=DEFAULT_TERMS.grace_days)) & ~Q(
-        product__type__in=list(terms)
-    )
-    for product_type, type_terms in terms.items():
-        past_grace |= Q(
-            product__type=product_type,
-            expires_on__lt=today - timedelta(days=type_terms.grace_days),
-        )
+    past_grace = expiry_cutoff(today, "lt", lambda terms: -terms.grace_days)
     past = Service.objects.filter(past_grace, status=Service.Status.ACTIVE)
     unpaid = past.filter(renewals__period_start=F("expires_on"), renewals__invoice__status="open")
     not_renewed = past.exclude(renewals__period_start=F("expires_on"))
@@ -150,17 +142,10 @@ def cancellations(now: datetime, dry_run: bool = False) -> dict:
 def terminations(now: datetime, dry_run: bool = False) -> dict:
     """Blocked services still unpaid N days after expiry are terminated; domains on hold
     are released (SRV-8). N is per product type."""
-    from django.db.models import Q
-
     today = timezone.localdate(now)
     blocked = [Service.Status.SUSPENDED, Service.Status.ON_HOLD, Service.Status.EXPIRED]
-    condition = Q()
-    for product_type, terms in terms_by_type().items():
-        condition |= Q(
-            product__type=product_type,
-            expires_on__lt=today - timedelta(days=terms.terminate_after_days),
-        )
-    due = Service.objects.filter(condition, status__in=blocked)
+    past_hold = expiry_cutoff(today, "lt", lambda terms: -terms.terminate_after_days)
+    due = Service.objects.filter(past_hold, status__in=blocked)
     if dry_run:
         return {"terminated": due.count()}
     return {"terminated": due.update(status=Service.Status.TERMINATED)}

@@ -1,6 +1,7 @@
 """Renewal of services: the periods, the invoices, the effect of payment."""
 
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 
 from django.db import IntegrityError, transaction
@@ -30,13 +31,24 @@ def next_period_end(service: Service) -> date:
     return service.product.expiry_for(service.expires_on)
 
 
+def expiry_cutoff(today: date, lookup: str, days: Callable[[RenewalTerms], int]) -> Q:
+    """`expires_on <lookup> today + days(terms)`, with each product type's own terms (and
+    the defaults for types without a row)."""
+    terms = terms_by_type()
+
+    def compare(type_terms):
+        return Q(**{f"expires_on__{lookup}": today + timedelta(days=days(type_terms))})
+
+    condition = compare(DEFAULT_TERMS) & ~Q(product__type__in=list(terms))
+    for product_type, type_terms in terms.items():
+        condition |= Q(product__type=product_type) & compare(type_terms)
+    return condition
+
+
 def due_for_renewal(today: date):
     """Tacitly renewed live services whose renewal invoice is due today or earlier, with
     no renewal claimed yet for the current period."""
-    terms = terms_by_type()
-    condition = Q(expires_on__lte=today + lead(DEFAULT_TERMS)) & ~Q(product__type__in=list(terms))
-    for product_type, type_terms in terms.items():
-        condition |= Q(product__type=product_type, expires_on__lte=today + lead(type_terms))
+    condition = expiry_cutoff(today, "lte", lambda terms: terms.invoice_lead_days)
     claimed = ServiceRenewal.objects.filter(
         service=OuterRef("pk"), period_start=OuterRef("expires_on")
     )
@@ -52,10 +64,6 @@ def due_for_renewal(today: date):
         .select_related("product", "client")
         .order_by("client_id", "expires_on", "id")
     )
-
-
-def lead(terms: RenewalTerms) -> timedelta:
-    return timedelta(days=terms.invoice_lead_days)
 
 
 def renewal_line(service: Service, period_end: date) -> billing.Line:
