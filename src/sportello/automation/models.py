@@ -1,6 +1,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from sportello.core.models import SettingsRow
+
 
 class JobRun(models.Model):
     """One run of one scheduled job for one business day, with what it did."""
@@ -22,7 +24,7 @@ class JobRun(models.Model):
         return f"{self.job} {self.day}"
 
 
-class JobSettings(models.Model):
+class JobSettings(SettingsRow):
     """When the daily jobs run and the dates they use: one row, edited in the admin."""
 
     run_hour = models.PositiveSmallIntegerField(_("daily run at (hour)"), default=6)
@@ -41,7 +43,3 @@ class JobSettings(models.Model):
 
     def __str__(self):
         return str(_("Job settings"))
-
-    @classmethod
-    def current(cls) -> "JobSettings":
-        return cls.objects.get_or_create(pk=1)[0]

@@ -7,12 +7,13 @@ from django.db import models
 from django.db.models import Q, Sum
 from django.utils.translation import gettext_lazy as _
 
+from sportello.core.models import SettingsRow
 from sportello.core.money import ZERO, cents
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
 
-class BillingSettings(models.Model):
+class BillingSettings(SettingsRow):
     """The provider's billing settings: one row, edited in the admin, seeded from the seeds."""
 
     class Numbering(models.TextChoices):
@@ -78,10 +79,6 @@ class BillingSettings(models.Model):
     def iban_display(self) -> str:
         """The IBAN in groups of four, as printed on paper."""
         return " ".join(self.iban[i : i + 4] for i in range(0, len(self.iban), 4))
-
-    @classmethod
-    def current(cls) -> "BillingSettings":
-        return cls.objects.get_or_create(pk=1)[0]
 
 
 class VatRate(models.Model):

@@ -3,7 +3,18 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
-class Provider(models.Model):
+class SettingsRow(models.Model):
+    """Provider settings kept as one row, edited in the admin and created on first use."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def current(cls):
+        return cls.objects.get_or_create(pk=1)[0]
+
+
+class Provider(SettingsRow):
     """The provider running this Sportello: one row, edited in the admin."""
 
     name = models.CharField(_("name"), max_length=120, default="Sportello Hosting")
@@ -21,11 +32,6 @@ class Provider(models.Model):
 
     def __str__(self):
         return self.name
-
-    @classmethod
-    def current(cls) -> "Provider":
-        provider, _created = cls.objects.get_or_create(pk=1)
-        return provider
 
 
 class AuditEvent(models.Model):
