@@ -75,3 +75,14 @@ def make_tier(code="standard", helpdesk_access=True, **fields) -> Tier:
     return Tier.objects.get_or_create(
         code=code, defaults={"name": code.title(), "helpdesk_access": helpdesk_access, **fields}
     )[0]
+
+
+def database_env() -> dict:
+    """Point the worker processes at the test database."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return {"SQLITE_PATH": db["NAME"]}
+    user, host, port = db["USER"] or "postgres", db["HOST"] or "127.0.0.1", db["PORT"] or 5432
+    return {"DATABASE_URL": f"postgresql://{user}@{host}:{port}/{db['NAME']}"}

@@ -3,23 +3,13 @@ import subprocess
 import sys
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from sportello.billing.models import Invoice
-from sportello.testing import make_client
+from sportello.testing import database_env, make_client
 
 PROCESSES = 4
 EACH = 25
-
-
-def database_env() -> dict:
-    """Point the worker processes at the test database."""
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        return {"SQLITE_PATH": db["NAME"]}
-    user, host, port = db["USER"] or "postgres", db["HOST"] or "127.0.0.1", db["PORT"] or 5432
-    return {"DATABASE_URL": f"postgresql://{user}@{host}:{port}/{db['NAME']}"}
 
 
 @pytest.mark.django_db(transaction=True)

@@ -12,10 +12,9 @@ from datetime import date
 import pytest
 
 from sportello.billing.models import Invoice, InvoiceLine
-from sportello.billing.tests.test_numbering_concurrency import database_env
 from sportello.catalog.models import ProductType
 from sportello.services.models import ServiceNotice, ServiceRenewal
-from sportello.testing import make_client, make_product, make_service
+from sportello.testing import database_env, make_client, make_product, make_service
 
 DAY = "2027-01-05"
 

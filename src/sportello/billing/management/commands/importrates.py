@@ -1,33 +1,16 @@
-from pathlib import Path
-
-from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from sportello.billing.rates import import_rates
+from sportello.core.management.csv_import import CsvImportCommand
 
 
-class Command(BaseCommand):
+class Command(CsvImportCommand):
     help = (
         "Import daily exchange rates from a CSV file (date,currency,rate per euro); all or nothing."
     )
 
-    def add_arguments(self, parser):
-        parser.add_argument("file")
+    def load(self, text):
+        return import_rates(text)
 
-    def handle(self, *args, file, **options):
-        path = Path(file)
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as error:
-            raise CommandError(
-                _("cannot read %(file)s: %(error)s") % {"file": file, "error": error}
-            ) from error
-        try:
-            count = import_rates(text)
-        except ValidationError as error:
-            raise CommandError(
-                _("%(file)s: %(error)s (nothing imported)")
-                % {"file": file, "error": error.messages[0]}
-            ) from error
-        self.stdout.write(_("%(count)s exchange rates imported.") % {"count": count})
+    def done(self, count):
+        return _("%(count)s exchange rates imported.") % {"count": count}
