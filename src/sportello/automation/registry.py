@@ -41,16 +41,17 @@ def run_day(now: datetime, *, dry_run: bool = False, only: list[str] | None = No
         except Exception as error:  # recorded on the run; the next job still runs
             log.exception("job %s failed", name)
             errors.append(f"{type(error).__name__}: {error}")
+        duration_ms = int((time.monotonic() - started) * 1000)
         if record:
             JobRun.objects.create(
                 job=name,
                 day=timezone.localdate(now),
                 dry_run=dry_run,
-                duration_ms=int((time.monotonic() - started) * 1000),
+                duration_ms=duration_ms,
                 counts=counts,
                 errors=errors,
             )
-        results[name] = {"counts": counts, "errors": errors}
+        results[name] = {"counts": counts, "errors": errors, "duration_ms": duration_ms}
     return results
 
 
