@@ -110,6 +110,7 @@ def billing_staff(db):
 SEEDED = {
     "billing.VatRate": "sportello.billing.migrations.0002_eu_vat_rates",
     "services.RenewalTerms": "sportello.services.migrations.0003_seed_renewal_terms",
+    "helpdesk.Category": "sportello.helpdesk.migrations.0003_seed_helpdesk",
 }
 
 

@@ -86,3 +86,18 @@ def database_env() -> dict:
         return {"SQLITE_PATH": db["NAME"]}
     user, host, port = db["USER"] or "postgres", db["HOST"] or "127.0.0.1", db["PORT"] or 5432
     return {"DATABASE_URL": f"postgresql://{user}@{host}:{port}/{db['NAME']}"}
+
+
+def make_ticket(client, category="hosting", *, subject="Sito lento da stamattina",
+                body="Il sito impiega 20 secondi ad aprirsi.", now=None, **options):  # fmt: skip
+    from django.utils import timezone
+
+    from sportello.helpdesk.actions import open_ticket
+    from sportello.helpdesk.models import Category
+
+    category = Category.objects.get(code=category)
+    if category.needs_service and "service" not in options:
+        options["service"] = make_service(client)
+    return open_ticket(
+        client, category=category, subject=subject, body=body, now=now or timezone.now(), **options
+    )

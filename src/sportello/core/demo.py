@@ -72,15 +72,6 @@ TIERS = [
     ),
 ]
 
-DEPARTMENTS = [
-    ("helpdesk", "Helpdesk", "Assistenza tecnica", "hd@sportello.example"),
-    (
-        "sales",
-        "Sales & Marketing",
-        "Informazioni commerciali e amministrative",
-        "sales@sportello.example",
-    ),
-]
 
 STAFF = [
     # email, role, departments, first name
@@ -178,10 +169,6 @@ def seed_provider() -> None:
                 "is_default": default,
                 "access_instructions": instructions,
             },
-        )
-    for code, name, description, email in DEPARTMENTS:
-        Department.objects.update_or_create(
-            code=code, defaults={"name": name, "description": description, "email": email}
         )
 
 

@@ -65,6 +65,11 @@ class AuditEvent(models.Model):
         STATEMENT_IMPORTED = "statement_imported", _("Bank statement imported")
         CANCELLATION_REQUESTED = "cancellation_requested", _("Cancellation requested")
         UPGRADE_REQUESTED = "upgrade_requested", _("Upgrade requested")
+        TICKET_OPENED = "ticket_opened", _("Ticket opened")
+        TICKET_MERGED = "ticket_merged", _("Ticket merged")
+        TICKET_MOVED = "ticket_moved", _("Ticket moved")
+        REQUEST_CONFIRMED = "request_confirmed", _("Held request confirmed")
+        REQUEST_REJECTED = "request_rejected", _("Held request rejected")
 
     at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     action = models.CharField(_("action"), max_length=40, choices=Action.choices)

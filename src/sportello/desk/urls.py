@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import billing_views as billing
+from . import ticket_views as tickets
 from . import views
 
 app_name = "desk"
@@ -9,6 +10,14 @@ urlpatterns = [
     path("clients/<int:pk>/", views.client_detail, name="client"),
     path("clients/<int:pk>/edit/", views.client_edit, name="client_edit"),
     path("audit/", views.audit_log, name="audit"),
+    path("tickets/", tickets.ticket_queue, name="tickets"),
+    path("tickets/<str:code>/", tickets.ticket_detail, name="ticket"),
+    path("tickets/<str:code>/presence/", tickets.presence, name="ticket_presence"),
+    path(
+        "tickets/<str:code>/attachments/<int:pk>/",
+        tickets.attachment_download,
+        name="ticket_attachment",
+    ),
     path("jobs/", views.job_runs, name="job_runs"),
     path("services/<int:pk>/cancel/", views.record_cancellation, name="record_cancellation"),
     # Billing: administrators and billing clerks.

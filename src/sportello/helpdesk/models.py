@@ -1,19 +1,358 @@
+from datetime import time
+
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from sportello.core.models import SettingsRow
 
-class Department(models.Model):
-    """A team that answers one kind of request: Helpdesk (technical), Sales & Marketing."""
+
+class TranslatedName(models.Model):
+    """A row a provider edits, named in the three languages of the panel."""
+
+    name = models.CharField(_("name (Italian)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
+    name_es = models.CharField(_("name (Spanish)"), max_length=100, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def label(self) -> str:
+        language = (get_language() or "it")[:2]
+        return getattr(self, f"name_{language}", "") or self.name
+
+
+class Department(TranslatedName):
+    """A team that answers one kind of request: Helpdesk (technical), Sales & Marketing.
+    Its office hours drive the due times of its tickets (HD-9)."""
 
     code = models.SlugField(_("code"), unique=True)
-    name = models.CharField(_("name"), max_length=80)
     description = models.CharField(_("what it handles"), max_length=200, blank=True)
     email = models.EmailField(_("inbound address"), blank=True)
+    opens_at = models.TimeField(_("opens at"), default=time(9))
+    closes_at = models.TimeField(_("closes at"), default=time(17, 30))
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:
         verbose_name = _("department")
         verbose_name_plural = _("departments")
-        ordering = ["name"]
+        ordering = ["position", "name"]
+
+
+class Category(TranslatedName):
+    """What a ticket is about; each category goes straight to its department (HD-10)."""
+
+    class Kind(models.TextChoices):
+        GENERAL = "general", _("General")
+        EMAIL_PROBLEM = "email_problem", _("Email problem")
+        OUTAGE = "outage", _("Outage report")
+        UPGRADE = "upgrade", _("Upgrade request")
+        BACKUP_RESTORE = "backup_restore", _("Backup or restore")
+        EXTRA = "extra", _("Extra-contract assistance")
+
+    code = models.SlugField(_("code"), unique=True)
+    department = models.ForeignKey(
+        Department, verbose_name=_("department"), on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.GENERAL)
+    needs_service = models.BooleanField(_("concerns a service"), default=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    active = models.BooleanField(_("offered to clients"), default=True)
+
+    class Meta:
+        verbose_name = _("ticket category")
+        verbose_name_plural = _("ticket categories")
+        ordering = ["department__position", "position", "name"]
+
+
+class HelpdeskSettings(SettingsRow):
+    generic_subjects = models.TextField(
+        _("generic subjects refused"),
+        help_text=_("One per line, in any language; compared ignoring case and punctuation."),
+        default="\n".join(
+            [
+                "richiesta assistenza",
+                "richiesta di assistenza",
+                "apertura ticket",
+                "aiuto",
+                "assistenza",
+                "problema",
+                "urgente",
+                "informazioni",
+                "info",
+                "supporto",
+                "help",
+                "help me",
+                "support",
+                "support request",
+                "problem",
+                "urgent",
+                "ticket",
+                "ayuda",
+                "soporte",
+                "solicitud de soporte",
+                "asistencia",
+                "consulta",
+            ]
+        ),  # fmt: skip
+    )
+    auto_close_hours = models.PositiveIntegerField(
+        _("close tickets waiting for the client after (hours)"), default=24
+    )
+    reopen_days = models.PositiveIntegerField(
+        _("a client may reopen a closed ticket by replying for (days)"), default=7
+    )
+    attachment_max_mb = models.PositiveIntegerField(_("attachment size limit (MB)"), default=10)
+    attachment_types = models.CharField(
+        _("attachment types allowed"),
+        max_length=300,
+        default="pdf,png,jpg,jpeg,gif,webp,txt,log,csv,eml,zip,doc,docx,xls,xlsx,odt,ods",
+        help_text=_("File name extensions, comma-separated."),
+    )
+    holiday_country = models.CharField(_("holidays of"), max_length=2, default="IT")
+
+    class Meta:
+        verbose_name = _("help desk settings")
+        verbose_name_plural = _("help desk settings")
+
+    def allowed_extensions(self) -> set[str]:
+        return {part.strip().lower().lstrip(".") for part in self.attachment_types.split(",")}
+
+
+class Priority(models.TextChoices):
+    LOW = "low", _("Low")
+    NORMAL = "normal", _("Normal")
+    HIGH = "high", _("High")
+
+
+class ResponseTarget(models.Model):
+    """How soon a ticket of a priority gets its first answer and its solution, in working
+    hours (HD-13); high-priority tickets (global plan) count every hour."""
+
+    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, unique=True)
+    first_response_hours = models.PositiveIntegerField(_("first answer within (hours)"))
+    resolution_hours = models.PositiveIntegerField(_("solution within (hours)"))
+
+    class Meta:
+        verbose_name = _("response target")
+        verbose_name_plural = _("response targets")
 
     def __str__(self):
-        return self.name
+        return self.get_priority_display()
+
+
+class TicketQuerySet(models.QuerySet):
+    def visible_to_staff(self, user):
+        if user.is_admin:
+            return self
+        return self.filter(department__in=user.departments.all())
+
+    def open(self):
+        return self.filter(status__in=Ticket.OPEN_STATUSES)
+
+
+class Ticket(models.Model):
+    class Status(models.TextChoices):
+        NEW = "new", _("New")
+        OPEN = "open", _("In progress")
+        WAITING = "waiting", _("Waiting for your answer")
+        CLOSED = "closed", _("Closed")
+        MERGED = "merged", _("Merged")
+
+    class Channel(models.TextChoices):
+        PANEL = "panel", _("Panel")
+        EMAIL = "email", _("Email")
+        STAFF = "staff", _("Staff")
+
+    OPEN_STATUSES = [Status.NEW, Status.OPEN, Status.WAITING]
+
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    client = models.ForeignKey(
+        "accounts.Client",
+        verbose_name=_("client"),
+        on_delete=models.CASCADE,
+        related_name="tickets",
+    )
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    department = models.ForeignKey(
+        Department, verbose_name=_("department"), on_delete=models.PROTECT, related_name="tickets"
+    )
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="tickets"
+    )
+    service = models.ForeignKey(
+        "services.Service",
+        verbose_name=_("service"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tickets",
+    )
+    subject = models.CharField(_("subject"), max_length=200)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default="new")
+    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    round_the_clock = models.BooleanField(_("handled h24"), default=False)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned to"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_tickets",
+    )
+    created_at = models.DateTimeField(_("opened"))
+    last_activity_at = models.DateTimeField(_("last activity"))
+    first_response_due = models.DateTimeField(_("first answer due"))
+    resolution_due = models.DateTimeField(_("solution due"))
+    first_responded_at = models.DateTimeField(_("first answered"), null=True, blank=True)
+    waiting_since = models.DateTimeField(_("waiting since"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_tickets"
+    )
+
+    objects = TicketQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        ordering = ["-last_activity_at", "-id"]
+        indexes = [
+            models.Index(fields=["client", "-last_activity_at"]),
+            models.Index(fields=["department", "status", "resolution_due"]),
+            models.Index(fields=["status", "waiting_since"]),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.subject}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    def thread_id(self) -> str:
+        """The Message-ID of the first notification: every later one refers to it, so mail
+        programs show the ticket as one conversation."""
+        from sportello.mail.sender import message_id_domain
+
+        return f"<ticket.{self.code}@{message_id_domain()}>"
+
+
+class Message(models.Model):
+    class Kind(models.TextChoices):
+        CLIENT = "client", _("Client message")
+        STAFF = "staff", _("Staff reply")
+        NOTE = "note", _("Internal note")
+        EVENT = "event", _("Event")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField(_("message"), blank=True)
+    # Events (status changes, moves, merges…) are stored as a code with its values and
+    # worded when shown, in the reader's language.
+    event = models.CharField(max_length=30, blank=True)
+    event_data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(_("written"))
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["ticket", "created_at"])]
+
+    @property
+    def is_public(self) -> bool:
+        return self.kind != self.Kind.NOTE
+
+
+attachment_storage = FileSystemStorage(location=settings.DATA_DIR / "attachments")
+
+
+def attachment_path(instance, filename):
+    return f"{instance.message.ticket.code}/{filename}"
+
+
+class Attachment(models.Model):
+    """Kept outside the web root and served only as a download to those who may see the
+    ticket."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(storage=attachment_storage, upload_to=attachment_path, max_length=300)
+    filename = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveIntegerField(_("size"))
+
+    class Meta:
+        ordering = ["id"]
+
+
+class HeldRequest(models.Model):
+    """A request that would change an account or a service, held until the client
+    confirms it from the panel (ACC-10)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for your confirmation")
+        CONFIRMED = "confirmed", _("Confirmed")
+        REJECTED = "rejected", _("Rejected")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="held_requests")
+    description = models.TextField(_("what will be done"))
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+
+class CannedReply(models.Model):
+    """A ready answer in one language; {client}, {code}, {agent} and {service} are filled in."""
+
+    title = models.CharField(_("title"), max_length=120)
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    body = models.TextField(_("text"))
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("department"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        help_text=_("Empty: offered in every department."),
+    )
+
+    class Meta:
+        verbose_name = _("canned reply")
+        verbose_name_plural = _("canned replies")
+        ordering = ["title"]
+
+    def __str__(self):
+        return self.title
+
+
+class TicketPresence(models.Model):
+    """Who has a ticket open in the desk, and since when they are writing a reply: the
+    collision warning."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    seen_at = models.DateTimeField()
+    replying_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "user"], name="one_presence_per_staff")
+        ]

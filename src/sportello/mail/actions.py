@@ -25,10 +25,10 @@ def render_email(template: str, context: dict, language: str) -> tuple[str, str,
 
 
 def queue_to_client(client, template: str, context: dict | None = None,
-                    attachments=()) -> OutboundEmail:  # fmt: skip
+                    attachments=(), **threading) -> OutboundEmail:  # fmt: skip
     """Mail to a client goes only to the registered contact address (HD-6), in their
     language. `attachments` are (file name, content type, bytes or an invoice whose PDF
-    the sender renders)."""
+    the sender renders); `threading` may give the `message_id` and `thread_id`."""
     context = {
         "client": client,
         "provider": Provider.current(),
@@ -46,12 +46,16 @@ def queue_to_client(client, template: str, context: dict | None = None,
         client=client,
         user=client.owner,
         attachments=attachments,
+        **threading,
     )
 
 
 def queue_rendered(*, to_address, template, subject, body_text, body_html, language,
-                   client=None, user=None, attachments=()) -> OutboundEmail:  # fmt: skip
+                   client=None, user=None, attachments=(), message_id="",
+                   thread_id="") -> OutboundEmail:  # fmt: skip
     email = OutboundEmail.objects.create(
+        message_id=message_id,
+        thread_id=thread_id,
         to_address=to_address,
         template=template,
         subject=subject[:300],

@@ -51,6 +51,9 @@ class OutboundEmail(models.Model):
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     message_id = models.CharField(_("Message-ID"), max_length=300, blank=True)
+    # The first message of a conversation (a ticket): In-Reply-To and References point to
+    # it, so mail programs thread the notifications.
+    thread_id = models.CharField(_("thread"), max_length=300, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
 
     objects = OutboundEmailQuerySet.as_manager()

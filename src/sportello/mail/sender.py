@@ -33,6 +33,13 @@ def attachment_content(attachment) -> bytes:
     return bytes(attachment.content)
 
 
+def headers(email: OutboundEmail, message_id: str) -> dict:
+    result = {"Message-ID": message_id, "Auto-Submitted": "auto-generated"}
+    if email.thread_id and email.thread_id != message_id:
+        result["In-Reply-To"] = result["References"] = email.thread_id
+    return result
+
+
 def deliver(email_id: int, now: datetime) -> bool:
     """Send one email if it is due. The compare-and-swap claim means two workers, or a
     task and the sweeper, never both send it."""
@@ -49,7 +56,7 @@ def deliver(email_id: int, now: datetime) -> bool:
         body=email.body_text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[email.to_address],
-        headers={"Message-ID": message_id, "Auto-Submitted": "auto-generated"},
+        headers=headers(email, message_id),
     )
     if email.body_html:
         message.attach_alternative(email.body_html, "text/html")

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from . import ticket_views as tickets
 from . import views
 
 app_name = "portal"
@@ -19,4 +20,13 @@ urlpatterns = [
     path("quotes/", views.quotes, name="quotes"),
     path("quotes/<int:pk>/", views.quote_detail, name="quote"),
     path("quotes/<int:pk>/accept/", views.accept_quote, name="accept_quote"),
+    path("tickets/", tickets.ticket_list, name="tickets"),
+    path("tickets/new/", tickets.ticket_new, name="ticket_new"),
+    path("tickets/<str:code>/", tickets.ticket_detail, name="ticket"),
+    path("tickets/<str:code>/requests/<int:pk>/", tickets.decide_request, name="decide_request"),
+    path(
+        "tickets/<str:code>/attachments/<int:pk>/",
+        tickets.attachment_download,
+        name="ticket_attachment",
+    ),
 ]

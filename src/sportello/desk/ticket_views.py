@@ -1,0 +1,309 @@
+"""The staff desk's tickets: queues per department and the ticket page. Staff see the
+tickets of their departments; administrators see all."""
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from sportello.accounts.models import User
+from sportello.billing.models import Invoice
+from sportello.helpdesk import actions
+from sportello.helpdesk.forms import HoldForm, MergeForm, MoveForm, NoteForm, StaffReplyForm
+from sportello.helpdesk.models import Attachment, CannedReply, Category, Department, Ticket
+from sportello.portal.ticket_views import attachment_response
+
+from .decorators import staff_required
+from .views import page_number
+
+PAGE = 50
+STATUS_FILTERS = {
+    "open": Ticket.OPEN_STATUSES,
+    "new": [Ticket.Status.NEW],
+    "in_progress": [Ticket.Status.OPEN],
+    "waiting": [Ticket.Status.WAITING],
+    "closed": [Ticket.Status.CLOSED, Ticket.Status.MERGED],
+}
+
+
+def visible_tickets(user):
+    return Ticket.objects.visible_to_staff(user)
+
+
+def get_ticket(user, code) -> Ticket:
+    return get_object_or_404(
+        visible_tickets(user).select_related(
+            "client__owner", "category", "department", "service__product", "assignee"
+        ),
+        code=code,
+    )
+
+
+def filtered_queue(request, tickets, now):
+    params = request.GET
+    tickets = tickets.filter(
+        status__in=STATUS_FILTERS.get(params.get("status"), Ticket.OPEN_STATUSES)
+    )
+    if params.get("priority") in ("low", "normal", "high"):
+        tickets = tickets.filter(priority=params["priority"])
+    if params.get("due") == "late":
+        tickets = tickets.filter(resolution_due__lte=now)
+    elif params.get("due") == "soon":
+        tickets = tickets.filter(
+            resolution_due__gt=now, resolution_due__lte=now + timedelta(hours=2)
+        )
+    assignee = params.get("assignee", "")
+    if assignee == "me":
+        tickets = tickets.filter(assignee=request.user)
+    elif assignee == "none":
+        tickets = tickets.filter(assignee__isnull=True)
+    if params.get("category", "").isdigit():
+        tickets = tickets.filter(category_id=int(params["category"]))
+    return tickets
+
+
+@staff_required()
+def ticket_queue(request):
+    now = timezone.now()
+    user = request.user
+    departments = list(Department.objects.all() if user.is_admin else user.departments.all())
+    counts = dict(
+        visible_tickets(user)
+        .open()
+        .values_list("department")
+        .annotate(
+            n=Count("pk"),
+        )
+        .order_by()
+    )
+    late = dict(
+        visible_tickets(user)
+        .filter(status__in=[Ticket.Status.NEW, Ticket.Status.OPEN], resolution_due__lte=now)
+        .values_list("department")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for department in departments:
+        department.open_count = counts.get(department.pk, 0)
+        department.late_count = late.get(department.pk, 0)
+    current = request.GET.get("department", "")
+    tickets = visible_tickets(user)
+    if current.isdigit():
+        tickets = tickets.filter(department_id=int(current))
+    tickets = filtered_queue(request, tickets, now).select_related(
+        "client", "category", "assignee", "service"
+    )
+    closed = request.GET.get("status") == "closed"
+    tickets = (
+        tickets.order_by("-last_activity_at", "-id")
+        if closed
+        else tickets.order_by("resolution_due", "id")
+    )
+    page = page_number(request)
+    rows = list(tickets[(page - 1) * PAGE : page * PAGE + 1])
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "desk/tickets.html",
+        {
+            "departments": departments,
+            "current": current,
+            "tickets": rows[:PAGE],
+            "page": page,
+            "has_next": len(rows) > PAGE,
+            "query": query.urlencode(),
+            "params": request.GET,
+            "now": now,
+            "categories": Category.objects.select_related("department"),
+            "statuses": [
+                ("open", _("Open")),
+                ("new", _("New")),
+                ("in_progress", _("In progress")),
+                ("waiting", _("Waiting for the client")),
+                ("closed", _("Closed")),
+            ],  # fmt: skip
+        },
+    )
+
+
+def canned_text(canned: CannedReply, ticket: Ticket, staff) -> str:
+    values = {
+        "client": ticket.client.display_name,
+        "code": ticket.code,
+        "agent": staff.get_full_name() or staff.email,
+        "service": ticket.service.name if ticket.service else "",
+    }
+    text = canned.body
+    for key, value in values.items():
+        text = text.replace("{" + key + "}", value)
+    return text
+
+
+@staff_required()
+def ticket_detail(request, code):
+    ticket = get_ticket(request.user, code)
+    now = timezone.now()
+    staff = request.user
+    actions.record_presence(ticket, staff, now)
+    reply_initial = {"seen": ticket.messages.order_by("-id").values_list("id", flat=True).first()}
+    canned = CannedReply.objects.filter(
+        Q(department__isnull=True) | Q(department=ticket.department)
+    )
+    canned = canned.filter(language=ticket.client.language)
+    if request.GET.get("canned", "").isdigit():
+        chosen = canned.filter(pk=int(request.GET["canned"])).first()
+        if chosen:
+            reply_initial["body"] = canned_text(chosen, ticket, staff)
+    forms = {
+        "reply": StaffReplyForm(initial=reply_initial),
+        "note": NoteForm(),
+        "move": MoveForm(initial={"category": ticket.category_id}),
+        "merge": MergeForm(),
+        "hold": HoldForm(),
+    }
+    if request.method == "POST":
+        if handle_action(request, ticket, forms, now):
+            if not visible_tickets(staff).filter(code=ticket.code).exists():
+                return redirect("desk:tickets")  # moved to a department this user is not in
+            return redirect("desk:ticket", code=ticket.code)
+    history = ticket.messages.select_related("author").prefetch_related("attachments")
+    client = ticket.client
+    return render(
+        request,
+        "desk/ticket.html",
+        {
+            "ticket": ticket,
+            "history": history,
+            "forms": forms,
+            "canned": canned,
+            "others": actions.others_present(ticket, staff, now),
+            "assignees": User.objects.filter(
+                Q(role=User.Role.ADMIN) | Q(departments=ticket.department), is_active=True
+            ).distinct(),
+            "services": client.services.select_related("product").order_by("name"),
+            "open_invoices": client.invoices.filter(status=Invoice.Status.OPEN).order_by("due_on"),
+            "held": ticket.held_requests.all(),
+            "other_tickets": client.tickets.open().exclude(pk=ticket.pk)[:10],
+            "now": now,
+        },
+    )
+
+
+def handle_action(request, ticket, forms, now) -> bool:
+    """Run the posted action; True when it worked (the page then redirects)."""
+    staff = request.user
+    action = request.POST.get("action")
+    try:
+        if action == "reply":
+            form = forms["reply"] = StaffReplyForm(request.POST, request.FILES)
+            if not form.is_valid():
+                return False
+            latest = ticket.messages.order_by("-id").values_list("id", flat=True).first()
+            if form.cleaned_data["seen"] and latest and latest > form.cleaned_data["seen"]:
+                form.add_error(
+                    None,
+                    _(
+                        "Something new was added to the ticket while you were writing: "
+                        "read it, then send again."
+                    ),
+                )
+                form.data = form.data.copy()
+                form.data["seen"] = latest
+                return False
+            actions.reply_as_staff(
+                ticket,
+                staff,
+                form.cleaned_data["body"],
+                now,
+                then=form.cleaned_data["then"],
+                attachments=form.cleaned_data["attachments"],
+            )
+            messages.success(request, _("Your answer has been sent to the client."))
+        elif action == "note":
+            form = forms["note"] = NoteForm(request.POST, request.FILES)
+            if not form.is_valid():
+                return False
+            actions.add_note(
+                ticket, staff, form.cleaned_data["note"], now, form.cleaned_data["attachments"]
+            )
+            messages.success(request, _("Note added."))
+        elif action == "status":
+            actions.set_status(ticket, staff, request.POST.get("status", ""), now)
+            messages.success(request, _("Status changed."))
+        elif action == "assign":
+            assignee_id = request.POST.get("assignee", "")
+            assignee = (
+                User.objects.filter(pk=assignee_id, is_staff=True).first()
+                if assignee_id.isdigit()
+                else None
+            )
+            actions.assign(ticket, staff, assignee, now)
+            messages.success(request, _("Assignment saved."))
+        elif action == "move":
+            form = forms["move"] = MoveForm(request.POST)
+            if not form.is_valid():
+                return False
+            actions.move(
+                ticket,
+                staff,
+                form.cleaned_data["category"],
+                form.cleaned_data["reason"],
+                now,
+                request=request,
+            )
+            messages.success(request, _("Ticket moved."))
+        elif action == "merge":
+            form = forms["merge"] = MergeForm(request.POST)
+            if not form.is_valid():
+                return False
+            target = (
+                visible_tickets(staff)
+                .filter(code=form.cleaned_data["target"].strip().upper())
+                .first()
+            )
+            if target is None:
+                form.add_error("target", _("No ticket with this code."))
+                return False
+            actions.merge(ticket, target, staff, now, request=request)
+            messages.success(request, _("Merged into %(code)s.") % {"code": target.code})
+            ticket.code = target.code  # the redirect goes to the ticket that remains
+        elif action == "hold":
+            form = forms["hold"] = HoldForm(request.POST)
+            if not form.is_valid():
+                return False
+            actions.hold_request(ticket, staff, form.cleaned_data["description"], now)
+            messages.success(request, _("The client has been asked to confirm from the panel."))
+        else:
+            raise Http404
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+        return False
+    return True
+
+
+@staff_required()
+@require_POST
+def presence(request, code):
+    """Called every few seconds by the ticket page: records this staff member and answers
+    with who else has the ticket open or is writing."""
+    ticket = get_ticket(request.user, code)
+    now = timezone.now()
+    actions.record_presence(ticket, request.user, now, replying=request.POST.get("replying") == "1")
+    return render(
+        request,
+        "desk/_ticket_presence.html",
+        {"others": actions.others_present(ticket, request.user, now)},
+    )
+
+
+@staff_required()
+def attachment_download(request, code, pk):
+    ticket = get_ticket(request.user, code)
+    return attachment_response(get_object_or_404(Attachment, message__ticket=ticket, pk=pk))

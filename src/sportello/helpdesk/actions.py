@@ -1,0 +1,481 @@
+"""Help-desk operations. Each is one transaction; each records the ticket's history and
+queues its notifications, which go to the account's registered address only (HD-6)."""
+
+import re
+import secrets
+import string
+import unicodedata
+from datetime import datetime, timedelta
+from pathlib import PurePath
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils.translation import gettext as _
+
+from sportello.catalog.models import ProductType
+from sportello.core import audit
+from sportello.core.models import AuditEvent
+from sportello.mail.actions import queue_rendered, queue_to_client, render_email
+from sportello.services.models import Service
+
+from .models import (
+    Attachment,
+    Category,
+    HeldRequest,
+    HelpdeskSettings,
+    Message,
+    Priority,
+    ResponseTarget,
+    Ticket,
+    TicketPresence,
+)
+from .office import OfficeHours, due_after
+
+Action = AuditEvent.Action
+Status = Ticket.Status
+
+# Words that carry no meaning in a subject, so "richiesta di assistenza" is as generic as
+# "richiesta assistenza".
+FILLER_WORDS = {
+    "di", "per", "il", "la", "lo", "un", "una", "mi", "con", "su", "ho",
+    "de", "del", "para", "el", "los", "las", "por", "favor", "necesito",
+    "the", "a", "an", "for", "with", "please", "need", "i", "my", "me", "request",
+    "richiesta", "nuovo", "new", "nuevo", "solicitud", "urgent", "urgente",
+}  # fmt: skip
+DEFAULT_TARGETS = {"low": (8, 48), "normal": (4, 24), "high": (1, 12)}
+
+
+# --- Rules ------------------------------------------------------------------------------
+
+
+def support_level(client) -> str:
+    """The best support plan among the client's live services ('' without one)."""
+    levels = set(
+        client.services.filter(
+            product__type=ProductType.SUPPORT_PLAN, status__in=Service.LIVE_STATUSES
+        ).values_list("product__support_level", flat=True)
+    )
+    for level in ("global", "managed", "basic"):
+        if level in levels:
+            return level
+    return ""
+
+
+def _words(text: str) -> list[str]:
+    plain = unicodedata.normalize("NFKD", text.lower())
+    plain = "".join(c for c in plain if not unicodedata.combining(c))
+    return re.findall(r"[\w']+", plain)
+
+
+def is_generic_subject(subject: str, settings: HelpdeskSettings) -> bool:
+    """A subject that says nothing about the problem: one of the provider's generic
+    subjects, or only their words and filler words (HD-1)."""
+    phrases = [" ".join(_words(line)) for line in settings.generic_subjects.splitlines()]
+    phrases = [p for p in phrases if p]
+    words = _words(subject)
+    if not words or " ".join(words) in phrases:
+        return True
+    generic = {word for phrase in phrases for word in phrase.split()} | FILLER_WORDS
+    return all(word in generic for word in words)
+
+
+def check_attachment(upload, settings: HelpdeskSettings) -> None:
+    extension = PurePath(upload.name).suffix.lower().lstrip(".")
+    if extension not in settings.allowed_extensions():
+        raise ValidationError(
+            _("%(name)s: this type of file is not accepted (accepted: %(types)s).")
+            % {"name": upload.name, "types": ", ".join(sorted(settings.allowed_extensions()))}
+        )
+    if upload.size > settings.attachment_max_mb * 1024 * 1024:
+        raise ValidationError(
+            _("%(name)s is larger than %(mb)s MB.")
+            % {"name": upload.name, "mb": settings.attachment_max_mb}
+        )
+
+
+def new_code() -> str:
+    """Like FPL-809-43017: random letters and digits, so codes reveal no volumes (HD-3)."""
+    letters = "".join(secrets.choice(string.ascii_uppercase) for _ in range(3))
+    return f"{letters}-{secrets.randbelow(900) + 100}-{secrets.randbelow(90000) + 10000}"
+
+
+def office_of(ticket: Ticket) -> OfficeHours | None:
+    if ticket.round_the_clock:
+        return None
+    department = ticket.department
+    return OfficeHours(
+        department.opens_at, department.closes_at, HelpdeskSettings.current().holiday_country
+    )
+
+
+def set_targets(ticket: Ticket, start: datetime) -> None:
+    target = ResponseTarget.objects.filter(priority=ticket.priority).first()
+    first, resolution = (
+        (target.first_response_hours, target.resolution_hours)
+        if target
+        else DEFAULT_TARGETS[ticket.priority]
+    )
+    office = office_of(ticket)
+    ticket.first_response_due = due_after(start, first, office)
+    ticket.resolution_due = due_after(start, resolution, office)
+
+
+# --- Notifications ----------------------------------------------------------------------
+
+
+def notify_client(ticket: Ticket, template: str, context: dict | None = None, *, first=False):
+    thread = ticket.thread_id()
+    queue_to_client(
+        ticket.client,
+        template,
+        {"ticket": ticket, **(context or {})},
+        message_id=thread if first else "",
+        thread_id=thread,
+    )
+
+
+def notify_staff(ticket: Ticket, message: Message, recipients) -> None:
+    """New tickets and client replies reach the assignee, or the department's staff."""
+    for staff in recipients:
+        subject, text, html = render_email(
+            "ticket_staff", {"ticket": ticket, "message": message, "staff": staff}, staff.language
+        )
+        queue_rendered(
+            to_address=staff.email,
+            template="ticket_staff",
+            subject=subject,
+            body_text=text,
+            body_html=html,
+            language=staff.language,
+            user=staff,
+        )
+
+
+def staff_to_alert(ticket: Ticket):
+    if ticket.assignee_id:
+        return [ticket.assignee]
+    return list(ticket.department.agents.filter(is_active=True))
+
+
+# --- Messages ---------------------------------------------------------------------------
+
+
+def _add_message(ticket, kind, author, body, now, attachments=(), **event) -> Message:
+    message = Message.objects.create(
+        ticket=ticket,
+        kind=kind,
+        author=author,
+        body=body,
+        event=event.get("event", ""),
+        event_data=event.get("data", {}),
+        created_at=now,
+    )
+    for upload in attachments:
+        Attachment.objects.create(
+            message=message,
+            file=upload,
+            filename=PurePath(upload.name).name[:200],
+            content_type=getattr(upload, "content_type", "") or "application/octet-stream",
+            size=upload.size,
+        )
+    return message
+
+
+def _event(ticket, author, now, event, **data) -> Message:
+    return _add_message(ticket, Message.Kind.EVENT, author, "", now, event=event, data=data)
+
+
+def _check_attachments(attachments) -> None:
+    settings = HelpdeskSettings.current()
+    for upload in attachments:
+        check_attachment(upload, settings)
+
+
+# --- Client side ------------------------------------------------------------------------
+
+
+def open_ticket(client, *, category: Category, subject: str, body: str, now: datetime,
+                service=None, priority=Priority.NORMAL, details=None, attachments=(),
+                channel=Ticket.Channel.PANEL, user=None, request=None) -> Ticket:  # fmt: skip
+    if not client.may_use_helpdesk:
+        raise ValidationError(_("Your plan does not include the help desk."))
+    if is_generic_subject(subject, HelpdeskSettings.current()):
+        raise ValidationError(
+            _(
+                "Please write a subject that says what the problem is and where, for example "
+                "“Mail to info@example.it bounces with ‘mailbox full’”: a generic subject "
+                "cannot be routed to the right person."
+            )
+        )
+    if category.needs_service and service is None:
+        raise ValidationError(_("Choose the service or domain this request is about."))
+    if service is not None and service.client_id != client.pk:
+        raise ValidationError(_("Choose one of your services."))
+    _check_attachments(attachments)
+    level = support_level(client)
+    if level == "global":
+        priority = Priority.HIGH  # global plan: priority and h24 (HD-4)
+    elif channel == Ticket.Channel.EMAIL or priority not in (Priority.LOW, Priority.NORMAL):
+        priority = Priority.LOW
+    ticket = Ticket(
+        client=client,
+        opened_by=user or client.owner,
+        department=category.department,
+        category=category,
+        service=service,
+        subject=subject.strip(),
+        details=details or {},
+        priority=priority,
+        channel=channel,
+        round_the_clock=level == "global",
+        created_at=now,
+        last_activity_at=now,
+    )
+    set_targets(ticket, now)
+    for _attempt in range(5):
+        ticket.code = new_code()
+        try:
+            with transaction.atomic():
+                ticket.save()
+                message = _add_message(
+                    ticket, Message.Kind.CLIENT, ticket.opened_by, body, now, attachments
+                )
+                audit.record(Action.TICKET_OPENED, request=request, client=client,
+                             detail=f"{ticket.code} {ticket.subject}")  # fmt: skip
+                notify_client(ticket, "ticket_opened", {"message": message}, first=True)
+                notify_staff(ticket, message, staff_to_alert(ticket))
+                return ticket
+        except IntegrityError:
+            ticket.pk = None  # the code was taken: draw another
+    raise RuntimeError("no free ticket code after 5 draws")
+
+
+@transaction.atomic
+def reply_as_client(ticket: Ticket, user, body: str, now: datetime, attachments=()) -> Message:
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if ticket.status == Status.MERGED:
+        raise ValidationError(_("This ticket was merged into %(code)s: write there.")
+                              % {"code": ticket.merged_into.code})  # fmt: skip
+    if ticket.status == Status.CLOSED:
+        limit = ticket.closed_at + timedelta(days=HelpdeskSettings.current().reopen_days)
+        if now > limit:
+            raise ValidationError(
+                _("This ticket was closed too long ago to be reopened: please open a new one.")
+            )
+    if not body.strip():
+        raise ValidationError(_("Write a message."))
+    _check_attachments(attachments)
+    reopened = ticket.status in (Status.CLOSED, Status.WAITING)
+    message = _add_message(ticket, Message.Kind.CLIENT, user, body, now, attachments)
+    if ticket.status == Status.CLOSED:
+        _event(ticket, user, now, "reopened")
+    ticket.status = Status.OPEN if ticket.first_responded_at else Status.NEW
+    ticket.waiting_since = ticket.closed_at = None
+    ticket.last_activity_at = now
+    ticket.save()
+    if reopened:
+        notify_client(ticket, "ticket_status", {"change": "reopened"})
+    notify_staff(ticket, message, staff_to_alert(ticket))
+    return message
+
+
+@transaction.atomic
+def decide_held_request(held: HeldRequest, user, confirmed: bool, now: datetime, request=None):
+    held = HeldRequest.objects.select_for_update().select_related("ticket").get(pk=held.pk)
+    if held.status != HeldRequest.Status.PENDING:
+        raise ValidationError(_("This request has already been answered."))
+    held.status = HeldRequest.Status.CONFIRMED if confirmed else HeldRequest.Status.REJECTED
+    held.decided_at = now
+    held.save()
+    ticket = held.ticket
+    _event(ticket, user, now, "request_" + held.status, description=held.description)
+    audit.record(
+        Action.REQUEST_CONFIRMED if confirmed else Action.REQUEST_REJECTED,
+        request=request, client=ticket.client, detail=f"{ticket.code} {held.description}",
+    )  # fmt: skip
+    Ticket.objects.filter(pk=ticket.pk).update(last_activity_at=now, status=Status.OPEN)
+    notify_staff(ticket, ticket.messages.last(), staff_to_alert(ticket))
+    return held
+
+
+# --- Staff side -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def reply_as_staff(ticket: Ticket, staff, body: str, now: datetime, *, then=Status.OPEN,
+                   attachments=()) -> Message:  # fmt: skip
+    """A public answer; `then` is the status it leaves: in progress, waiting for the
+    client (HD-14) or closed."""
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if ticket.status == Status.MERGED:
+        raise ValidationError(_("This ticket was merged: answer in %(code)s.")
+                              % {"code": ticket.merged_into.code})  # fmt: skip
+    if not body.strip():
+        raise ValidationError(_("Write a message."))
+    _check_attachments(attachments)
+    message = _add_message(ticket, Message.Kind.STAFF, staff, body, now, attachments)
+    ticket.first_responded_at = ticket.first_responded_at or now
+    if ticket.assignee_id is None:
+        ticket.assignee = staff
+    _change_status(ticket, staff, then, now, quiet=True)
+    ticket.last_activity_at = now
+    ticket.save()
+    notify_client(ticket, "ticket_reply", {"message": message, "change": then})
+    return message
+
+
+@transaction.atomic
+def add_note(ticket: Ticket, staff, body: str, now: datetime, attachments=()) -> Message:
+    if not body.strip():
+        raise ValidationError(_("Write a message."))
+    _check_attachments(attachments)
+    message = _add_message(ticket, Message.Kind.NOTE, staff, body, now, attachments)
+    Ticket.objects.filter(pk=ticket.pk).update(last_activity_at=now)
+    return message
+
+
+def _change_status(ticket: Ticket, author, status: str, now: datetime, *, quiet=False) -> bool:
+    """Set the status and record it; `quiet` when the notification is the reply's."""
+    if ticket.status == status:
+        return False
+    if status == Status.OPEN and not ticket.first_responded_at:
+        status = Status.NEW if ticket.status == Status.NEW else Status.OPEN
+    ticket.status = status
+    ticket.waiting_since = now if status == Status.WAITING else None
+    ticket.closed_at = now if status == Status.CLOSED else None
+    _event(ticket, author, now, "status", status=status)
+    if not quiet:
+        notify_client(ticket, "ticket_status", {"change": status})
+    return True
+
+
+@transaction.atomic
+def set_status(ticket: Ticket, staff, status: str, now: datetime) -> Ticket:
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if ticket.status == Status.MERGED or status not in (
+        Status.OPEN, Status.WAITING, Status.CLOSED
+    ):  # fmt: skip
+        raise ValidationError(_("This status cannot be set here."))
+    if _change_status(ticket, staff, status, now):
+        ticket.last_activity_at = now
+        ticket.save()
+    return ticket
+
+
+@transaction.atomic
+def assign(ticket: Ticket, staff, assignee, now: datetime) -> Ticket:
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if assignee is not None and not (
+        assignee.is_admin or assignee.departments.filter(pk=ticket.department_id).exists()
+    ):
+        raise ValidationError(_("%(name)s does not work in this department.")
+                              % {"name": assignee.get_full_name() or assignee.email})  # fmt: skip
+    ticket.assignee = assignee
+    ticket.save(update_fields=["assignee"])
+    name = (assignee.get_full_name() or assignee.email) if assignee else ""
+    _event(ticket, staff, now, "assigned", to=name)
+    return ticket
+
+
+@transaction.atomic
+def move(ticket: Ticket, staff, category: Category, note: str, now: datetime, request=None):
+    """A wrong category is corrected by staff, with a note on why (HD-10); the ticket goes
+    to the new category's department and leaves its assignee behind if they are not there."""
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if not note.strip():
+        raise ValidationError(_("Say why the ticket is moved."))
+    old = ticket.category
+    ticket.category = category
+    ticket.department = category.department
+    if ticket.assignee_id and not (
+        ticket.assignee.is_admin
+        or ticket.assignee.departments.filter(pk=category.department_id).exists()
+    ):
+        ticket.assignee = None
+    ticket.save()
+    _event(ticket, staff, now, "moved", old=old.label, new=category.label)
+    _add_message(ticket, Message.Kind.NOTE, staff, note, now)
+    audit.record(Action.TICKET_MOVED, request=request, client=ticket.client,
+                 detail=f"{ticket.code} {old.code} → {category.code}")  # fmt: skip
+    notify_staff(ticket, ticket.messages.last(), staff_to_alert(ticket))
+    return ticket
+
+
+@transaction.atomic
+def merge(source: Ticket, target: Ticket, staff, now: datetime, request=None) -> Ticket:
+    """A duplicate of the same incident goes into the other ticket (HD-5): its messages and
+    attachments move, it stays as a pointer, and the client is told."""
+    source, target = (
+        Ticket.objects.select_for_update().get(pk=source.pk),
+        Ticket.objects.select_for_update().get(pk=target.pk),
+    )
+    if source.pk == target.pk or source.client_id != target.client_id:
+        raise ValidationError(
+            _("A ticket can be merged only into another ticket of the same client.")
+        )
+    if source.status == Status.MERGED or target.status == Status.MERGED:
+        raise ValidationError(_("This ticket has already been merged."))
+    source.messages.update(ticket=target)
+    last = target.messages.aggregate(last=Max("created_at"))["last"] or now
+    _event(target, staff, now, "merged_from", code=source.code, subject=source.subject)
+    source.status = Status.MERGED
+    source.merged_into = target
+    source.closed_at = now
+    source.last_activity_at = now
+    source.save()
+    _event(source, staff, now, "merged_into", code=target.code)
+    target.last_activity_at = max(last, now)
+    if target.status == Status.CLOSED:
+        _change_status(target, staff, Status.OPEN, now, quiet=True)
+    target.save()
+    audit.record(Action.TICKET_MERGED, request=request, client=source.client,
+                 detail=f"{source.code} → {target.code}")  # fmt: skip
+    notify_client(source, "ticket_status", {"change": "merged", "target": target})
+    return target
+
+
+@transaction.atomic
+def hold_request(ticket: Ticket, staff, description: str, now: datetime) -> HeldRequest:
+    """Staff ask the client to confirm from the panel a change that arrived by email
+    (ACC-10): nothing is done until the client does."""
+    if not description.strip():
+        raise ValidationError(_("Describe what will be done once the client confirms."))
+    held = HeldRequest.objects.create(
+        ticket=ticket, description=description.strip(), requested_by=staff, created_at=now
+    )
+    _event(ticket, staff, now, "request_held", description=held.description)
+    Ticket.objects.filter(pk=ticket.pk).update(
+        status=Status.WAITING, waiting_since=now, last_activity_at=now
+    )
+    ticket.refresh_from_db()
+    notify_client(ticket, "ticket_status", {"change": "held", "held": held})
+    return held
+
+
+# --- Presence (collision warning) --------------------------------------------------------
+
+PRESENCE_SECONDS = 90
+
+
+def record_presence(ticket: Ticket, user, now: datetime, *, replying: bool = False) -> None:
+    defaults = {"seen_at": now}
+    if replying:
+        defaults["replying_at"] = now
+    TicketPresence.objects.update_or_create(ticket=ticket, user=user, defaults=defaults)
+
+
+def others_present(ticket: Ticket, user, now: datetime) -> list[dict]:
+    since = now - timedelta(seconds=PRESENCE_SECONDS)
+    rows = (
+        TicketPresence.objects.filter(ticket=ticket, seen_at__gte=since)
+        .exclude(user=user)
+        .select_related("user")
+    )
+    return [
+        {
+            "name": row.user.get_full_name() or row.user.email,
+            "replying": bool(row.replying_at and row.replying_at >= since),
+        }
+        for row in rows
+    ]

@@ -1,0 +1,43 @@
+from django import template
+from django.utils.translation import gettext as _
+
+from sportello.helpdesk.models import Ticket
+
+register = template.Library()
+
+
+@register.filter
+def event_text(message) -> str:
+    """An event of the ticket's history, worded in the reader's language."""
+    data = message.event_data
+    statuses = dict(Ticket.Status.choices)
+    texts = {
+        "status": lambda: _("Status: %(status)s") % {"status": statuses.get(data.get("status"))},
+        "reopened": lambda: _("Reopened by the client's answer"),
+        "assigned": lambda: (
+            _("Assigned to %(name)s") % {"name": data.get("to")}
+            if data.get("to")
+            else _("No longer assigned")
+        ),
+        "moved": lambda: _("Moved from “%(old)s” to “%(new)s”") % data,
+        "merged_from": lambda: _("Ticket %(code)s (“%(subject)s”) merged into this one") % data,
+        "merged_into": lambda: _("Merged into ticket %(code)s") % data,
+        "request_held": lambda: (
+            _("Request held until confirmed from the panel: %(description)s") % data
+        ),
+        "request_confirmed": lambda: _("The client confirmed: %(description)s") % data,
+        "request_rejected": lambda: _("The client rejected: %(description)s") % data,
+    }
+    return texts.get(message.event, lambda: message.event)()
+
+
+@register.simple_tag
+def due_state(ticket, now) -> str:
+    """'late', 'soon' (within two hours) or '' for an open ticket's solution time."""
+    if ticket.status not in (Ticket.Status.NEW, Ticket.Status.OPEN):
+        return ""
+    if ticket.resolution_due <= now:
+        return "late"
+    if (ticket.resolution_due - now).total_seconds() <= 7200:
+        return "soon"
+    return ""
