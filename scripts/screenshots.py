@@ -51,11 +51,17 @@ def main(base: str) -> None:
                 ("dashboard", "/panel/"), ("service", "/panel/services/"),
                 ("mail", "/panel/mail/"), ("profile", "/panel/settings/profile/"),
                 ("contact", "/panel/settings/contact-address/"),
+                ("tickets", "/panel/tickets/"), ("ticket", "/panel/tickets/#first"),
+                ("ticket-new", "/panel/tickets/new/"),
+            ]),
+            "demo-mario": ("mario.rossi@example.it", False, [
+                ("tickets", "/panel/tickets/"), ("ticket", "/panel/tickets/#first"),
             ]),
             "demo-web-tier": ("paola.verdi@example.it", False, [("dashboard", "/panel/")]),
             "demo-staff": ("admin@sportello.example", True, [
                 ("clients", "/desk/"), ("client", "/desk/clients/2/"),
                 ("audit", "/desk/audit/"), ("admin-products", "/admin/catalog/product/"),
+                ("tickets", "/desk/tickets/"), ("ticket", "/desk/tickets/#first"),
             ]),
         }  # fmt: skip
         for prefix, (email, staff, urls) in pages.items():
@@ -65,6 +71,9 @@ def main(base: str) -> None:
             for name, url in urls:
                 if url == "/panel/services/":
                     page.goto(f"{base}/panel/")
+                    page.click("table a >> nth=0")
+                elif url.endswith("#first"):  # the first row of a list
+                    page.goto(base + url.removesuffix("#first"))
                     page.click("table a >> nth=0")
                 else:
                     page.goto(base + url)

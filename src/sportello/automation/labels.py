@@ -11,6 +11,7 @@ JOB_LABELS = {
     "disk_quota": _("Disk quota"),
     "quote_balances": _("Quote balances after 180 days"),
     "mail_history_purge": _("Mail-history purge"),
+    "ticket_auto_close": _("Tickets closed without the client's answer"),
 }
 
 COUNT_LABELS = {
@@ -26,6 +27,7 @@ COUNT_LABELS = {
     "terminated": _("terminated"),
     "over_quota": _("over quota"),
     "back_under_quota": _("back under quota"),
+    "closed": _("closed"),
 }
 
 

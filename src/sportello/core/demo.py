@@ -4,7 +4,7 @@ Everything is keyed by a natural key (code, email), so running it again changes 
 """
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from allauth.account.models import EmailAddress
@@ -12,6 +12,7 @@ from allauth.mfa.totp.internal.auth import TOTP
 from dateutil.relativedelta import relativedelta
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import timezone
 
 from sportello.accounts.models import Client, Tier, User
 from sportello.catalog.models import Price, Product, ProductType, SupportPlanRule
@@ -358,15 +359,12 @@ def seed_demo(today: date) -> None:
     seed_staff(password_hash)
     seed_clients(today, password_hash)
     seed_billing(today)
+    seed_helpdesk(today)
 
 
 def seed_billing(today: date) -> None:
     """Invoices at every stage: to pay, overdue, paid, with credit; a quote to accept; a
     payment reported by a client. Only for clients that have no invoice yet."""
-    from datetime import datetime, time
-
-    from django.utils import timezone
-
     from sportello.billing import actions
     from sportello.billing.actions import Line
     from sportello.billing.models import BillingSettings, Quote, QuoteLine
@@ -458,3 +456,76 @@ def seed_billing(today: date) -> None:
             at(today - timedelta(days=30)),
             send=False,
         )
+
+
+CANNED_REPLIES = [
+    ("it", "Riavvio eseguito", "Gentile {client},\nabbiamo riavviato il servizio {service}: "
+     "ora risponde regolarmente. Se il problema si ripresenta, rispondi a questo ticket."
+     "\n\n{agent}"),
+    ("en", "Service restarted", "Dear {client},\nwe have restarted {service}: it answers "
+     "normally again. If the problem comes back, reply to this ticket.\n\n{agent}"),
+    ("es", "Servicio reiniciado", "Estimado/a {client}:\nhemos reiniciado {service}: ya "
+     "responde con normalidad. Si el problema vuelve, responda a este ticket.\n\n{agent}"),
+]  # fmt: skip
+
+
+def seed_helpdesk(today: date) -> None:
+    """A few tickets in different states, and canned replies in the three languages."""
+    from sportello.helpdesk import actions as helpdesk
+    from sportello.helpdesk.models import CannedReply, Category
+
+    for language, title, body in CANNED_REPLIES:
+        CannedReply.objects.get_or_create(language=language, title=title, defaults={"body": body})
+    if Category.objects.filter(tickets__isnull=False).exists():
+        return
+    morning = timezone.make_aware(datetime.combine(today, time(9, 40)))
+    agent = User.objects.get(email="agent@sportello.example")
+    mario = Client.objects.get(owner__email="mario.rossi@example.it")
+    mailbox = mario.services.filter(product__type="mailbox").first()
+    ticket = helpdesk.open_ticket(
+        mario,
+        category=Category.objects.get(code="email"),
+        service=mailbox,
+        subject=f"La posta per {mailbox.name} torna indietro",
+        body="Da ieri chi mi scrive riceve un errore di consegna.",
+        details={"mailboxes": mailbox.name, "direction": "ricezione", "where": "entrambi",
+                 "error_type": "mailbox full", "samples": "da anna@example.com, ieri 18:02"},
+        now=morning - timedelta(days=1),
+    )  # fmt: skip
+    helpdesk.reply_as_staff(
+        ticket,
+        agent,
+        "Buongiorno, la casella ha superato la quota. Vuoi che la ampliamo o preferisci "
+        "svuotarla? Intanto ti mandiamo la guida per archiviare la posta.",
+        morning,
+        then="waiting",
+    )
+    helpdesk.open_ticket(
+        mario,
+        category=Category.objects.get(code="commercial-info"),
+        subject="Quanto costa passare a Hosting Pro?",
+        body="Vorrei più spazio per il sito e due caselle in più.",
+        now=morning,
+    )
+    bianchi = Client.objects.get(owner__email="info@ferramentabianchi.example")
+    helpdesk.open_ticket(
+        bianchi,
+        category=Category.objects.get(code="outage"),
+        service=bianchi.services.filter(product__type="dedicated").first(),
+        subject="Server srv1 non risponde su HTTPS",
+        body="Il sito di e-commerce dà timeout da 10 minuti.",
+        details={"since": "09:30", "affected": "https://shop.ferramentabianchi.example"},
+        now=morning,
+    )
+    jane = Client.objects.get(owner__email="jane.smith@example.com")
+    closed = helpdesk.open_ticket(
+        jane,
+        category=Category.objects.get(code="dns"),
+        service=jane.services.filter(product__type="domain").first(),
+        subject="Add an MX record for the new mail provider",
+        body="Please point MX to mx.newmail.example, priority 10.",
+        now=morning - timedelta(days=3),
+    )
+    helpdesk.reply_as_staff(
+        closed, agent, "Done: the MX record is live.", morning - timedelta(days=2), then="closed"
+    )

@@ -47,7 +47,7 @@ KIND_FIELDS = {
 class TicketForm(forms.Form):
     category = CategoryChoiceField(
         label=_("What is it about?"), queryset=Category.objects.none(), empty_label=None
-    )
+    )  # the template lists the categories under their departments
     service = forms.ModelChoiceField(
         label=_("Service or domain"),
         queryset=None,

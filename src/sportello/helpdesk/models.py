@@ -161,7 +161,7 @@ class Ticket(models.Model):
     class Status(models.TextChoices):
         NEW = "new", _("New")
         OPEN = "open", _("In progress")
-        WAITING = "waiting", _("Waiting for your answer")
+        WAITING = "waiting", _("Waiting for the client")
         CLOSED = "closed", _("Closed")
         MERGED = "merged", _("Merged")
 

@@ -153,7 +153,7 @@ class Migration(migrations.Migration):
                 ('code', models.CharField(max_length=20, unique=True, verbose_name='code')),
                 ('subject', models.CharField(max_length=200, verbose_name='subject')),
                 ('details', models.JSONField(blank=True, default=dict, verbose_name='details')),
-                ('status', models.CharField(choices=[('new', 'New'), ('open', 'In progress'), ('waiting', 'Waiting for your answer'), ('closed', 'Closed'), ('merged', 'Merged')], default='new', max_length=10, verbose_name='status')),
+                ('status', models.CharField(choices=[('new', 'New'), ('open', 'In progress'), ('waiting', 'Waiting for the client'), ('closed', 'Closed'), ('merged', 'Merged')], default='new', max_length=10, verbose_name='status')),
                 ('priority', models.CharField(choices=[('low', 'Low'), ('normal', 'Normal'), ('high', 'High')], max_length=10, verbose_name='priority')),
                 ('channel', models.CharField(choices=[('panel', 'Panel'), ('email', 'Email'), ('staff', 'Staff')], max_length=10, verbose_name='channel')),
                 ('round_the_clock', models.BooleanField(default=False, verbose_name='handled h24')),

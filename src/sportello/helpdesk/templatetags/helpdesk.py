@@ -31,6 +31,14 @@ def event_text(message) -> str:
     return texts.get(message.event, lambda: message.event)()
 
 
+@register.filter
+def client_status(ticket) -> str:
+    """The status as the client reads it."""
+    if ticket.status == Ticket.Status.WAITING:
+        return _("Waiting for your answer")
+    return ticket.get_status_display()
+
+
 @register.simple_tag
 def due_state(ticket, now) -> str:
     """'late', 'soon' (within two hours) or '' for an open ticket's solution time."""
