@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/helpdesk.py          # 1,000,000 tickets, 10,000,000 messages
     .venv/bin/python bench/helpdesk.py --tickets 100000 --messages 1000000
+    .venv/bin/python bench/helpdesk.py --keep     # measure again on the filled database
 
 Tickets and messages are written with set-based SQL (generate_series); 2% of the tickets
 are open, the rest closed, spread over 20,000 clients and both departments. Each page is
@@ -17,12 +18,13 @@ import time
 DB = "sportello_bench_helpdesk"
 
 
-def setup_env():
+def setup_env(keep: bool):
     import psycopg
 
-    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as c:
-        c.execute(f"DROP DATABASE IF EXISTS {DB}")
-        c.execute(f"CREATE DATABASE {DB}")
+    if not keep:
+        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as c:
+            c.execute(f"DROP DATABASE IF EXISTS {DB}")
+            c.execute(f"CREATE DATABASE {DB}")
     os.environ["DATABASE_URL"] = f"postgresql://postgres@127.0.0.1:5432/{DB}"
     os.environ["DJANGO_SETTINGS_MODULE"] = "sportello.settings"
     os.environ.pop("REDIS_URL", None)
@@ -98,8 +100,9 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--tickets", type=int, default=1_000_000)
     parser.add_argument("--messages", type=int, default=10_000_000)
+    parser.add_argument("--keep", action="store_true", help="measure the filled database")
     args = parser.parse_args()
-    setup_env()
+    setup_env(args.keep)
 
     import django
 
@@ -115,8 +118,9 @@ def main():
 
     settings.ALLOWED_HOSTS = ["*"]
     call_command("migrate", verbosity=0)
-    seed_demo(timezone.localdate())
-    seed_volume(20_000, timezone.localdate(), make_password("x"), batch=5000)
+    if not args.keep:
+        seed_demo(timezone.localdate())
+        seed_volume(20_000, timezone.localdate(), make_password("x"), batch=5000)
     per_ticket = max(1, args.messages // args.tickets)
 
     agent = Browser()
@@ -133,6 +137,9 @@ def main():
         "client ticket list (open)": (owner, "/panel/tickets/"),
         "client ticket list (closed)": (owner, "/panel/tickets/?show=closed"),
     }
+    if args.keep:
+        measure("the filled database", pages)
+        return
     small = 5_000
     start = time.perf_counter()
     fill(1, small, per_ticket)

@@ -198,7 +198,8 @@ def _check_attachments(attachments) -> None:
 def open_ticket(client, *, category: Category, subject: str, body: str, now: datetime,
                 service=None, priority=Priority.NORMAL, details=None, attachments=(),
                 channel=Ticket.Channel.PANEL, user=None, request=None) -> Ticket:  # fmt: skip
-    if not client.may_use_helpdesk:
+    # Upgrade requests are always possible (SRV-6); the rest needs a tier with the help desk.
+    if not client.may_use_helpdesk and category.kind != Category.Kind.UPGRADE:
         raise ValidationError(_("Your plan does not include the help desk."))
     if is_generic_subject(subject, HelpdeskSettings.current()):
         raise ValidationError(

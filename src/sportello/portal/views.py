@@ -64,13 +64,14 @@ def service_detail(request, client, pk):
                 messages.success(request, _("Renewal confirmed: here is the invoice."))
                 return redirect("portal:invoice", pk=invoice.pk)
             if action == "upgrade" and upgrade_form.is_valid():
-                service_actions.request_upgrade(
-                    service, upgrade_form.cleaned_data["description"], request=request
-                )
+                ticket = service_actions.request_upgrade(
+                    service, upgrade_form.cleaned_data["description"], timezone.now(),
+                    request=request,
+                )  # fmt: skip
                 messages.success(
                     request, _("Your request has reached our sales team: they will reply soon.")
                 )
-                return redirect("portal:service", pk=service.pk)
+                return redirect("portal:ticket", code=ticket.code)
         except ValidationError as error:
             messages.error(request, error.messages[0])
     effective_on, renewal_owed = service_actions.cancellation_terms(service, today)

@@ -118,25 +118,27 @@ def confirm_renewal(service: Service, now):
     return invoice
 
 
-def request_upgrade(service: Service, description: str, *, request=None) -> None:
-    """An upgrade request (SRV-6) goes to the sales team, who answer with costs and times."""
-    from sportello.core.models import Provider
-    from sportello.mail.actions import queue_rendered
+def request_upgrade(service: Service, description: str, now, *, request=None):
+    """An upgrade request (SRV-6) is a ticket for the sales team, who answer with costs and
+    times; it is open to every client, help desk or not."""
+    from sportello.helpdesk.actions import open_ticket
+    from sportello.helpdesk.models import Category
 
     description = description.strip()
     if len(description) < 10:
         raise ValidationError(_("Describe what you would like to add in a few words."))
     with transaction.atomic():
-        client = service.client
-        queue_rendered(
-            to_address=Provider.current().sales_email,
-            template="upgrade_request",
-            subject=f"Upgrade: {service.name} — {client.display_name}",
-            body_text=f"{client.display_name} <{client.contact_email}>\n{service}\n\n{description}",
-            body_html="",
-            language="it",
-        )
         audit.record(
-            AuditEvent.Action.UPGRADE_REQUESTED, request=request, client=client,
+            AuditEvent.Action.UPGRADE_REQUESTED, request=request, client=service.client,
             detail=f"{service}: {description[:300]}",
         )  # fmt: skip
+        return open_ticket(
+            service.client,
+            category=Category.objects.get(kind=Category.Kind.UPGRADE, active=True),
+            service=service,
+            subject=_("Upgrade of %(service)s") % {"service": service.name},
+            body=description,
+            details={"to_add": description},
+            now=now,
+            request=request,
+        )

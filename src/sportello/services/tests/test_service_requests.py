@@ -8,9 +8,8 @@ from django.urls import reverse
 from sportello.automation.registry import run_day, run_time
 from sportello.billing.models import Invoice
 from sportello.catalog.models import ProductType
-from sportello.core.models import Provider
 from sportello.services.models import Service
-from sportello.testing import make_product, make_service
+from sportello.testing import make_product, make_service, make_tier
 
 pytestmark = pytest.mark.django_db
 ROME = ZoneInfo("Europe/Rome")
@@ -77,11 +76,16 @@ def test_confirm_to_renew_issues_the_invoice_once(logged_in, owner):
     assert service.expires_on == date(2028, 1, 20)
 
 
-def test_upgrade_request_reaches_sales(logged_in, owner, hosting):
-    post(logged_in, hosting, action="upgrade", description="Vorrei 10 caselle in più")
-    email = owner.emails.model.objects.get(template="upgrade_request")
-    assert email.to_address == Provider.current().sales_email
-    assert "Vorrei 10 caselle" in email.body_text and owner.contact_email in email.body_text
+def test_upgrade_request_is_a_ticket_for_sales(logged_in, owner, hosting):
+    from sportello.helpdesk.models import Ticket
+
+    owner.tier = make_tier("web", helpdesk_access=False)  # upgrades are always possible
+    owner.save()
+    response = post(logged_in, hosting, action="upgrade", description="Vorrei 10 caselle in più")
+    ticket = Ticket.objects.get(client=owner)
+    assert response.redirect_chain[-1][0] == reverse("portal:ticket", args=[ticket.code])
+    assert ticket.department.code == "sales" and ticket.service == hosting
+    assert ticket.details == {"to_add": "Vorrei 10 caselle in più"}
 
 
 def test_another_client_cannot_act_on_the_service(client, other_client, hosting):
