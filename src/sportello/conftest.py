@@ -110,7 +110,10 @@ def billing_staff(db):
 SEEDED = {
     "billing.VatRate": "sportello.billing.migrations.0002_eu_vat_rates",
     "services.RenewalTerms": "sportello.services.migrations.0003_seed_renewal_terms",
-    "helpdesk.Category": "sportello.helpdesk.migrations.0003_seed_helpdesk",
+    "helpdesk.Category": [
+        "sportello.helpdesk.migrations.0003_seed_helpdesk",
+        "sportello.helpdesk.migrations.0006_seed_email_categories",
+    ],
 }
 
 
@@ -129,6 +132,7 @@ def _seeded_settings(request):
 
     from django.apps import apps
 
-    for model, migration in SEEDED.items():
+    for model, migrations in SEEDED.items():
         if not apps.get_model(model).objects.exists():
-            importlib.import_module(migration).seed(apps, None)
+            for migration in [migrations] if isinstance(migrations, str) else migrations:
+                importlib.import_module(migration).seed(apps, None)

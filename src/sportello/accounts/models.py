@@ -41,6 +41,10 @@ class User(AbstractUser):
     language = models.CharField(
         _("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
     )
+    # Set when mail to this address bounced; cleared when the address changes.
+    email_bounced_at = models.DateTimeField(
+        _("mail to this address bounced"), null=True, blank=True
+    )
     role = models.CharField(_("staff role"), max_length=16, choices=Role.choices, blank=True)
     departments = models.ManyToManyField(
         "helpdesk.Department", verbose_name=_("departments"), blank=True, related_name="agents"

@@ -161,12 +161,15 @@ def staff_to_alert(ticket: Ticket):
 # --- Messages ---------------------------------------------------------------------------
 
 
-def _add_message(ticket, kind, author, body, now, attachments=(), **event) -> Message:
+def _add_message(ticket, kind, author, body, now, attachments=(), *, quoted="", source=None,
+                 **event) -> Message:  # fmt: skip
     message = Message.objects.create(
         ticket=ticket,
         kind=kind,
         author=author,
         body=body,
+        quoted=quoted,
+        source=source,
         event=event.get("event", ""),
         event_data=event.get("data", {}),
         created_at=now,
@@ -197,11 +200,15 @@ def _check_attachments(attachments) -> None:
 
 def open_ticket(client, *, category: Category, subject: str, body: str, now: datetime,
                 service=None, priority=Priority.NORMAL, details=None, attachments=(),
-                channel=Ticket.Channel.PANEL, user=None, request=None) -> Ticket:  # fmt: skip
+                channel=Ticket.Channel.PANEL, user=None, request=None, acknowledge=True,
+                quoted="", source=None) -> Ticket:  # fmt: skip
+    """`acknowledge=False` for mail that no automatic answer may go to (loops)."""
+    by_email = channel == Ticket.Channel.EMAIL
     # Upgrade requests are always possible (SRV-6); the rest needs a tier with the help desk.
     if not client.may_use_helpdesk and category.kind != Category.Kind.UPGRADE:
         raise ValidationError(_("Your plan does not include the help desk."))
-    if is_generic_subject(subject, HelpdeskSettings.current()):
+    # The panel's form rules; an email cannot be sent back to be rewritten.
+    if not by_email and is_generic_subject(subject, HelpdeskSettings.current()):
         raise ValidationError(
             _(
                 "Please write a subject that says what the problem is and where, for example "
@@ -209,7 +216,7 @@ def open_ticket(client, *, category: Category, subject: str, body: str, now: dat
                 "cannot be routed to the right person."
             )
         )
-    if category.needs_service and service is None:
+    if category.needs_service and service is None and not by_email:
         raise ValidationError(_("Choose the service or domain this request is about."))
     if service is not None and service.client_id != client.pk:
         raise ValidationError(_("Choose one of your services."))
@@ -240,11 +247,13 @@ def open_ticket(client, *, category: Category, subject: str, body: str, now: dat
             with transaction.atomic():
                 ticket.save()
                 message = _add_message(
-                    ticket, Message.Kind.CLIENT, ticket.opened_by, body, now, attachments
-                )
+                    ticket, Message.Kind.CLIENT, ticket.opened_by, body, now, attachments,
+                    quoted=quoted, source=source,
+                )  # fmt: skip
                 audit.record(Action.TICKET_OPENED, request=request, client=client,
                              detail=f"{ticket.code} {ticket.subject}")  # fmt: skip
-                notify_client(ticket, "ticket_opened", {"message": message}, first=True)
+                if acknowledge:
+                    notify_client(ticket, "ticket_opened", {"message": message}, first=True)
                 notify_staff(ticket, message, staff_to_alert(ticket))
                 return ticket
         except IntegrityError:
@@ -253,7 +262,8 @@ def open_ticket(client, *, category: Category, subject: str, body: str, now: dat
 
 
 @transaction.atomic
-def reply_as_client(ticket: Ticket, user, body: str, now: datetime, attachments=()) -> Message:
+def reply_as_client(ticket: Ticket, user, body: str, now: datetime, attachments=(), *,
+                    quoted="", source=None) -> Message:  # fmt: skip
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     if ticket.status == Status.MERGED:
         raise ValidationError(_("This ticket was merged into %(code)s: write there.")
@@ -268,7 +278,9 @@ def reply_as_client(ticket: Ticket, user, body: str, now: datetime, attachments=
         raise ValidationError(_("Write a message."))
     _check_attachments(attachments)
     reopened = ticket.status in (Status.CLOSED, Status.WAITING)
-    message = _add_message(ticket, Message.Kind.CLIENT, user, body, now, attachments)
+    message = _add_message(
+        ticket, Message.Kind.CLIENT, user, body, now, attachments, quoted=quoted, source=source
+    )
     if ticket.status == Status.CLOSED:
         _event(ticket, user, now, "reopened")
     ticket.status = Status.OPEN if ticket.first_responded_at else Status.NEW

@@ -38,6 +38,14 @@ class Department(TranslatedName):
     opens_at = models.TimeField(_("opens at"), default=time(9))
     closes_at = models.TimeField(_("closes at"), default=time(17, 30))
     position = models.PositiveSmallIntegerField(_("position"), default=0)
+    email_category = models.ForeignKey(
+        "Category",
+        verbose_name=_("category of tickets opened by email"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("department")
@@ -261,6 +269,11 @@ class Message(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     body = models.TextField(_("message"), blank=True)
+    # An email's quoted text and signature, shown folded under the new text.
+    quoted = models.TextField(_("quoted text"), blank=True)
+    source = models.ForeignKey(
+        "mail.InboundMessage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     # Events (status changes, moves, merges…) are stored as a code with its values and
     # worded when shown, in the reader's language.
     event = models.CharField(max_length=30, blank=True)

@@ -1,10 +1,11 @@
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.utils import timezone
 
 from sportello.automation.registry import job
 
-from .models import OutboundEmail
+from . import inbound
+from .models import InboundMessage, OutboundEmail
 from .sender import STALE_SENDING, deliver
 
 
@@ -18,6 +19,15 @@ def send_due_emails(now: datetime, limit: int = 500) -> dict:
     ).values_list("pk", flat=True)[:limit]
     sent = sum(deliver(pk, now) for pk in list(due))
     return {"sent": sent, "recovered": stale}
+
+
+def process_waiting_inbound(now: datetime, limit: int = 500) -> dict:
+    """Stored messages still waiting a minute after arrival; processing claims each one, so
+    the task that was queued for it and this sweep cannot both handle it."""
+    waiting = InboundMessage.objects.filter(
+        status=InboundMessage.Status.RECEIVED, received_at__lt=now - timedelta(minutes=1)
+    ).values_list("pk", flat=True)[:limit]
+    return {"processed": sum(1 for pk in list(waiting) if inbound.process(pk, now))}
 
 
 @job("mail_history_purge")

@@ -2,7 +2,7 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from . import jobs, sender
+from . import inbound, jobs, sender
 
 
 @db_task()
@@ -13,3 +13,14 @@ def deliver_email(email_id: int) -> bool:
 @db_periodic_task(crontab(minute="*"))
 def send_due_emails():
     return jobs.send_due_emails(timezone.now())
+
+
+@db_task()
+def process_inbound(message_id: int):
+    return inbound.process(message_id, timezone.now()).status
+
+
+@db_periodic_task(crontab(minute="*"))
+def process_waiting_inbound():
+    """Messages whose processing was lost (a worker stopped) are picked up again."""
+    return jobs.process_waiting_inbound(timezone.now())

@@ -1,0 +1,104 @@
+"""Is the From domain really the sender's? DMARC-aligned DKIM (checked here with dkimpy,
+DNS through dnspython) or a trusted MTA's Authentication-Results (HD-7).
+
+DNS is reached through `txt_lookup`, which tests replace with a function of their own."""
+
+import re
+from dataclasses import dataclass
+
+import dkim
+
+DNS_TIMEOUT = 5
+
+
+def dns_txt(name: str) -> list[str]:
+    """The TXT records of a name ([] when there are none or DNS fails)."""
+    import dns.exception
+    import dns.resolver
+
+    try:
+        answer = dns.resolver.resolve(name, "TXT", lifetime=DNS_TIMEOUT)
+    except (dns.exception.DNSException, OSError):
+        return []
+    return [b"".join(record.strings).decode("ascii", "replace") for record in answer]
+
+
+txt_lookup = dns_txt
+
+
+@dataclass
+class Verdict:
+    authenticated: bool
+    dmarc_published: bool
+    detail: str
+
+
+def aligned(domain: str, from_domain: str) -> bool:
+    """Relaxed alignment: the same domain, or one a subdomain of the other."""
+    domain, from_domain = domain.lower().rstrip("."), from_domain.lower().rstrip(".")
+    return (
+        domain == from_domain
+        or from_domain.endswith("." + domain)
+        or domain.endswith("." + from_domain)
+    )
+
+
+def dmarc_record(from_domain: str) -> str | None:
+    candidates = [from_domain]
+    parts = from_domain.split(".")
+    if len(parts) > 2:  # the organisational domain's policy applies to its subdomains
+        candidates.append(".".join(parts[-2:]))
+    for domain in candidates:
+        for record in txt_lookup(f"_dmarc.{domain}"):
+            if record.lower().startswith("v=dmarc1"):
+                return record
+    return None
+
+
+def _dkim_dns(name: bytes, timeout: int = DNS_TIMEOUT) -> bytes | None:
+    records = txt_lookup(name.decode().rstrip("."))
+    return records[0].encode() if records else None
+
+
+def dkim_domains(raw: bytes, signatures: int) -> list[str]:
+    """The d= domains of the message's DKIM signatures that verify."""
+    domains = []
+    for index in range(signatures):
+        verifier = dkim.DKIM(raw)
+        try:
+            if verifier.verify(idx=index, dnsfunc=_dkim_dns):
+                domains.append(verifier.domain.decode())
+        except dkim.DKIMException:
+            continue
+    return domains
+
+
+def trusted_results(message, authserv_id: str, from_domain: str) -> bool | None:
+    """What the trusted MTA said: True (aligned pass), False (it checked, no aligned pass),
+    None (no header of that MTA)."""
+    found = False
+    for header in message.get_all("Authentication-Results", []):
+        text = str(header)
+        if text.split(";", 1)[0].strip().lower() != authserv_id.lower():
+            continue  # anyone can write this header: only our MTA's counts
+        found = True
+        if re.search(r"\bdmarc=pass\b", text, re.I):
+            return True
+        for method, key in (("dkim", "header.d"), ("spf", "smtp.mailfrom")):
+            for match in re.finditer(rf"\b{method}=pass\b[^;]*?\b{key}=([^\s;]+)", text, re.I):
+                domain = match.group(1).rsplit("@", 1)[-1]
+                if aligned(domain, from_domain):
+                    return True
+    return False if found else None
+
+
+def authenticate(raw: bytes, message, from_domain: str, authserv_id: str = "") -> Verdict:
+    published = dmarc_record(from_domain) is not None
+    if authserv_id:
+        result = trusted_results(message, authserv_id, from_domain)
+        if result is not None:
+            return Verdict(result, published, f"{authserv_id}: {'pass' if result else 'fail'}")
+    domains = dkim_domains(raw, len(message.get_all("DKIM-Signature", [])))
+    if any(aligned(domain, from_domain) for domain in domains):
+        return Verdict(True, published, f"dkim=pass d={','.join(domains)}")
+    return Verdict(False, published, f"no aligned DKIM signature ({','.join(domains) or 'none'})")

@@ -1,0 +1,62 @@
+"""The SMTP gateway: unknown recipients are refused at RCPT, oversize messages at DATA, and
+`250` is answered only once the raw message is committed; a database failure answers
+`451` so the sending server tries again later."""
+
+import asyncio
+import logging
+
+from aiosmtpd.controller import Controller
+from django.db import close_old_connections
+from django.utils import timezone
+
+from .inbound import department_for, store
+from .models import InboundMessage, MailSettings
+
+log = logging.getLogger(__name__)
+
+
+class GatewayHandler:
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        known = await asyncio.to_thread(_known, address)
+        if known is None:
+            return "451 4.3.0 Temporary failure, try again later"
+        if not known:
+            return "550 5.1.1 No such recipient here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        raw = envelope.original_content or envelope.content
+        if isinstance(raw, str):
+            raw = raw.encode("utf-8", "surrogateescape")
+        peer = session.peer[0] if isinstance(session.peer, tuple) else None
+        try:
+            await asyncio.to_thread(_store_all, raw, envelope, peer)
+        except Exception:  # the database is away: the sender keeps the message and retries
+            log.exception("inbound message not stored")
+            return "451 4.3.0 Temporary failure, try again later"
+        return "250 Message accepted"
+
+
+def _known(address: str) -> bool | None:
+    close_old_connections()
+    try:
+        return department_for(address) is not None
+    except Exception:
+        log.exception("recipient check failed")
+        return None
+
+
+def _store_all(raw: bytes, envelope, peer: str | None) -> None:
+    close_old_connections()
+    for recipient in envelope.rcpt_tos:
+        store(raw, recipient, InboundMessage.Channel.SMTP, timezone.now(),
+              envelope_from=envelope.mail_from or "<>", peer_ip=peer)  # fmt: skip
+
+
+def controller(host: str, port: int) -> Controller:
+    limit = MailSettings.current().message_max_kb * 1024
+    return Controller(
+        GatewayHandler(), hostname=host, port=port, data_size_limit=limit,
+        server_kwargs={"decode_data": False},
+    )  # fmt: skip

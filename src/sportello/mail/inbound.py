@@ -1,0 +1,420 @@
+"""Inbound mail: every channel stores the raw message first (`store`), then `process`
+turns it into a ticket, a reply, a refusal or a quarantined message — never an exception,
+never a loss (HD-2, HD-3, HD-7, HD-8)."""
+
+import hashlib
+import html
+import logging
+import re
+from datetime import datetime
+from email import policy
+from email.headerregistry import Address
+from email.parser import BytesHeaderParser, BytesParser
+from email.utils import getaddresses
+
+import nh3
+from django.conf import settings as django_settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from . import authentication
+from .actions import queue_rendered, queue_to_client, render_email
+from .models import AutoReply, InboundMessage, MailSettings, OutboundEmail
+
+log = logging.getLogger(__name__)
+Status = InboundMessage.Status
+
+CODE = re.compile(r"\b([A-Z]{3}-\d{3}-\d{5})\b")
+THREAD_CODE = re.compile(r"<ticket\.([A-Z]{3}-\d{3}-\d{5})@")
+REPLY_PREFIX = re.compile(r"^\s*(\[[^\]]*\]\s*)*((re|r|fwd?|i|rv|aw|tr|wg)\s*:\s*)+", re.I)
+
+
+class Quarantine(Exception):
+    """The message is kept for staff with this reason."""
+
+
+# --- Storing ----------------------------------------------------------------------------
+
+
+def dedup_key(raw: bytes) -> str:
+    try:
+        message_id = BytesHeaderParser(policy=policy.compat32).parsebytes(raw).get("Message-ID")
+    except Exception:  # unreadable headers: the bytes identify the message
+        message_id = None
+    message_id = " ".join(str(message_id or "").split())[:250]
+    return message_id or "sha256:" + hashlib.sha256(raw).hexdigest()
+
+
+def store(raw: bytes, recipient: str, channel: str, now: datetime, *, envelope_from: str = "",
+          peer_ip: str | None = None) -> tuple[InboundMessage, bool]:  # fmt: skip
+    """Commit the raw bytes; (row, False) when the same message was already stored. The
+    processing is queued after the commit."""
+    key = dedup_key(raw)
+    try:
+        with transaction.atomic():
+            row = InboundMessage.objects.create(
+                received_at=now,
+                channel=channel,
+                recipient=recipient.lower(),
+                envelope_from=envelope_from[:300],
+                peer_ip=peer_ip,
+                dedup_key=key,
+                raw=raw,
+            )
+            transaction.on_commit(lambda: _schedule(row.pk))
+    except IntegrityError:
+        return InboundMessage.objects.get(dedup_key=key), False
+    return row, True
+
+
+def _schedule(pk: int) -> None:
+    from .tasks import process_inbound
+
+    process_inbound(pk)
+
+
+def department_for(address: str):
+    from sportello.helpdesk.models import Department
+
+    return Department.objects.filter(email__iexact=address.strip()).first()
+
+
+# --- Processing -------------------------------------------------------------------------
+
+
+def process(pk: int, now: datetime, *, trust_sender: bool = False) -> InboundMessage:
+    """Process a stored message once; `trust_sender` when staff release it from quarantine."""
+    try:
+        with transaction.atomic():
+            row = (
+                InboundMessage.objects.select_for_update()
+                .filter(pk=pk, status__in=[Status.RECEIVED, Status.QUARANTINED])
+                .first()
+            )
+            if row is None or (row.status == Status.QUARANTINED and not trust_sender):
+                return InboundMessage.objects.get(pk=pk)
+            _process(row, now, trust_sender)
+            row.processed_at = now
+            row.save()
+            return row
+    except Quarantine as reason:
+        return _set(pk, Status.QUARANTINED, str(reason), now)
+    except Exception as error:  # a message must never stop the queue nor be lost
+        log.exception("inbound message %s could not be processed", pk)
+        return _set(pk, Status.QUARANTINED, f"processing error: {type(error).__name__}", now)
+
+
+def _set(pk, status, reason, now) -> InboundMessage:
+    InboundMessage.objects.filter(pk=pk).update(
+        status=status, reason=reason[:300], processed_at=now
+    )
+    return InboundMessage.objects.get(pk=pk)
+
+
+def _process(row: InboundMessage, now: datetime, trust_sender: bool) -> None:
+    from sportello.accounts.models import Client
+
+    try:
+        message = BytesParser(policy=policy.default).parsebytes(row.raw)
+        row.subject = " ".join(str(message.get("Subject", "")).split())[:300]
+        sender = from_address(message)
+    except Quarantine:
+        raise
+    except Exception as error:
+        raise Quarantine(f"unreadable message: {type(error).__name__}") from error
+    row.sender = sender or ""
+    if is_delivery_report(message):
+        _record_bounce(row, message, now)
+        return
+    if not sender:
+        raise Quarantine("no single valid From address")
+    if sender in own_addresses():
+        row.status, row.reason = Status.REFUSED, "sent by this help desk (loop)"
+        return
+    department = department_for(row.recipient)
+    if department is None:
+        raise Quarantine(f"unknown recipient {row.recipient}")
+    automatic = is_automatic(message, row.envelope_from)
+    mail_settings = MailSettings.current()
+    if not trust_sender:
+        verdict = authentication.authenticate(
+            row.raw, message, sender.rsplit("@", 1)[1], mail_settings.trusted_authserv_id
+        )
+        required = mail_settings.auth_policy == MailSettings.AuthPolicy.ALWAYS
+        if not verdict.authenticated and (required or verdict.dmarc_published):
+            raise Quarantine(f"sender not authenticated: {verdict.detail}")
+    client = (
+        Client.objects.select_related("owner", "tier")
+        .filter(owner__email__iexact=sender, owner__is_active=True)
+        .first()
+    )
+    if client is None or not client.may_use_helpdesk:
+        # Nothing about any account is revealed: the same short answer for everyone.
+        row.status, row.reason = Status.REFUSED, "not the registered address of a help-desk account"
+        if not automatic:
+            refuse_unknown_sender(sender, now)
+        return
+    body, quoted = split_reply(message_text(message))
+    attachments, dropped = message_attachments(message, mail_settings)
+    ticket = find_ticket(message)
+    if ticket is not None and ticket.client_id != client.pk:
+        raise Quarantine(f"the ticket {ticket.code} belongs to another account")
+    if ticket is not None:
+        _reply(row, ticket, client, body, quoted, attachments, mail_settings, automatic, now)
+    else:
+        _new_ticket(row, client, department, body, quoted, attachments, automatic, now)
+    if dropped and not automatic:
+        queue_to_client(
+            client,
+            "attachments_dropped",
+            {
+                "ticket": row.ticket,
+                "dropped": dropped,
+                "limit_kb": mail_settings.attachments_max_kb,
+            },
+        )
+
+
+def _new_ticket(row, client, department, body, quoted, attachments, automatic, now):
+    from sportello.helpdesk.actions import open_ticket
+    from sportello.helpdesk.models import Ticket
+
+    subject = REPLY_PREFIX.sub("", row.subject).strip() or "(no subject)"
+    row.ticket = open_ticket(
+        client,
+        category=department.email_category or department_category(department),
+        subject=subject[:200],
+        body=body,
+        now=now,
+        channel=Ticket.Channel.EMAIL,
+        attachments=attachments,
+        acknowledge=not automatic,
+        quoted=quoted,
+        source=row,
+    )
+    row.status = Status.CREATED
+
+
+def _reply(row, ticket, client, body, quoted, attachments, mail_settings, automatic, now):
+    from sportello.helpdesk.actions import reply_as_client
+
+    while ticket.merged_into_id:
+        ticket = ticket.merged_into
+    row.ticket = ticket
+    if mail_settings.email_replies == MailSettings.Replies.REFUSE:
+        row.status, row.reason = Status.REFUSED, "email replies are answered from the panel"
+        if not automatic:
+            queue_to_client(client, "reply_in_panel", {"ticket": ticket})
+        return
+    try:
+        reply_as_client(ticket, client.owner, body, now, attachments=attachments, quoted=quoted,
+                        source=row)  # fmt: skip
+    except ValidationError as error:  # e.g. closed too long ago: the mail starts a new ticket
+        row.reason = error.messages[0][:300]
+        _new_ticket(row, client, ticket.department, body, quoted, attachments, automatic, now)
+        return
+    row.status = Status.REPLIED
+
+
+def department_category(department):
+    from sportello.helpdesk.models import Category
+
+    return Category.objects.filter(department=department, active=True).first()
+
+
+# --- Reading a message ------------------------------------------------------------------
+
+
+def from_address(message) -> str | None:
+    """The one address in From — never Reply-To or Sender (HD-7)."""
+    values = message.get_all("From", [])
+    if len(values) != 1:
+        return None
+    addresses = [a for _name, a in getaddresses([str(values[0])]) if a]
+    if len(addresses) != 1:
+        return None
+    try:
+        address = Address(addr_spec=addresses[0])
+    except (ValueError, IndexError, TypeError):
+        return None
+    if not address.username or "." not in address.domain:
+        return None
+    return f"{address.username}@{address.domain}".lower()
+
+
+def own_addresses() -> set[str]:
+    from sportello.helpdesk.models import Department
+
+    own = {a.lower() for a in Department.objects.exclude(email="").values_list("email", flat=True)}
+    own.update(a.lower() for _n, a in getaddresses([django_settings.DEFAULT_FROM_EMAIL]))
+    return own
+
+
+def is_automatic(message, envelope_from: str) -> bool:
+    """Mail no automatic answer may go to: auto-replies, lists, bulk, bounces (loops)."""
+    auto = str(message.get("Auto-Submitted", "no")).strip().lower()
+    precedence = str(message.get("Precedence", "")).strip().lower()
+    return (
+        (auto and not auto.startswith("no"))
+        or precedence in ("bulk", "junk", "list")
+        or message.get("X-Autoreply") is not None
+        or message.get("X-Autorespond") is not None
+        or message.get("List-Id") is not None
+        or envelope_from.strip() == "<>"  # a null sender: bounces and other reports
+        or str(message.get("Return-Path", "")).strip() == "<>"
+        or "mailer-daemon" in str(message.get("From", "")).lower()
+    )
+
+
+def is_delivery_report(message) -> bool:
+    return (
+        message.get_content_type() == "multipart/report"
+        and message.get_param("report-type", "").lower() == "delivery-status"
+    )
+
+
+def part_text(part) -> str:
+    try:
+        return part.get_content()
+    except (LookupError, UnicodeError, AssertionError, ValueError):
+        payload = part.get_payload(decode=True) or b""
+        return payload.decode("utf-8", "replace")
+
+
+def html_to_text(markup: str) -> str:
+    """Sanitised with nh3 down to text: nothing from outside is ever rendered as HTML."""
+    markup = re.sub(r"(?i)<br\s*/?>|</p>|</div>|</li>|</tr>", "\n", markup)
+    text = html.unescape(nh3.clean(markup, tags=set()))
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+def message_text(message) -> str:
+    body = message.get_body(preferencelist=("plain", "html"))
+    if body is None:
+        return ""
+    text = part_text(body)
+    if body.get_content_type() == "text/html":
+        text = html_to_text(text)
+    return text.replace("\r\n", "\n").strip()
+
+
+def split_reply(text: str) -> tuple[str, str]:
+    """The new text, and the quoted text and signature to fold away."""
+    from mailparser_reply import EmailReplyParser
+
+    try:
+        replies = EmailReplyParser(languages=["it", "en", "es"]).read(text).replies
+    except Exception:  # the parser is a convenience: on any trouble, keep everything
+        return text, ""
+    new = replies[0].body.strip() if replies else ""
+    if not new:
+        return text, ""
+    start = text.find(new)
+    rest = text[start + len(new) :] if start >= 0 else ""
+    return new, rest.strip()
+
+
+def message_attachments(message, mail_settings) -> tuple[list, list[dict]]:
+    """The files kept (in order, within the total size limit and the accepted types) and the
+    ones dropped with the reason."""
+    from sportello.helpdesk.actions import check_attachment
+    from sportello.helpdesk.models import HelpdeskSettings
+
+    helpdesk = HelpdeskSettings.current()
+    budget = mail_settings.attachments_max_kb * 1024
+    kept, dropped = [], []
+    for number, part in enumerate(message.iter_attachments(), 1):
+        name = part.get_filename() or f"attachment-{number}.bin"
+        try:
+            content = part.get_content()
+        except Exception:
+            content = part.get_payload(decode=True) or b""
+        if isinstance(content, str):
+            content = content.encode("utf-8")
+        elif not isinstance(content, bytes):  # an attached message
+            content = bytes(content) if hasattr(content, "__bytes__") else str(content).encode()
+        upload = SimpleUploadedFile(name[:200], content, part.get_content_type())
+        try:
+            check_attachment(upload, helpdesk)
+        except ValidationError:
+            dropped.append({"name": name, "reason": "type"})
+            continue
+        if len(content) > budget:
+            dropped.append({"name": name, "reason": "size"})
+            continue
+        budget -= len(content)
+        kept.append(upload)
+    return kept, dropped
+
+
+def find_ticket(message):
+    """The ticket a reply belongs to: by a Message-ID this help desk sent, or by the code in
+    the subject. The caller checks that the sender is the ticket's account."""
+    from sportello.helpdesk.models import Ticket
+
+    ids = " ".join(str(message.get(h, "")) for h in ("In-Reply-To", "References"))
+    codes = THREAD_CODE.findall(ids)
+    message_ids = re.findall(r"<[^<>\s]+>", ids)
+    if not codes and message_ids:
+        threads = OutboundEmail.objects.filter(message_id__in=message_ids[:50]).values_list(
+            "thread_id", flat=True
+        )
+        codes = THREAD_CODE.findall(" ".join(threads))
+    codes += CODE.findall(str(message.get("Subject", "")))
+    for code in codes:
+        ticket = Ticket.objects.filter(code=code).first()
+        if ticket:
+            return ticket
+    return None
+
+
+# --- Answers and bounces ----------------------------------------------------------------
+
+
+def refuse_unknown_sender(address: str, now: datetime) -> None:
+    """One short answer a day per address: write from the registered address or use the
+    panel. It reveals nothing about accounts."""
+    try:
+        with transaction.atomic():
+            AutoReply.objects.create(address=address, day=timezone.localdate(now))
+    except IntegrityError:
+        return
+    parts = [render_email("sender_refused", {}, language) for language in ("it", "en", "es")]
+    queue_rendered(
+        to_address=address,
+        template="sender_refused",
+        subject=parts[0][0],
+        body_text="\n\n— — —\n\n".join(text for _subject, text, _html in parts),
+        body_html="<hr>".join(markup for _subject, _text, markup in parts),
+        language="it",
+    )
+
+
+def _record_bounce(row: InboundMessage, message, now: datetime) -> None:
+    """A delivery report: the outgoing email it is about is marked bounced and its address
+    flagged for staff."""
+    row.status = Status.BOUNCE
+    original = None
+    for part in message.walk():
+        if part.get_content_type() in ("message/rfc822", "text/rfc822-headers"):
+            content = part.get_payload(0) if part.is_multipart() else part_text(part)
+            headers = (
+                content
+                if hasattr(content, "get")
+                else BytesHeaderParser(policy=policy.default).parsebytes(str(content).encode())
+            )
+            original = headers.get("Message-ID")
+            if original:
+                break
+    email = OutboundEmail.objects.filter(message_id=str(original or "").strip()).first()
+    if email is None:
+        row.reason = "delivery report about an unknown message"
+        return
+    OutboundEmail.objects.filter(pk=email.pk).update(status=OutboundEmail.Status.BOUNCED)
+    if email.user_id:
+        type(email.user).objects.filter(pk=email.user_id, email__iexact=email.to_address).update(
+            email_bounced_at=now
+        )
+    row.reason = f"bounced: {email.to_address}"
