@@ -38,12 +38,17 @@ class Quarantine(Exception):
 # --- Storing ----------------------------------------------------------------------------
 
 
+def clean(text) -> str:
+    """Text any database column takes: no NUL, no undecodable surrogates."""
+    return str(text).encode("utf-8", "replace").decode("utf-8").replace("\x00", "")
+
+
 def dedup_key(raw: bytes) -> str:
     try:
         message_id = BytesHeaderParser(policy=policy.compat32).parsebytes(raw).get("Message-ID")
     except Exception:  # unreadable headers: the bytes identify the message
         message_id = None
-    message_id = " ".join(str(message_id or "").split())[:250]
+    message_id = clean(re.sub(r"\r?\n[ \t]+", " ", str(message_id or ""))).strip()[:250]
     return message_id or "sha256:" + hashlib.sha256(raw).hexdigest()
 
 
@@ -58,7 +63,7 @@ def store(raw: bytes, recipient: str, channel: str, now: datetime, *, envelope_f
                 received_at=now,
                 channel=channel,
                 recipient=recipient.lower(),
-                envelope_from=envelope_from[:300],
+                envelope_from=clean(envelope_from)[:300],
                 peer_ip=peer_ip,
                 dedup_key=key,
                 raw=raw,
@@ -107,10 +112,16 @@ def process(pk: int, now: datetime, *, trust_sender: bool = False) -> InboundMes
 
 
 def _set(pk, status, reason, now) -> InboundMessage:
-    InboundMessage.objects.filter(pk=pk).update(
-        status=status, reason=reason[:300], processed_at=now
-    )
-    return InboundMessage.objects.get(pk=pk)
+    row = InboundMessage.objects.get(pk=pk)
+    try:  # what staff see in the quarantine list, as far as the headers can be read
+        headers = BytesHeaderParser(policy=policy.compat32).parsebytes(bytes(row.raw))
+        row.sender = clean(headers.get("From", ""))[:300]
+        row.subject = clean(" ".join(str(headers.get("Subject", "")).split()))[:300]
+    except Exception:
+        pass
+    row.status, row.reason, row.processed_at = status, clean(reason)[:300], now
+    row.save()
+    return row
 
 
 def _process(row: InboundMessage, now: datetime, trust_sender: bool) -> None:
@@ -118,7 +129,7 @@ def _process(row: InboundMessage, now: datetime, trust_sender: bool) -> None:
 
     try:
         message = BytesParser(policy=policy.default).parsebytes(row.raw)
-        row.subject = " ".join(str(message.get("Subject", "")).split())[:300]
+        row.subject = clean(" ".join(str(message.get("Subject", "")).split()))[:300]
         sender = from_address(message)
     except Quarantine:
         raise
@@ -297,7 +308,7 @@ def message_text(message) -> str:
     text = part_text(body)
     if body.get_content_type() == "text/html":
         text = html_to_text(text)
-    return text.replace("\r\n", "\n").strip()
+    return clean(text).replace("\r\n", "\n").strip()
 
 
 def split_reply(text: str) -> tuple[str, str]:
@@ -326,7 +337,7 @@ def message_attachments(message, mail_settings) -> tuple[list, list[dict]]:
     budget = mail_settings.attachments_max_kb * 1024
     kept, dropped = [], []
     for number, part in enumerate(message.iter_attachments(), 1):
-        name = part.get_filename() or f"attachment-{number}.bin"
+        name = clean(part.get_filename() or f"attachment-{number}.bin")
         try:
             content = part.get_content()
         except Exception:

@@ -1,16 +1,14 @@
 """Test mail: messages built with the stdlib, DKIM keys generated on the spot, and DNS
 answered by a dictionary the test fills (no network)."""
 
+import base64
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
 import dkim
-import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.utils import timezone
-
-from sportello.mail import authentication
 
 _KEYS = {}
 
@@ -27,8 +25,6 @@ def key_pair(domain: str) -> tuple[bytes, str]:
         public = private.public_key().public_bytes(
             serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
         )
-        import base64
-
         _KEYS[domain] = (pem, "v=DKIM1; k=rsa; p=" + base64.b64encode(public).decode())
     return _KEYS[domain]
 
@@ -57,8 +53,8 @@ def signed(message: EmailMessage, domain: str | None = None, selector="mail") ->
     domain = domain or message["From"].addresses[0].domain
     raw = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
     pem, _record = key_pair(domain)
-    signature = dkim.sign(raw, selector.encode(), domain.encode(), pem,
-                          include_headers=[b"from", b"to", b"subject", b"date", b"message-id"])  # fmt: skip
+    headers = [b"from", b"to", b"subject", b"date", b"message-id"]
+    signature = dkim.sign(raw, selector.encode(), domain.encode(), pem, include_headers=headers)
     return signature + raw
 
 
@@ -72,11 +68,3 @@ class FakeDns(dict):
 
     def __call__(self, name):
         return self.get(name.rstrip("."), [])
-
-
-@pytest.fixture
-def dns(monkeypatch):
-    fake = FakeDns()
-    fake.publish("example.org")
-    monkeypatch.setattr(authentication, "txt_lookup", fake)
-    return fake
