@@ -17,17 +17,24 @@ class Inbox:
 
     def __init__(self):
         self.messages = []
+        self.raw = []
         self._lock = threading.Lock()
 
     async def handle_DATA(self, server, session, envelope):
         message = message_from_bytes(envelope.content, policy=policy.default)
         with self._lock:
             self.messages.append((envelope.rcpt_tos, message))
+            self.raw.append(envelope.original_content or envelope.content)
         return "250 OK"
 
     def clear(self):
         with self._lock:
             self.messages.clear()
+            self.raw.clear()
+
+    def raw_messages(self) -> list[bytes]:
+        with self._lock:
+            return list(self.raw)
 
     def wait_for(self, count=1, timeout=10.0):
         deadline = time.monotonic() + timeout
@@ -62,7 +69,8 @@ def smtp_listener():
 def inbox(smtp_listener, settings):
     """Every test sends mail through real SMTP to the loopback listener."""
     controller, inbox = smtp_listener
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_BACKEND = "sportello.mail.backends.SigningEmailBackend"
+    settings.DKIM_PRIVATE_KEY_FILE = "/nonexistent/dkim.pem"  # tests that sign set their own
     settings.EMAIL_HOST = "127.0.0.1"
     settings.EMAIL_PORT = controller.port
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False

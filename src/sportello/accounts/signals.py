@@ -52,6 +52,8 @@ def email_confirmed(sender, request, email_address, **kwargs):
 @receiver(account_signals.email_changed)
 def email_changed(sender, request, user, from_email_address, to_email_address, **kwargs):
     old = from_email_address.email if from_email_address else ""
+    # A new address has not bounced yet.
+    type(user).objects.filter(pk=user.pk).update(email_bounced_at=None)
     audit.record(
         Action.CONTACT_CHANGED,
         request=request,

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import billing_views as billing
+from . import mail_views as mail
 from . import ticket_views as tickets
 from . import views
 
@@ -10,6 +11,12 @@ urlpatterns = [
     path("clients/<int:pk>/", views.client_detail, name="client"),
     path("clients/<int:pk>/edit/", views.client_edit, name="client_edit"),
     path("audit/", views.audit_log, name="audit"),
+    path("mail/", mail.inbound_list, name="inbound_list"),
+    path("mail/dns/", mail.mail_dns, name="mail_dns"),
+    path("mail/<int:pk>/", mail.inbound_detail, name="inbound"),
+    path("mail/<int:pk>/release/", mail.inbound_release, name="inbound_release"),
+    path("mail/<int:pk>/delete/", mail.inbound_delete, name="inbound_delete"),
+    path("mail/<int:pk>/raw/", mail.inbound_raw, name="inbound_raw"),
     path("tickets/", tickets.ticket_queue, name="tickets"),
     path("tickets/<str:code>/", tickets.ticket_detail, name="ticket"),
     path("tickets/<str:code>/presence/", tickets.presence, name="ticket_presence"),
