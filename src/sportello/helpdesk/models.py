@@ -235,9 +235,23 @@ class Ticket(models.Model):
         verbose_name = _("ticket")
         verbose_name_plural = _("tickets")
         ordering = ["-last_activity_at", "-id"]
+        # The queues read only open tickets: partial indexes keep them small and let the
+        # counts and the first page come from the index alone, however many are closed.
         indexes = [
             models.Index(fields=["client", "-last_activity_at"]),
-            models.Index(fields=["department", "status", "resolution_due"]),
+            models.Index(
+                fields=["department", "resolution_due"],
+                include=["status"],
+                condition=models.Q(status__in=["new", "open", "waiting"]),
+                name="ticket_open_by_department",
+            ),
+            models.Index(
+                fields=["resolution_due", "id"],
+                include=["department", "status"],
+                condition=models.Q(status__in=["new", "open", "waiting"]),
+                name="ticket_open_by_due",
+            ),
+            models.Index(fields=["-last_activity_at", "-id"], name="ticket_by_activity"),
             models.Index(fields=["status", "waiting_since"]),
         ]
 
