@@ -65,6 +65,9 @@ class AuditEvent(models.Model):
         STATEMENT_IMPORTED = "statement_imported", _("Bank statement imported")
         CANCELLATION_REQUESTED = "cancellation_requested", _("Cancellation requested")
         UPGRADE_REQUESTED = "upgrade_requested", _("Upgrade requested")
+        MIGRATION_OPENED = "migration_opened", _("Server migration announced")
+        MIGRATION_UPDATED = "migration_updated", _("Server migration step recorded")
+        MONITOR_CHANGED = "monitor_changed", _("Server monitoring changed")
 
     at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     action = models.CharField(_("action"), max_length=40, choices=Action.choices)
