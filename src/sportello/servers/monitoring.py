@@ -9,6 +9,7 @@ written in one transaction, with the state changes and their emails.
 
 import asyncio
 import ipaddress
+import math
 import ssl
 import time
 import uuid
@@ -98,7 +99,7 @@ async def _check(target: Target, timeout: float) -> Outcome:
     finally:
         if writer is not None:
             writer.close()
-    elapsed = int((time.monotonic() - began) * 1000)
+    elapsed = math.ceil((time.monotonic() - began) * 1000)
     return Outcome(not error, elapsed, error, started)
 
 
