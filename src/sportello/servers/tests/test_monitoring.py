@@ -124,7 +124,7 @@ def test_a_port_going_down_and_back_mails_the_client_once_each_way(owner, tcp, d
     monitor.refresh_from_db()
     assert monitor.state == Monitor.State.DOWN and monitor.last_error == "refused"
     down = deliver_outbox(1)[0]
-    assert down["To"] == owner.contact_email and "DOWN" in down["Subject"]
+    assert down["To"] == owner.contact_email and "NON RAGGIUNGIBILE" in down["Subject"]
     assert "rifiutata" in down.get_body(("plain",)).get_content()  # Italian, the client's
 
     tcp = TcpServer(tcp.port)  # back on the same port
@@ -133,7 +133,7 @@ def test_a_port_going_down_and_back_mails_the_client_once_each_way(owner, tcp, d
     assert monitor.state == Monitor.State.DOWN  # one good check is not enough
     assert check_now()["up"] == 1
     messages = deliver_outbox(2)
-    assert "UP" in messages[1]["Subject"]
+    assert "DI NUOVO RAGGIUNGIBILE" in messages[1]["Subject"]
     # Basic plan: staff are not alerted.
     assert inbox.to(helpdesk_staff.email) == []
     assert [e.state for e in MonitorEvent.objects.order_by("at", "id")] == ["up", "down", "up"]
@@ -301,7 +301,7 @@ def test_bad_input_is_answered_in_the_clients_language(client, owner):
     url = reverse("servers:monitoring", args=[server.pk])
     page = client.post(url, {"action": "add", "kind": "http", "url": "http://198.51.100.1/",
                              "expected_status": 200, "interval_minutes": 5})  # fmt: skip
-    assert "deve puntare all'IP di questo server" in page.content.decode()
+    assert "deve puntare all&#x27;IP di questo server, 192.0.2.10" in page.content.decode()
     assert Monitor.objects.count() == 0
 
 
