@@ -47,8 +47,8 @@ def test_the_client_sees_the_timeline_and_sends_the_wishes(client, owner, migrat
     assert (
         response.status_code == 200 and "Questo campo è obbligatorio" in response.content.decode()
     )
-    response = client.post(url, {"action": "wishes", "os_version": "Debian 12", "libraries": "PHP 8.3",
-                                 "control_panel": "Plesk", "wishes_notes": ""})  # fmt: skip
+    wishes = {"os_version": "Debian 12", "libraries": "PHP 8.3", "control_panel": "Plesk"}
+    response = client.post(url, {"action": "wishes", **wishes, "wishes_notes": ""})
     assert response.status_code == 302
     migration.refresh_from_db()
     assert (
