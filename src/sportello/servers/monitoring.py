@@ -29,7 +29,7 @@ from . import plans
 from .models import CheckResult, Monitor, MonitorDay, MonitorEvent, ServerSettings
 from .notify import alert_staff
 
-BATCH = 200
+BATCH = 500
 LEASE = timedelta(minutes=2)
 
 # Errors are stored as codes and shown in the reader's language.
@@ -65,6 +65,7 @@ class Target:
     port: int | None
     url: str
     expected_status: int | None
+    due: float = 0.0  # epoch seconds: a check claimed ahead waits for its time
 
 
 def _tls_context(hostname: str | None) -> ssl.SSLContext:
@@ -77,6 +78,8 @@ def _tls_context(hostname: str | None) -> ssl.SSLContext:
 
 
 async def _check(target: Target, timeout: float) -> Outcome:
+    if (wait := target.due - time.time()) > 0:
+        await asyncio.sleep(wait)
     started = time.time()
     began = time.monotonic()
     writer = None
@@ -155,10 +158,13 @@ def run_checks(targets: list[Target], timeout: float, concurrency: int = BATCH) 
 # --- Claiming and recording ---------------------------------------------------------------
 
 
-def claim_due(now: datetime, limit: int = BATCH) -> tuple[str, dict[int, datetime]]:
-    """Claim up to `limit` due checks; returns the claim and each claimed check's due time."""
+def claim_due(now: datetime, limit: int = BATCH,
+              horizon: timedelta = timedelta(0)) -> tuple[str, dict[int, datetime]]:  # fmt: skip
+    """Claim up to `limit` checks due by `now + horizon`; returns the claim and each claimed
+    check's due time."""
+    until = now + horizon
     due = dict(
-        Monitor.objects.filter(next_check_at__lte=now)
+        Monitor.objects.filter(next_check_at__lte=until)
         .order_by("next_check_at")
         .values_list("pk", "next_check_at")[:limit]
     )
@@ -166,8 +172,8 @@ def claim_due(now: datetime, limit: int = BATCH) -> tuple[str, dict[int, datetim
         return "", {}
     claim = uuid.uuid4().hex
     # Compare-and-swap: a check another worker claimed meanwhile is no longer due.
-    Monitor.objects.filter(pk__in=list(due), next_check_at__lte=now).update(
-        next_check_at=now + LEASE, claim=claim
+    Monitor.objects.filter(pk__in=list(due), next_check_at__lte=until).update(
+        next_check_at=until + LEASE, claim=claim
     )
     mine = set(Monitor.objects.filter(claim=claim).values_list("pk", flat=True))
     return claim, {pk: at for pk, at in due.items() if pk in mine}
@@ -182,15 +188,19 @@ def next_slot(due: datetime, interval_minutes: int, after: datetime) -> datetime
     return slot
 
 
-def run_due_checks(now: datetime, limit: int = BATCH) -> dict:
-    """One batch: claim, check, record. Returns what it did."""
-    claim, due = claim_due(now, limit)
+def run_due_checks(now: datetime, limit: int = BATCH, horizon: timedelta = timedelta(0)) -> dict:
+    """One batch: claim the checks due by `now + horizon`, run each at its due time, record.
+    Returns what it did."""
+    claim, due = claim_due(now, limit, horizon)
     if not due:
         return {"checked": 0, "down": 0, "up": 0}
     monitors = list(Monitor.objects.filter(claim=claim, pk__in=list(due)))
     settings = ServerSettings.current()
     outcomes = run_checks(
-        [Target(m.kind, m.ip_address, m.port, m.url, m.expected_status) for m in monitors],
+        [
+            Target(m.kind, m.ip_address, m.port, m.url, m.expected_status, due[m.pk].timestamp())
+            for m in monitors
+        ],
         settings.monitor_timeout_seconds,
     )
     return record(monitors, outcomes, due, claim, settings)

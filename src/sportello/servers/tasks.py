@@ -16,12 +16,16 @@ WINDOW_SECONDS = 10
 BATCH_SECONDS = 50
 
 
+HORIZON = timedelta(seconds=WINDOW_SECONDS)
+
+
 @db_task()
 def run_checks():
+    """Checks due within the coming window, each run at its due time."""
     started = time.monotonic()
     totals = {"checked": 0, "down": 0, "up": 0}
     while True:
-        counts = monitoring.run_due_checks(timezone.now())
+        counts = monitoring.run_due_checks(timezone.now(), horizon=HORIZON)
         for key, value in counts.items():
             totals[key] += value
         if counts["checked"] < monitoring.BATCH or time.monotonic() - started > BATCH_SECONDS:
@@ -31,8 +35,9 @@ def run_checks():
 @db_periodic_task(crontab(minute="*"))
 def dispatch_checks():
     """Batches for the checks due in each ten-second window of the coming minute, each
-    scheduled for its window, so a check runs within seconds of its due time. Two workers
-    dispatching the same minute only add batches that find nothing left to claim."""
+    scheduled for the start of its window; a batch claims its window's checks and runs each
+    at its due time. Two workers dispatching the same minute only add batches that find
+    nothing left to claim."""
     return dispatch(timezone.now())
 
 
