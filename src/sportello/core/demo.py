@@ -371,6 +371,9 @@ def seed_demo(today: date) -> None:
     seed_staff(password_hash)
     seed_clients(today, password_hash)
     seed_billing(today)
+    from sportello.servers.demo import seed_servers
+
+    seed_servers(today)
 
 
 def seed_billing(today: date) -> None:
