@@ -220,6 +220,13 @@ class MigrationNotice(models.Model):
         ]
 
 
+class MonitorQuerySet(models.QuerySet):
+    def due(self, until):
+        """Checks due by `until` on servers still running (a suspended or ended server is
+        not watched)."""
+        return self.filter(next_check_at__lte=until, server__status__in=["active", "pending"])
+
+
 class Monitor(models.Model):
     """Free monitoring of an assigned IP (SRV-11): a TCP port or an HTTP(S) URL."""
 
@@ -266,6 +273,8 @@ class Monitor(models.Model):
     last_response_ms = models.PositiveIntegerField(_("last response (ms)"), null=True, blank=True)
     last_error = models.CharField(_("last error"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("activated"), auto_now_add=True)
+
+    objects = MonitorQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("monitor")

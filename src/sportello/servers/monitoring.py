@@ -164,7 +164,7 @@ def claim_due(now: datetime, limit: int = BATCH,
     check's due time."""
     until = now + horizon
     due = dict(
-        Monitor.objects.filter(next_check_at__lte=until)
+        Monitor.objects.due(until)
         .order_by("next_check_at")
         .values_list("pk", "next_check_at")[:limit]
     )

@@ -45,7 +45,7 @@ def dispatch(now) -> int:
     queued = 0
     for start in range(0, 60, WINDOW_SECONDS):
         begin = now + timedelta(seconds=start)
-        due = Monitor.objects.filter(next_check_at__lt=begin + timedelta(seconds=WINDOW_SECONDS))
+        due = Monitor.objects.due(begin + timedelta(seconds=WINDOW_SECONDS))
         if start:
             due = due.filter(next_check_at__gte=begin)
         batches = math.ceil(due.count() / monitoring.BATCH)

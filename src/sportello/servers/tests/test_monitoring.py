@@ -317,3 +317,12 @@ def test_pause_and_resume(client, owner, tcp):
     assert check_now()["checked"] == 1
     client.post(url, {"action": "remove", "monitor": monitor.pk})
     assert not Monitor.objects.exists()
+
+
+def test_a_suspended_server_is_not_watched(owner, tcp):
+    server = make_server(owner, "basic", ip=LOOPBACK)
+    watch_tcp(server, tcp.port)
+    server.status = "suspended"
+    server.save()
+    assert check_now()["checked"] == 0
+    assert dispatch(timezone.now()) == 0
