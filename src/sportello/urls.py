@@ -16,7 +16,9 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("i18n/setlang/", core_views.switch_language, name="set_language"),
     path("cookies/", core_views.cookie_policy, name="cookie_policy"),
+    path("panel/servers/", include("sportello.servers.urls")),
     path("panel/", include("sportello.portal.urls")),
+    path("desk/servers/", include("sportello.servers.desk_urls")),
     path("desk/", include("sportello.desk.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -70,6 +70,9 @@ class AuditEvent(models.Model):
         TICKET_MOVED = "ticket_moved", _("Ticket moved")
         REQUEST_CONFIRMED = "request_confirmed", _("Held request confirmed")
         REQUEST_REJECTED = "request_rejected", _("Held request rejected")
+        MIGRATION_OPENED = "migration_opened", _("Server migration announced")
+        MIGRATION_UPDATED = "migration_updated", _("Server migration step recorded")
+        MONITOR_CHANGED = "monitor_changed", _("Server monitoring changed")
 
     at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     action = models.CharField(_("action"), max_length=40, choices=Action.choices)
