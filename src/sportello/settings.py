@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "sportello.automation",
     "sportello.helpdesk",
     "sportello.mail",
+    "sportello.kb",
     "sportello.portal",
     "sportello.desk",
 ]

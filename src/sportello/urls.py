@@ -18,5 +18,7 @@ urlpatterns = [
     path("cookies/", core_views.cookie_policy, name="cookie_policy"),
     path("panel/", include("sportello.portal.urls")),
     path("desk/", include("sportello.desk.urls")),
+    path("desk/", include("sportello.kb.desk_urls")),
+    path("", include("sportello.kb.urls")),
     path("admin/", admin.site.urls),
 ]

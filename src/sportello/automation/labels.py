@@ -11,6 +11,7 @@ JOB_LABELS = {
     "disk_quota": _("Disk quota"),
     "quote_balances": _("Quote balances after 180 days"),
     "mail_history_purge": _("Mail-history purge"),
+    "news_mailing": _("News mailed to clients"),
 }
 
 COUNT_LABELS = {
@@ -26,6 +27,8 @@ COUNT_LABELS = {
     "terminated": _("terminated"),
     "over_quota": _("over quota"),
     "back_under_quota": _("back under quota"),
+    "news": _("news"),
+    "emails": _("emails"),
 }
 
 

@@ -1,0 +1,19 @@
+"""The SQLite search index follows every save of a translation, from any screen (the desk,
+the admin, the demo), so it cannot drift from the articles."""
+
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from . import search
+from .models import ArticleTranslation
+
+
+@receiver(post_save, sender=ArticleTranslation)
+def index_translation(sender, instance, raw=False, **kwargs):
+    if not raw:
+        search.index_translations([instance])
+
+
+@receiver(post_delete, sender=ArticleTranslation)
+def unindex_translation(sender, instance, **kwargs):
+    search.unindex_translation(instance.pk)
