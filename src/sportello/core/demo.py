@@ -371,6 +371,17 @@ def seed_demo(today: date) -> None:
     seed_staff(password_hash)
     seed_clients(today, password_hash)
     seed_billing(today)
+    seed_knowledge_base(today)
+
+
+def seed_knowledge_base(today: date) -> None:
+    from datetime import datetime, time
+
+    from django.utils import timezone
+
+    from sportello.kb.starter import seed_knowledge_base as seed
+
+    seed(timezone.make_aware(datetime.combine(today, time.min)))
 
 
 def seed_billing(today: date) -> None:

@@ -24,8 +24,9 @@ def create(apps, schema_editor):
         config = f"(CASE language {config} ELSE 'simple'::regconfig END)"
         execute(
             "ALTER TABLE kb_articletranslation ADD COLUMN search_vector tsvector "
-            f"GENERATED ALWAYS AS (setweight(to_tsvector({config}, title), 'A') || "
-            f"setweight(to_tsvector({config}, body_text), 'D')) STORED"
+            # Angle brackets go, or the parser would take "<script>" for a tag and skip it.
+            f"GENERATED ALWAYS AS (setweight(to_tsvector({config}, translate(title, '<>', '  ')), 'A') || "
+            f"setweight(to_tsvector({config}, translate(body_text, '<>', '  ')), 'D')) STORED"
         )
         execute(
             "CREATE INDEX kb_articletranslation_search ON kb_articletranslation "
