@@ -175,11 +175,11 @@ def save_news(news: NewsItem, versions: dict[str, tuple[str, str]], *, request=N
     """Save a news item and its language versions ({language: (title, body)}); a language
     left empty is removed."""
     versions = {code: (t.strip(), b.strip()) for code, (t, b) in versions.items()}
-    if not any(title and body for title, body in versions.values()):
-        raise ValidationError(_("Write the news in at least one language."))
     for title, body in versions.values():
         if bool(title) != bool(body):
             raise ValidationError(_("Each language needs both a title and a text."))
+    if not any(title and body for title, body in versions.values()):
+        raise ValidationError(_("Write the news in at least one language."))
     with transaction.atomic():
         news.save()
         for language, (title, body) in versions.items():
@@ -190,9 +190,7 @@ def save_news(news: NewsItem, versions: dict[str, tuple[str, str]], *, request=N
             version = version or NewsTranslation(news=news, language=language)
             version.title, version.body = title, body
             version.save()
-        audit.record(
-            AuditEvent.Action.NEWS_SAVED, request=request, detail=f"#{news.pk} {news}"
-        )
+        audit.record(AuditEvent.Action.NEWS_SAVED, request=request, detail=f"#{news.pk} {news}")
     return news
 
 
@@ -249,9 +247,7 @@ def _mail_one(news: NewsItem, client: Client, now: datetime) -> int:
     try:
         with transaction.atomic():
             claim = NewsMailing.objects.create(news=news, client=client, at=now)
-            claim.email = queue_to_client(
-                client, "news", {"news": news, "version": version}
-            )
+            claim.email = queue_to_client(client, "news", {"news": news, "version": version})
             claim.save(update_fields=["email"])
     except IntegrityError:  # another run mailed this client first
         return 0

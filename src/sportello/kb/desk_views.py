@@ -118,9 +118,7 @@ def translation_edit(request, pk, language):
             "version": version,
             "language": language,
             "language_name": dict(settings.LANGUAGES)[language],
-            "others": [
-                (code, name) for code, name in settings.LANGUAGES if code != language
-            ],
+            "others": [(code, name) for code, name in settings.LANGUAGES if code != language],
             "form": form,
             "preview": preview,
             "section": "articles",
@@ -220,7 +218,11 @@ def news_edit(request, pk=None):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            if news.mail_clients and news.mailing_done_at is None and news.publish_at <= timezone.now():
+            if (
+                news.mail_clients
+                and news.mailing_done_at is None
+                and news.publish_at <= timezone.now()
+            ):
                 from .tasks import mail_news_now
 
                 transaction.on_commit(lambda: mail_news_now(news.pk))

@@ -64,7 +64,9 @@ class NewsForm(forms.ModelForm):
         model = NewsItem
         fields = ["publish_at", "mail_clients"]
         widgets = {
-            "publish_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+            "publish_at": forms.DateTimeInput(
+                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+            )
         }
 
     def __init__(self, *args, **kwargs):

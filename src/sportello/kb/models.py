@@ -208,13 +208,13 @@ class NewsItem(models.Model):
         first = self.translations.first()
         return first.title if first else f"#{self.pk}"
 
+    def get_absolute_url(self):
+        return reverse("kb:news_item", args=[self.pk])
+
     def translation_for(self, language: str | None):
         versions = {t.language: t for t in self.translations.all()}
         code = pick_language(versions, language)
         return versions.get(code) if code else None
-
-    def get_absolute_url(self):
-        return reverse("kb:news_item", args=[self.pk])
 
 
 class NewsTranslation(models.Model):

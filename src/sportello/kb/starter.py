@@ -10,7 +10,8 @@ from .models import Article, ArticleTranslation, Category, NewsItem, NewsTransla
 CATEGORIES = [
     # slug, position, it, en, es
     ("email", 1, "Posta elettronica", "Email", "Correo electrónico"),
-    ("security", 2, "Sicurezza e certificati", "Security and certificates", "Seguridad y certificados"),
+    ("security", 2, "Sicurezza e certificati", "Security and certificates",
+     "Seguridad y certificados"),
     ("support", 3, "Assistenza", "Getting help", "Asistencia"),
 ]  # fmt: skip
 
@@ -88,7 +89,7 @@ indicando el buzón y el mensaje de error exacto.""",
         "position": 2,
         "related": ["blacklists", "report-an-email-problem"],
         "it": (
-            "Perché un messaggio è tornato indietro (\"mailbox full\", indirizzo errato)",
+            'Perché un messaggio è tornato indietro ("mailbox full", indirizzo errato)',
             """Hai inviato un messaggio e hai ricevuto una mail di errore? Le cause più comuni:
 
 - **La casella del destinatario è piena**: l'errore contiene le parole *mailbox full*.
@@ -104,7 +105,7 @@ Se usi un programma di posta (Outlook, Mail, …), verifica anche che i parametr
 corretti: a volte il messaggio non parte affatto.""",
         ),
         "en": (
-            "Why a message bounced (\"mailbox full\", wrong address)",
+            'Why a message bounced ("mailbox full", wrong address)',
             """You sent a message and got an error mail back? The most common causes:
 
 - **The recipient's mailbox is full**: the error contains the words *mailbox full*.
@@ -119,7 +120,7 @@ If you use a mail program (Outlook, Mail, …), also check that its settings are
 sometimes the message never leaves.""",
         ),
         "es": (
-            "Por qué un mensaje ha sido devuelto (\"mailbox full\", dirección errónea)",
+            'Por qué un mensaje ha sido devuelto ("mailbox full", dirección errónea)',
             """¿Ha enviado un mensaje y ha recibido un correo de error? Las causas más comunes:
 
 - **El buzón del destinatario está lleno**: el error contiene las palabras *mailbox full*.
@@ -513,8 +514,12 @@ def seed_knowledge_base(now: datetime) -> None:
     for slug, position, name_it, name_en, name_es in CATEGORIES:
         categories[slug] = Category.objects.get_or_create(
             slug=slug,
-            defaults={"position": position, "name_it": name_it, "name_en": name_en,
-                      "name_es": name_es},  # fmt: skip
+            defaults={
+                "position": position,
+                "name_it": name_it,
+                "name_en": name_en,
+                "name_es": name_es,
+            },  # fmt: skip
         )[0]
     articles = {}
     for slug, spec in ARTICLES.items():

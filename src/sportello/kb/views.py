@@ -74,8 +74,7 @@ def article(request, slug, language=None):
     if not article.readable_by(request.user):
         return redirect_to_login(request.get_full_path())
     versions = {
-        t.language: t
-        for t in article.translations.visible_to(request.user).order_by("language")
+        t.language: t for t in article.translations.visible_to(request.user).order_by("language")
     }
     if not versions:
         raise Http404

@@ -11,9 +11,13 @@ _seq = itertools.count(1)
 def make_article(versions: dict, *, slug=None, category=None, audience=Article.Audience.PUBLIC,
                  status=ArticleTranslation.Status.PUBLISHED, **fields) -> Article:  # fmt: skip
     """An article with a translation per language: {language: (title, body)}."""
-    category = category or Category.objects.get_or_create(
-        slug="general", defaults={"name_it": "Generale", "name_en": "General", "name_es": "General"}
-    )[0]
+    category = (
+        category
+        or Category.objects.get_or_create(
+            slug="general",
+            defaults={"name_it": "Generale", "name_en": "General", "name_es": "General"},
+        )[0]
+    )
     article = Article.objects.create(
         slug=slug or f"article-{next(_seq)}", category=category, audience=audience, **fields
     )

@@ -65,9 +65,7 @@ def test_accent_insensitive_both_ways(mail_articles):
     assert "quality" in slugs(search("velocita", "it"))
 
 
-@pytest.mark.parametrize(
-    "language, query", [("it", "posta"), ("en", "mail"), ("es", "correo")]
-)
+@pytest.mark.parametrize("language, query", [("it", "posta"), ("en", "mail"), ("es", "correo")])
 def test_a_word_in_the_title_ranks_above_a_word_in_the_text(mail_articles, language, query):
     assert slugs(search(query, language)) == ["mail-not-arriving", "ssl"]
 
