@@ -104,18 +104,24 @@ def search(query: str, language: str, *, user=None, limit: int = 10, any_word: b
         ranked = _postgres(words, language, public_only, limit, any_word, exclude)
     else:
         ranked = _sqlite(stems, language, public_only, limit, any_word, exclude)
-    translations = ArticleTranslation.objects.select_related("article__category").in_bulk(
-        [pk for pk, _score in ranked]
+    translations = (
+        ArticleTranslation.objects.select_related("article__category")
+        .defer("body", "body_html")
+        .in_bulk([pk for pk, _score in ranked])
     )
+    ranked = [
+        (translations[pk], score)
+        for pk, score in ranked
+        if pk in translations and translations[pk].article_id not in exclude
+    ]
     return [
         Hit(
-            translation=translations[pk],
+            translation=translation,
             score=score,
-            title_html=highlight(translations[pk].title, stems, language, whole=True),
-            snippet_html=highlight(translations[pk].body_text, stems, language),
+            title_html=highlight(translation.title, stems, language, whole=True),
+            snippet_html=highlight(translation.body_text, stems, language),
         )
-        for pk, score in ranked
-        if pk in translations
+        for translation, score in ranked[:limit]
     ]
 
 
@@ -141,24 +147,18 @@ def _postgres(words, language, public_only, limit, any_word, exclude):
 
 
 def _sqlite(stems, language, public_only, limit, any_word, exclude):
+    # Only published translations are in the index, with their audience as a column, so
+    # ranking needs no join; excluded articles are dropped by the caller.
     match = (" OR " if any_word else " AND ").join(f'"{s}"' for s in stems)
-    table = fts_table(language)
-    sql = [
-        f"SELECT t.id, -bm25({table}, {TITLE_WEIGHT}, 1.0) AS score FROM {table}",
-        f"JOIN kb_articletranslation t ON t.id = {table}.rowid",
-        "JOIN kb_article a ON a.id = t.article_id",
-        f"WHERE {table} MATCH %s AND t.status = 'published'",
-    ]
-    params = [match]
     if public_only:
-        sql.append("AND a.audience = 'public'")
-    if exclude:
-        sql.append(f"AND a.id NOT IN ({', '.join('%s' for _ in exclude)})")
-        params.extend(exclude)
-    sql.append("ORDER BY score DESC, t.id LIMIT %s")
-    params.append(limit)
+        match = f"({match}) AND visibility:public"
+    table = fts_table(language)
+    sql = (
+        f"SELECT rowid, -bm25({table}, {TITLE_WEIGHT}, 1.0, 0.0) AS score FROM {table} "
+        f"WHERE {table} MATCH %s ORDER BY score DESC, rowid LIMIT %s"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(" ".join(sql), params)
+        cursor.execute(sql, [match, limit + len(exclude)])
         return cursor.fetchall()
 
 
@@ -192,27 +192,34 @@ def highlight(text: str, stems, language: str, *, whole: bool = False) -> SafeSt
 
 
 def index_translations(translations) -> None:
-    """(Re)write the FTS rows of these translations; a no-op on PostgreSQL."""
+    """(Re)write the FTS rows of these translations: published ones are indexed with their
+    article's audience, the others removed. A no-op on PostgreSQL."""
     if connection.vendor != "sqlite":
         return
+    translations = list(translations)
     by_language: dict[str, list] = {}
     for translation in translations:
+        if not translation.is_published:
+            continue
         by_language.setdefault(translation.language, []).append(
             (
                 translation.pk,
                 index_text(translation.title, translation.language),
                 index_text(translation.body_text, translation.language),
+                translation.article.audience,
             )
         )
     with connection.cursor() as cursor:
-        for language, rows in by_language.items():
-            table = fts_table(language)
-            for code in LANGUAGE_CODES:  # a translation may have changed language
-                cursor.executemany(
-                    f"DELETE FROM {fts_table(code)} WHERE rowid = %s", [(r[0],) for r in rows]
-                )
+        for code in LANGUAGE_CODES:  # a translation may have changed language or state
             cursor.executemany(
-                f"INSERT INTO {table} (rowid, title, body) VALUES (%s, %s, %s)", rows
+                f"DELETE FROM {fts_table(code)} WHERE rowid = %s",
+                [(translation.pk,) for translation in translations],
+            )
+        for language, rows in by_language.items():
+            cursor.executemany(
+                f"INSERT INTO {fts_table(language)} (rowid, title, body, visibility) "
+                "VALUES (%s, %s, %s, %s)",
+                rows,
             )
 
 
@@ -232,7 +239,7 @@ def rebuild_index() -> int:
         for code in LANGUAGE_CODES:
             cursor.execute(f"DELETE FROM {fts_table(code)}")
     count = 0
-    queryset = ArticleTranslation.objects.only("id", "language", "title", "body_text")
+    queryset = ArticleTranslation.objects.published().select_related("article")
     batch = []
     for translation in queryset.iterator(chunk_size=2000):
         batch.append(translation)

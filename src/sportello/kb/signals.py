@@ -5,7 +5,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from . import search
-from .models import ArticleTranslation
+from .models import Article, ArticleTranslation
 
 
 @receiver(post_save, sender=ArticleTranslation)
@@ -17,3 +17,10 @@ def index_translation(sender, instance, raw=False, **kwargs):
 @receiver(post_delete, sender=ArticleTranslation)
 def unindex_translation(sender, instance, **kwargs):
     search.unindex_translation(instance.pk)
+
+
+@receiver(post_save, sender=Article)
+def reindex_article(sender, instance, raw=False, created=False, **kwargs):
+    # Its audience is part of the index.
+    if not raw and not created:
+        search.index_translations(instance.translations.select_related("article"))

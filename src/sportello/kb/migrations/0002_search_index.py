@@ -36,7 +36,7 @@ def create(apps, schema_editor):
         for code in LANGUAGES:
             execute(
                 f"CREATE VIRTUAL TABLE IF NOT EXISTS kb_search_{code} USING fts5("
-                "title, body, tokenize = 'unicode61 remove_diacritics 2')"
+                "title, body, visibility, tokenize = 'unicode61 remove_diacritics 2')"
             )
 
 

@@ -144,3 +144,18 @@ def test_search_syntax_in_the_query_is_read_as_plain_words(mail_articles):
     assert expected == ["mail-not-arriving"]
     assert slugs(search('posta" & (arriva) | !:*', "it")) == expected
     assert slugs(search("NEAR(posta arriva)*", "it")) == []  # "near" is a word too
+
+
+def test_changing_the_audience_changes_who_finds_it(mail_articles, owner):
+    article = Article.objects.get(slug="ssl")
+    article.audience = Article.Audience.CLIENTS
+    article.save()
+    assert "ssl" not in slugs(search("certificato", "it"))
+    assert "ssl" in slugs(search("certificato", "it", user=owner.owner))
+
+
+def test_withdrawn_translations_leave_the_index(mail_articles):
+    translation = ArticleTranslation.objects.get(article__slug="ssl", language="it")
+    translation.status = ArticleTranslation.Status.DRAFT
+    translation.save()
+    assert search("certificato", "it") == []
