@@ -97,7 +97,7 @@ def populate(rng: random.Random) -> None:
     search.rebuild_index()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE kb_articletranslation")
+            cursor.execute("VACUUM ANALYZE")
     else:
         with connection.cursor() as cursor:
             for language in LANGUAGES:
@@ -175,6 +175,7 @@ def main():
         times = by_mode[any_word]
         print(f"{label}: p50 {statistics.median(times):.1f} ms, p95 {percentile(times, 95):.1f} ms")
     print(f"all: p50 {statistics.median(all_times):.1f} ms, p95 {percentile(all_times, 95):.1f} ms")
+
 
 if __name__ == "__main__":
     main()

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from sportello import testing
 from sportello.browser import shot
 from sportello.kb import actions
-from sportello.kb.models import Article, ArticleTranslation, Category
+from sportello.kb.models import Article, ArticleTranslation
 from sportello.kb.starter import seed_knowledge_base
 from sportello.portal.tests.test_browser_client_journey import (
     log_in,
