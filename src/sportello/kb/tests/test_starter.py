@@ -21,7 +21,7 @@ def test_starter_articles_in_three_languages_and_idempotent():
 @pytest.mark.parametrize(
     "language, query, slug",
     [
-        ("it", "porta 587 STARTTLS", "mail-client-settings"),
+        ("it", "porta 143 IMAP STARTTLS", "mail-client-settings"),
         ("en", "IMAP port 143", "mail-client-settings"),
         ("it", "mailbox full", "message-bounced"),
         ("es", "lista negra", "blacklists"),
