@@ -133,3 +133,38 @@ def test_staff_write_an_article_with_preview_and_publish_it(live_server, page):
     shot(page, "kb-14-tickets-avoided")
     page.goto(f"{base}/desk/news/{actions.published_news(timezone.now()).first().pk}/")
     shot(page, "kb-15-desk-news-edit")
+
+
+def test_the_suggestions_slot_in_a_ticket_form(live_server, page):
+    """The slot the ticket form includes: typing a subject shows suggestions (htmx,
+    debounced), and opening one is recorded as a suggestion opened."""
+    from django.template.loader import render_to_string
+
+    from sportello.kb.models import SuggestionOpening
+
+    base = live_server.url
+    seed_knowledge_base(timezone.now())
+    client = testing.make_client("mario@example.org", name="Mario Rossi")
+    log_in(page, base, client.owner.email, testing.PASSWORD)
+    slot = render_to_string("kb/_suggestions_slot.html")
+    form = (
+        '<form method="post" id="ticket"><input name="subject" id="subject">'
+        f'<textarea name="description" id="description"></textarea>{slot}</form>'
+    )
+    # A page of the site, so the slot's requests go to the same origin with the session.
+    page.goto(f"{base}/kb/")
+    page.evaluate("html => { document.querySelector('main').innerHTML = html; }", form)
+    page.add_script_tag(url=f"{base}/static/django_htmx/htmx-2.min.js")
+    page.evaluate("htmx.process(document.body)")
+
+    page.locator("#subject").press_sequentially("posta non arriva", delay=30)
+    suggestion = page.locator(
+        "#kb-suggestions a[href='/kb/mail-client-settings/it/?from=suggestion']"
+    )
+    expect(suggestion).to_be_visible()
+    expect(page.locator("#kb-suggestions li")).not_to_have_count(0)
+    shot(page, "kb-06-ticket-form-suggestions")
+
+    page.goto(base + suggestion.get_attribute("href"))
+    expect(page.locator("h1")).to_have_text("Configurare la posta sul tuo programma (IMAP e SMTP)")
+    assert SuggestionOpening.objects.filter(user=client.owner).count() == 1
