@@ -231,6 +231,25 @@ def unindex_translation(pk: int) -> None:
             cursor.execute(f"DELETE FROM {fts_table(code)} WHERE rowid = %s", [pk])
 
 
+def drop_orphans(using: str = "default") -> None:
+    """Remove index rows whose translation is gone without a delete signal (a `flush`, as
+    tests do between transactional runs, or raw SQL)."""
+    from django.db import connections
+
+    conn = connections[using]
+    if conn.vendor != "sqlite":
+        return
+    tables = set(conn.introspection.table_names())
+    with conn.cursor() as cursor:
+        for code in LANGUAGE_CODES:
+            if fts_table(code) not in tables:  # migrated back before the index
+                continue
+            cursor.execute(
+                f"DELETE FROM {fts_table(code)} WHERE rowid NOT IN "
+                "(SELECT id FROM kb_articletranslation WHERE status = 'published')"
+            )
+
+
 def rebuild_index() -> int:
     """Index every translation again (after a bulk load that skipped the signals)."""
     if connection.vendor != "sqlite":
