@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "sportello.helpdesk",
     "sportello.servers",
     "sportello.mail",
+    "sportello.kb",
     "sportello.portal",
     "sportello.desk",
 ]

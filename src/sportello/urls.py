@@ -20,5 +20,7 @@ urlpatterns = [
     path("panel/", include("sportello.portal.urls")),
     path("desk/servers/", include("sportello.servers.desk_urls")),
     path("desk/", include("sportello.desk.urls")),
+    path("desk/", include("sportello.kb.desk_urls")),
+    path("", include("sportello.kb.urls")),
     path("admin/", admin.site.urls),
 ]

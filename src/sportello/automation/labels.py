@@ -12,6 +12,7 @@ JOB_LABELS = {
     "quote_balances": _("Quote balances after 180 days"),
     "mail_history_purge": _("Mail-history purge"),
     "ticket_auto_close": _("Tickets closed without the client's answer"),
+    "news_mailing": _("News mailed to clients"),
 }
 
 COUNT_LABELS = {
@@ -28,6 +29,8 @@ COUNT_LABELS = {
     "over_quota": _("over quota"),
     "back_under_quota": _("back under quota"),
     "closed": _("closed"),
+    "news": _("news"),
+    "emails": _("emails"),
 }
 
 

@@ -363,6 +363,17 @@ def seed_demo(today: date) -> None:
     from sportello.servers.demo import seed_servers
 
     seed_servers(today)
+    seed_knowledge_base(today)
+
+
+def seed_knowledge_base(today: date) -> None:
+    from datetime import datetime, time
+
+    from django.utils import timezone
+
+    from sportello.kb.starter import seed_knowledge_base as seed
+
+    seed(timezone.make_aware(datetime.combine(today, time.min)))
 
 
 def seed_billing(today: date) -> None:

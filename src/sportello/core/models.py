@@ -73,6 +73,11 @@ class AuditEvent(models.Model):
         MIGRATION_OPENED = "migration_opened", _("Server migration announced")
         MIGRATION_UPDATED = "migration_updated", _("Server migration step recorded")
         MONITOR_CHANGED = "monitor_changed", _("Server monitoring changed")
+        ARTICLE_SAVED = "article_saved", _("Knowledge-base article saved")
+        ARTICLE_PUBLISHED = "article_published", _("Knowledge-base article published")
+        ARTICLE_UNPUBLISHED = "article_unpublished", _("Knowledge-base article withdrawn")
+        NEWS_SAVED = "news_saved", _("News item saved")
+        NEWS_MAILED = "news_mailed", _("News item mailed to clients")
 
     at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     action = models.CharField(_("action"), max_length=40, choices=Action.choices)

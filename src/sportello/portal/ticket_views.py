@@ -6,12 +6,15 @@ from django.core.paginator import Paginator
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from sportello.helpdesk import actions
 from sportello.helpdesk.forms import ClientReplyForm, TicketForm
 from sportello.helpdesk.models import Attachment, HelpdeskSettings, Message, Ticket
+from sportello.kb.actions import suggestions_followed_by_ticket
+from sportello.kb.views import suggestions_for
 
 from .decorators import client_required
 
@@ -71,15 +74,29 @@ def ticket_new(request, client):
             field = "subject" if actions.is_generic_subject(data["subject"], settings) else None
             form.add_error(field, error)
         else:
+            suggestions_followed_by_ticket(
+                request.user, timezone.now(), session_key=request.session.session_key or ""
+            )
             messages.success(
                 request,
                 _("Ticket %(code)s opened: we have emailed you a copy.") % {"code": ticket.code},
             )
             return redirect("portal:ticket", code=ticket.code)
+    kb_suggestions = []
+    if form.is_bound and (form.data.get("subject") or form.data.get("description")):
+        kb_suggestions = suggestions_for(
+            form.data.get("subject", ""), form.data.get("description", ""),
+            get_language(), request.user,
+        )  # fmt: skip
     return render(
         request,
         "portal/ticket_new.html",
-        {"client": client, "form": form, "round_the_clock": round_the_clock},
+        {
+            "client": client,
+            "form": form,
+            "round_the_clock": round_the_clock,
+            "kb_suggestions": kb_suggestions,
+        },
     )
 
 
