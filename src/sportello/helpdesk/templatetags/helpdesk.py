@@ -1,9 +1,29 @@
+import re
+
 from django import template
+from django.template.defaultfilters import linebreaksbr
+from django.utils.html import format_html, urlize
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from sportello.helpdesk.models import Ticket
 
 register = template.Library()
+
+MARKDOWN_LINK = re.compile(r"\[([^\]\n]{1,200})\]\((https?://[^\s()]+)\)")
+
+
+@register.filter
+def message_text(text: str):
+    """A message as plain text, escaped, with its addresses and [title](address) links
+    (as the knowledge-base picker inserts them) made clickable."""
+    parts, last = [], 0
+    for match in MARKDOWN_LINK.finditer(text):
+        parts.append(urlize(text[last : match.start()], nofollow=True, autoescape=True))
+        parts.append(format_html('<a href="{}" rel="nofollow">{}</a>', match[2], match[1]))
+        last = match.end()
+    parts.append(urlize(text[last:], nofollow=True, autoescape=True))
+    return linebreaksbr(mark_safe("".join(parts)))
 
 
 @register.filter

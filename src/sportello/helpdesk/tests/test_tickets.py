@@ -256,3 +256,14 @@ def test_email_problem_ticket_keeps_the_structured_answers(owner, client):
     assert response.url == f"/panel/tickets/{ticket.code}/"
     assert ticket.details["mailboxes"] == "info@olga.it"
     assert ticket.details["direction"] == "ricezione"
+
+
+def test_links_in_answers_are_clickable_and_html_is_not(owner, agent, client):
+    ticket = make_ticket(owner)
+    actions.reply_as_staff(
+        ticket, agent, "Leggi [la guida](https://hosting.example/kb/posta/) <b>ora</b>", FRIDAY_5PM
+    )
+    client.force_login(owner.owner)
+    page = client.get(f"/panel/tickets/{ticket.code}/").content.decode()
+    assert '<a href="https://hosting.example/kb/posta/" rel="nofollow">la guida</a>' in page
+    assert "&lt;b&gt;ora&lt;/b&gt;" in page
