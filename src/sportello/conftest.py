@@ -111,6 +111,7 @@ SEEDED = {
     "billing.VatRate": "sportello.billing.migrations.0002_eu_vat_rates",
     "services.RenewalTerms": "sportello.services.migrations.0003_seed_renewal_terms",
     "helpdesk.Category": "sportello.helpdesk.migrations.0003_seed_helpdesk",
+    "extra.Rate": "sportello.extra.migrations.0002_seed_rate_card",
 }
 
 

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "sportello.billing",
     "sportello.automation",
     "sportello.helpdesk",
+    "sportello.extra",
     "sportello.mail",
     "sportello.portal",
     "sportello.desk",

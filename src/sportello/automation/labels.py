@@ -12,6 +12,7 @@ JOB_LABELS = {
     "quote_balances": _("Quote balances after 180 days"),
     "mail_history_purge": _("Mail-history purge"),
     "ticket_auto_close": _("Tickets closed without the client's answer"),
+    "extra_take_in_charge": _("Extra-contract requests late to be taken in charge"),
 }
 
 COUNT_LABELS = {
@@ -28,6 +29,7 @@ COUNT_LABELS = {
     "over_quota": _("over quota"),
     "back_under_quota": _("back under quota"),
     "closed": _("closed"),
+    "alerts": _("alerts"),
 }
 
 
