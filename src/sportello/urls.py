@@ -18,5 +18,6 @@ urlpatterns = [
     path("cookies/", core_views.cookie_policy, name="cookie_policy"),
     path("panel/", include("sportello.portal.urls")),
     path("desk/", include("sportello.desk.urls")),
+    path("", include("sportello.extra.urls")),
     path("admin/", admin.site.urls),
 ]

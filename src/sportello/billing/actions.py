@@ -584,8 +584,10 @@ def invoice_quote_balance(quote: Quote, now: datetime, *, delivered: bool,
         raise ValidationError(_("Only an accepted quote has a balance."))
     if hasattr(quote, "extra_intervention"):
         raise ValidationError(
-            _("This quote authorises extra-contract work: it is billed on the time logged "
-              "on its ticket.")
+            _(
+                "This quote authorises extra-contract work: it is billed on the time logged "
+                "on its ticket."
+            )
         )
     if quote.balance_invoice_id:
         return None

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
@@ -105,8 +106,10 @@ def support_plan(ticket: Ticket) -> str:
 
 def covered_by_plan(kind: str, start: datetime, plan: str, settings: ExtraSettings) -> str:
     """Why this work costs nothing under the client's plan (EXT-8), or ''."""
-    if kind == EntryKind.MAINTENANCE and plan == "global" and not in_ordinary_hours(
-        start, settings
+    if (
+        kind == EntryKind.MAINTENANCE
+        and plan == "global"
+        and not in_ordinary_hours(start, settings)
     ):
         return _("Hardware maintenance in soft hours is included in the global plan.")
     if kind == EntryKind.MIGRATION and in_ordinary_hours(start, settings):
@@ -214,10 +217,17 @@ def _notify_client(intervention: Intervention, template: str, context: dict) -> 
 def _notify_staff(intervention: Intervention, what: str, recipients) -> None:
     for staff in recipients:
         context = {"ticket": intervention.ticket, "intervention": intervention, "what": what,
-                   "staff": staff}  # fmt: skip
+                   "staff": staff, "site_url": django_settings.SITE_URL}  # fmt: skip
         subject, text, html = render_email("extra_staff", context, staff.language)
-        queue_rendered(to_address=staff.email, template="extra_staff", subject=subject,
-                       body_text=text, body_html=html, language=staff.language, user=staff)  # fmt: skip
+        queue_rendered(
+            to_address=staff.email,
+            template="extra_staff",
+            subject=subject,
+            body_text=text,
+            body_html=html,
+            language=staff.language,
+            user=staff,
+        )
 
 
 def _staff_of(intervention: Intervention):
@@ -235,7 +245,7 @@ def _locked(intervention: Intervention) -> Intervention:
 
 
 def _check_open(intervention: Intervention) -> None:
-    if not intervention.ticket.is_open or intervention.outcome:
+    if not intervention.is_active:
         raise ValidationError(_("This ticket is closed."))
 
 
@@ -335,7 +345,7 @@ def estimate(intervention: Intervention, staff, *, level: str, start: datetime, 
     intervention.save()
     _event(ticket, staff, now, "extra_estimate", total=f"{breakdown.total:.2f}",
            quote=intervention.quote is not None)  # fmt: skip
-    _notify_client(intervention, "extra_estimate", {"breakdown": breakdown})
+    _notify_client(intervention, "extra_estimate", {"breakdown": breakdown, "settings": settings})
     return intervention
 
 
@@ -405,7 +415,8 @@ def decide_quote(intervention: Intervention, user, approve: bool, now: datetime,
 
 @transaction.atomic
 def log_time(intervention: Intervention, staff, *, technician, level: str, kind: str,
-             start: datetime, end: datetime, now: datetime, note: str = "") -> TimeEntry:  # fmt: skip
+             start: datetime, end: datetime, now: datetime,
+             note: str = "") -> TimeEntry:  # fmt: skip
     intervention = _locked(intervention)
     _check_open(intervention)
     if not intervention.taken_in_charge_at:
@@ -470,7 +481,7 @@ def bill(intervention: Intervention, author, now: datetime) -> Decimal:
     """At closing, the time not billed yet becomes extra charges on the client's next
     invoice, or an invoice now (a setting); each line says how it was priced."""
     intervention = _locked(intervention)
-    if intervention.outcome:
+    if intervention.outcome == Intervention.Outcome.NOT_POSSIBLE:
         return ZERO
     entries = list(intervention.entries.filter(billed_line__isnull=True))
     previous = list(intervention.billed_lines.all())
@@ -490,9 +501,10 @@ def bill(intervention: Intervention, author, now: datetime) -> Decimal:
             TimeEntry.objects.filter(pk__in=[e.pk for e in members]).update(billed_line=line)
             billed += breakdown.total
         if charges.cap:
-            text = _("Extra-contract assistance %(code)s: quote not approved, billed at most "
-                     "%(cap)s") % {"code": ticket.code,
-                                  "cap": money(ExtraSettings.current().refused_quote_cap)}  # fmt: skip
+            cap = money(ExtraSettings.current().refused_quote_cap)
+            text = _(
+                "Extra-contract assistance %(code)s: quote not approved, billed at most %(cap)s"
+            ) % {"code": ticket.code, "cap": cap}
             _billed_line(intervention, text, charges.cap, {"cap": f"{charges.cap:.2f}"},
                          author, now)  # fmt: skip
             billed += charges.cap

@@ -204,6 +204,11 @@ class Intervention(models.Model):
         return self.request in (self.Request.URGENT, self.Request.REBOOT)
 
     @property
+    def is_active(self) -> bool:
+        """Work can go on: the ticket is open (again) and was not found impossible."""
+        return self.ticket.is_open and self.outcome != self.Outcome.NOT_POSSIBLE
+
+    @property
     def quote_pending(self) -> bool:
         return self.quote is not None and self.quote.status == "sent"
 

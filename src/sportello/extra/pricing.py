@@ -150,7 +150,8 @@ def rate_card() -> dict[tuple[str, str], Rate]:
 
 
 def price(level: str, kind: Kind, start: datetime, minutes: int, *, fee: bool = True,
-          rates: dict | None = None, settings: ExtraSettings | None = None) -> Breakdown:  # fmt: skip
+          rates: dict | None = None,
+          settings: ExtraSettings | None = None) -> Breakdown:  # fmt: skip
     """The price of `minutes` of work by a technician of `level` starting at `start`.
     `fee=False` leaves out the urgent fee (already charged on the same intervention)."""
     if level not in Level.values:

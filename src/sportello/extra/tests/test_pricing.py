@@ -117,9 +117,9 @@ def test_bad_input_is_refused():
         Kind(planned=True, urgent=True)
 
 
-starts = st.datetimes(
-    min_value=datetime(2026, 1, 1), max_value=datetime(2027, 12, 31)
-).map(lambda d: d.replace(second=0, microsecond=0, tzinfo=ROME))
+starts = st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2027, 12, 31)).map(
+    lambda d: d.replace(second=0, microsecond=0, tzinfo=ROME)
+)
 kinds = st.sampled_from([ORDINARY, URGENT, PLANNED, SIMPLE])
 levels = st.sampled_from(["junior", "senior"])
 

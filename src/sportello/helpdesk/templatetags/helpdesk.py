@@ -27,6 +27,16 @@ def event_text(message) -> str:
         ),
         "request_confirmed": lambda: _("The client confirmed: %(description)s") % data,
         "request_rejected": lambda: _("The client rejected: %(description)s") % data,
+        "extra_taken": lambda: _("Taken in charge by %(to)s") % data,
+        "extra_estimate": lambda: (
+            _("Estimate sent: € %(total)s + VAT, quote to approve") % data
+            if data.get("quote")
+            else _("Estimate sent: € %(total)s + VAT") % data
+        ),
+        "extra_quote_approved": lambda: _("The client approved the quote"),
+        "extra_quote_refused": lambda: _("The client refused the quote"),
+        "extra_not_possible": lambda: _("Closed as not possible: no charge"),
+        "extra_billed": lambda: _("Time billed: € %(total)s + VAT") % data,
     }
     return texts.get(message.event, lambda: message.event)()
 
