@@ -360,6 +360,9 @@ def seed_demo(today: date) -> None:
     seed_clients(today, password_hash)
     seed_billing(today)
     seed_helpdesk(today)
+    from sportello.extra.demo import seed_extra
+
+    seed_extra(today)
 
 
 def seed_billing(today: date) -> None:

@@ -107,8 +107,7 @@ def taken(owner, senior):
 
 
 @time_machine.travel(TUESDAY_10 + timedelta(hours=2), tick=False)
-def test_staff_log_time_from_the_ticket_and_the_client_sees_the_running_charge(client, owner,
-                                                                               senior, taken):  # fmt: skip
+def test_staff_log_time_and_the_client_sees_the_running_charge(client, owner, senior, taken):
     code = taken.ticket.code
     client.force_login(senior)
     desk = page(client, reverse("desk:ticket", args=[code]))

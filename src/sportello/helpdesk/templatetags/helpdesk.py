@@ -1,4 +1,7 @@
+from decimal import Decimal
+
 from django import template
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from sportello.helpdesk.models import Ticket
@@ -9,7 +12,9 @@ register = template.Library()
 @register.filter
 def event_text(message) -> str:
     """An event of the ticket's history, worded in the reader's language."""
-    data = message.event_data
+    data = dict(message.event_data)
+    if "total" in data:
+        data["total"] = number_format(Decimal(data["total"]), 2)
     statuses = dict(Ticket.Status.choices)
     texts = {
         "status": lambda: _("Status: %(status)s") % {"status": statuses.get(data.get("status"))},
