@@ -110,3 +110,48 @@ def test_urgent_work_from_request_to_invoice(live_server, page, new_page):
     expect(page.locator("main")).to_contain_text("diritto fisso di urgenza")
     shot(page, "extra-09-client-invoice")
     clock.stop()
+
+
+def test_client_approves_a_quote_from_the_ticket(live_server, page, new_page):
+    from sportello.extra import actions
+
+    base = live_server.url
+    client = testing.make_client("marco@example.org", name="Marco Neri")
+    helpdesk = Category.objects.get(code="extra-contract").department
+    sara = testing.make_staff(departments=[helpdesk], email="sara@sportello.example")
+    Technician.objects.create(user=sara, level="senior")
+    now = datetime(2026, 12, 1, 10, 0, tzinfo=ROME)
+    intervention = actions.request_intervention(
+        client, request="planned", subject="Aggiornare il sistema operativo di srv1",
+        body="Da Debian 11 a Debian 12, di notte.", now=now,
+        preferred_start=datetime(2026, 12, 4, 22, 0, tzinfo=ROME),
+    )  # fmt: skip
+    actions.take_in_charge(intervention, sara, sara, now)
+    intervention = actions.estimate(intervention, sara, level="senior", now=now, minutes=240,
+                     start=datetime(2026, 12, 4, 22, 0, tzinfo=ROME))  # fmt: skip
+    code = intervention.ticket.code
+
+    log_in(page, base, client.owner.email, testing.PASSWORD)
+    page.goto(f"{base}/panel/quotes/")
+    page.click(f'main a[href="/panel/quotes/{intervention.quote_id}/"]')
+    expect(page.locator("main")).to_contain_text("396,00")
+    shot(page, "extra-10-client-quote")
+    page.click(f'main a[href="/panel/tickets/{code}/#extra"]')
+    expect(page.locator("#extra .estimate-total")).to_have_text("€ 396,00")
+    shot(page, "extra-11-client-quote-to-approve")
+    with page.expect_navigation():
+        page.click('#extra button[value="approve"]')
+    expect(page.locator("#extra")).to_contain_text("Accettato")
+    intervention.quote.refresh_from_db()
+    assert intervention.quote.status == "accepted"
+
+    desk = new_page()
+    staff_log_in(desk, base, sara)
+    desk.goto(f"{base}/desk/tickets/{code}/")
+    expect(desk.locator("#extra form.log-time")).to_be_visible()
+    shot(desk, "extra-12-desk-quote-approved")
+    desk.goto(
+        f"{base}/desk/extra/estimate/?level=junior&kind=simple&start=2026-12-05T03:00&minutes=10"
+    )
+    expect(desk.locator("#result .estimate-total")).to_have_text("€ 27,00")
+    shot(desk, "extra-13-desk-estimate")
