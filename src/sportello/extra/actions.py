@@ -238,7 +238,7 @@ def _staff_of(intervention: Intervention):
 
 def _locked(intervention: Intervention) -> Intervention:
     return (
-        Intervention.objects.select_for_update()
+        Intervention.objects.select_for_update(of=("self",))
         .select_related("ticket__client", "ticket__department", "quote", "skill")
         .get(pk=intervention.pk)
     )
