@@ -122,6 +122,7 @@ SEEDED = {
         "sportello.helpdesk.migrations.0003_seed_helpdesk",
         "sportello.helpdesk.migrations.0006_seed_email_categories",
     ],
+    "extra.Rate": "sportello.extra.migrations.0002_seed_rate_card",
 }
 
 

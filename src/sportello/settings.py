@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "sportello.automation",
     "sportello.helpdesk",
     "sportello.servers",
+    "sportello.extra",
     "sportello.mail",
     "sportello.kb",
     "sportello.portal",

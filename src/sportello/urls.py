@@ -22,5 +22,6 @@ urlpatterns = [
     path("desk/", include("sportello.desk.urls")),
     path("desk/", include("sportello.kb.desk_urls")),
     path("", include("sportello.kb.urls")),
+    path("", include("sportello.extra.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -13,6 +13,7 @@ JOB_LABELS = {
     "mail_history_purge": _("Mail-history purge"),
     "ticket_auto_close": _("Tickets closed without the client's answer"),
     "news_mailing": _("News mailed to clients"),
+    "extra_take_in_charge": _("Extra-contract requests late to be taken in charge"),
 }
 
 COUNT_LABELS = {
@@ -31,6 +32,7 @@ COUNT_LABELS = {
     "closed": _("closed"),
     "news": _("news"),
     "emails": _("emails"),
+    "alerts": _("alerts"),
 }
 
 

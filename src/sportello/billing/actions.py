@@ -582,6 +582,13 @@ def invoice_quote_balance(quote: Quote, now: datetime, *, delivered: bool,
     quote = Quote.objects.select_for_update().get(pk=quote.pk)
     if quote.status not in {Quote.Status.ACCEPTED, Quote.Status.DELIVERED}:
         raise ValidationError(_("Only an accepted quote has a balance."))
+    if hasattr(quote, "extra_intervention"):
+        raise ValidationError(
+            _(
+                "This quote authorises extra-contract work: it is billed on the time logged "
+                "on its ticket."
+            )
+        )
     if quote.balance_invoice_id:
         return None
     deposit_net = quote.deposit_invoice.net_total if quote.deposit_invoice else ZERO

@@ -374,6 +374,9 @@ def seed_knowledge_base(today: date) -> None:
     from sportello.kb.starter import seed_knowledge_base as seed
 
     seed(timezone.make_aware(datetime.combine(today, time.min)))
+    from sportello.extra.demo import seed_extra
+
+    seed_extra(today)
 
 
 def seed_billing(today: date) -> None:

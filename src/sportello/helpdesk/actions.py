@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from sportello.catalog.models import ProductType
 from sportello.core import audit
 from sportello.core.models import AuditEvent
+from sportello.extra.signals import ticket_assigned, ticket_opened, ticket_status_changed
 from sportello.mail.actions import queue_rendered, queue_to_client, render_email
 from sportello.services.models import Service
 
@@ -255,6 +256,7 @@ def open_ticket(client, *, category: Category, subject: str, body: str, now: dat
                 if acknowledge:
                     notify_client(ticket, "ticket_opened", {"message": message}, first=True)
                 notify_staff(ticket, message, staff_to_alert(ticket))
+                ticket_opened.send(sender=Ticket, ticket=ticket, now=now)
                 return ticket
         except IntegrityError:
             ticket.pk = None  # the code was taken: draw another
@@ -360,6 +362,7 @@ def _change_status(ticket: Ticket, author, status: str, now: datetime, *, quiet=
     _event(ticket, author, now, "status", status=status)
     if not quiet:
         notify_client(ticket, "ticket_status", {"change": status})
+    ticket_status_changed.send(sender=Ticket, ticket=ticket, status=status, author=author, now=now)
     return True
 
 
@@ -388,6 +391,7 @@ def assign(ticket: Ticket, staff, assignee, now: datetime) -> Ticket:
     ticket.save(update_fields=["assignee"])
     name = (assignee.get_full_name() or assignee.email) if assignee else ""
     _event(ticket, staff, now, "assigned", to=name)
+    ticket_assigned.send(sender=Ticket, ticket=ticket, assignee=assignee, staff=staff, now=now)
     return ticket
 
 

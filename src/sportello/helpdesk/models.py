@@ -303,7 +303,9 @@ class Message(models.Model):
         return self.kind != self.Kind.NOTE
 
 
-attachment_storage = FileSystemStorage(location=settings.DATA_DIR / "attachments")
+def attachment_storage() -> FileSystemStorage:
+    """Outside the web root; a callable, so the path is not written into migrations."""
+    return FileSystemStorage(location=settings.DATA_DIR / "attachments")
 
 
 def attachment_path(instance, filename):

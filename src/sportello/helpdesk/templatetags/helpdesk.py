@@ -1,7 +1,9 @@
 import re
+from decimal import Decimal
 
 from django import template
 from django.template.defaultfilters import linebreaksbr
+from django.utils.formats import number_format
 from django.utils.html import format_html, urlize
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -29,7 +31,9 @@ def message_text(text: str):
 @register.filter
 def event_text(message) -> str:
     """An event of the ticket's history, worded in the reader's language."""
-    data = message.event_data
+    data = dict(message.event_data)
+    if "total" in data:
+        data["total"] = number_format(Decimal(data["total"]), 2)
     statuses = dict(Ticket.Status.choices)
     texts = {
         "status": lambda: _("Status: %(status)s") % {"status": statuses.get(data.get("status"))},
@@ -47,6 +51,16 @@ def event_text(message) -> str:
         ),
         "request_confirmed": lambda: _("The client confirmed: %(description)s") % data,
         "request_rejected": lambda: _("The client rejected: %(description)s") % data,
+        "extra_taken": lambda: _("Taken in charge by %(to)s") % data,
+        "extra_estimate": lambda: (
+            _("Estimate sent: € %(total)s + VAT, quote to approve") % data
+            if data.get("quote")
+            else _("Estimate sent: € %(total)s + VAT") % data
+        ),
+        "extra_quote_approved": lambda: _("The client approved the quote"),
+        "extra_quote_refused": lambda: _("The client refused the quote"),
+        "extra_not_possible": lambda: _("Closed as not possible: no charge"),
+        "extra_billed": lambda: _("Time billed: € %(total)s + VAT") % data,
     }
     return texts.get(message.event, lambda: message.event)()
 

@@ -1,0 +1,11 @@
+"""Ticket events the help desk sends, so extra-contract work can follow its tickets without
+the help desk knowing about it. Receivers run inside the help desk's transaction."""
+
+from django.dispatch import Signal
+
+# ticket, now
+ticket_opened = Signal()
+# ticket, status, author, now — sent when a status change is recorded
+ticket_status_changed = Signal()
+# ticket, assignee, staff, now
+ticket_assigned = Signal()
