@@ -230,6 +230,8 @@ EMAIL_TIMEOUT = 20
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Sportello <noreply@sportello.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "8"))
+# Inbound mail authentication reads TXT records from this JSON file instead of DNS.
+MAIL_DNS_FILE = os.environ.get("MAIL_DNS_FILE", "")
 
 LOGGING = {
     "version": 1,

@@ -9,12 +9,15 @@ from imap_tools import MailBox, MailBoxStartTls, MailMessageFlags
 from .inbound import store
 from .models import ImapMailbox, InboundMessage
 
+# Seconds a silent server may take to answer: a hung server must not hold the poll forever.
+TIMEOUT = 60
+
 
 def poll(mailbox: ImapMailbox, *, ssl_context: ssl.SSLContext | None = None) -> int:
     context = ssl_context or ssl.create_default_context()
     kind = MailBox if mailbox.security == ImapMailbox.Security.TLS else MailBoxStartTls
     stored = 0
-    with kind(mailbox.host, mailbox.port, ssl_context=context).login(
+    with kind(mailbox.host, mailbox.port, timeout=TIMEOUT, ssl_context=context).login(
         mailbox.username, mailbox.password, initial_folder=mailbox.folder
     ) as box:
         for uid in box.uids("UNSEEN"):

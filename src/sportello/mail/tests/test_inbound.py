@@ -1,5 +1,6 @@
 """Inbound mail rules: who may write, forgery, threading, content, loops and bounces."""
 
+import json
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -13,7 +14,7 @@ from sportello.mail.inbound import process, store
 from sportello.mail.models import InboundMessage, MailSettings, OutboundEmail
 from sportello.testing import make_ticket, make_tier
 
-from .mailmaker import build, signed
+from .mailmaker import FakeDns, build, signed
 
 pytestmark = pytest.mark.django_db
 S = InboundMessage.Status
@@ -86,6 +87,17 @@ def test_signature_by_another_domain_is_not_aligned(owner, dns):
     dns.publish("attacker.example")
     row = deliver(signed(build(), domain="attacker.example"))
     assert row.status == S.QUARANTINED
+
+
+def test_records_file_stands_in_for_dns(owner, settings, tmp_path):
+    """MAIL_DNS_FILE: the keys of a closed network, without DNS (the `dns` fixture unused)."""
+    records = FakeDns()
+    records.publish("example.org")
+    path = tmp_path / "records.json"
+    path.write_text(json.dumps({name.upper() + ".": values for name, values in records.items()}))
+    settings.MAIL_DNS_FILE = str(path)
+    assert deliver(signed(build())).status == S.CREATED
+    assert deliver(signed(build(subject="Altro"), domain="other.example")).status == S.QUARANTINED
 
 
 def test_tampered_message_fails_dkim(owner, dns):
