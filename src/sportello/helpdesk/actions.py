@@ -137,11 +137,15 @@ def notify_client(ticket: Ticket, template: str, context: dict | None = None, *,
 
 
 def notify_staff(ticket: Ticket, message: Message, recipients) -> None:
-    """New tickets and client replies reach the assignee, or the department's staff."""
+    """New tickets and client replies reach the assignee, or the department's staff; the
+    alert is rendered once per language."""
+    rendered = {}
     for staff in recipients:
-        subject, text, html = render_email(
-            "ticket_staff", {"ticket": ticket, "message": message, "staff": staff}, staff.language
-        )
+        if staff.language not in rendered:
+            rendered[staff.language] = render_email(
+                "ticket_staff", {"ticket": ticket, "message": message}, staff.language
+            )
+        subject, text, html = rendered[staff.language]
         queue_rendered(
             to_address=staff.email,
             template="ticket_staff",
