@@ -61,7 +61,7 @@ def due_for_renewal(today: date):
         .exclude(Exists(claimed))
         # Cancelled at this expiry: no renewal. A late cancellation still renews once.
         .exclude(cancellation_effective_on__lte=F("expires_on"))
-        .select_related("product", "client")
+        .select_related("product", "client__owner")
         .order_by("client_id", "expires_on", "id")
     )
 
@@ -78,27 +78,47 @@ def renewal_line(service: Service, period_end: date) -> billing.Line:
 
 
 def invoice_renewals(client, services: list[Service], now: datetime) -> Invoice | None:
-    """One invoice for all of a client's renewals due together (BIL-5). The claims and the
-    invoice are one transaction: if another run claimed any of these periods first, this
-    one creates nothing."""
+    """One invoice for all of a client's renewals due together (BIL-5); None if another
+    run claimed any of these periods first."""
     try:
-        with transaction.atomic():
-            claims = [
-                ServiceRenewal.objects.create(
+        return invoice_renewals_together([services], now)[0]
+    except IntegrityError:
+        return None
+
+
+def invoice_renewals_together(groups: list[list[Service]], now: datetime) -> list[Invoice]:
+    """One renewal invoice per group (one client's services), for many clients in one
+    transaction. The claims come first, all in one statement, before any other lock is
+    taken: if another run claimed any of these periods, IntegrityError, and nothing of
+    the batch stays."""
+    with transaction.atomic():
+        claims = ServiceRenewal.objects.bulk_create(
+            [
+                ServiceRenewal(
                     service=service,
                     period_start=service.expires_on,
                     period_end=next_period_end(service),
-                )  # fmt: skip
+                )
+                for services in groups
                 for service in services
             ]
-            lines = [renewal_line(claim.service, claim.period_end) for claim in claims]
-            invoice = billing.create_invoice(
-                client, lines, now, purpose=Invoice.Purpose.RENEWAL, include_pending_charges=True
+        )
+        by_service = {claim.service_id: claim for claim in claims}
+        drafts = [
+            (
+                services[0].client,
+                [renewal_line(service, by_service[service.pk].period_end) for service in services],
             )
-            ServiceRenewal.objects.filter(pk__in=[c.pk for c in claims]).update(invoice=invoice)
-            return invoice
-    except IntegrityError:
-        return None
+            for services in groups
+        ]
+        invoices = billing.create_invoices(
+            drafts, now, purpose=Invoice.Purpose.RENEWAL, include_pending_charges=True
+        )
+        for services, invoice in zip(groups, invoices, strict=True):
+            for service in services:
+                by_service[service.pk].invoice = invoice
+        ServiceRenewal.objects.bulk_update(claims, ["invoice"])
+        return invoices
 
 
 @receiver(invoice_paid)
