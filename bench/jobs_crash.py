@@ -191,8 +191,8 @@ def print_state():
     state = {
         "invoices": invoices,
         "renewals": [
-            {**renewal, "invoice": numbered.get(renewal.pop("invoice_id"))}
-            for renewal in ServiceRenewal.objects.values(
+            {"invoice": numbered.get(invoice), "period": (service, start, end)}
+            for service, start, end, invoice in ServiceRenewal.objects.values_list(
                 "service_id", "period_start", "period_end", "invoice_id"
             )
         ],

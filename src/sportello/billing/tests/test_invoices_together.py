@@ -5,6 +5,7 @@ from decimal import Decimal as D
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import translation
 
 from sportello.billing import actions
 from sportello.billing.actions import Line
@@ -66,10 +67,16 @@ def described(invoice: Invoice) -> dict:
     pk, number = invoice.pk, invoice.display_number
     email = invoice.client.emails.get()
 
-    notice = Invoice(pk=pk, status=Invoice.Status.OPEN).display_number  # before a number
+    # What it was called before it had a number: in the audit row (the active language)
+    # and in the email (the client's).
+    notices = [Invoice(pk=pk, status=Invoice.Status.OPEN).display_number]
+    with translation.override(invoice.language):
+        notices.append(Invoice(pk=pk, status=Invoice.Status.OPEN).display_number)
 
     def anonymous(text: str) -> str:
-        text = text.replace(number, "<number>").replace(notice, "<notice>")
+        text = text.replace(number, "<number>")
+        for notice in notices:
+            text = text.replace(notice, "<notice>")
         text = text.replace(f"/{pk}/", "/<id>/")
         return text.replace(invoice.payment_reference, "<reference>")
 
