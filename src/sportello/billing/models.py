@@ -354,9 +354,11 @@ class Payment(models.Model):
 
 
 class CreditEntryQuerySet(models.QuerySet):
-    def balance(self) -> Decimal:
+    def balances(self) -> dict[int, Decimal]:
+        """Each client's balance, by client id (clients without entries are left out)."""
+        sums = self.values_list("client").annotate(total=Sum("amount")).order_by()
         # Rounded to the cent: SQLite sums decimals as floats.
-        return cents(self.aggregate(total=Sum("amount"))["total"] or ZERO)
+        return {client: cents(total or ZERO) for client, total in sums}
 
 
 class CreditEntry(models.Model):

@@ -9,8 +9,13 @@ CREDIT_NOTE_SERIES = "NC"
 
 
 def next_number(series: str, year: int) -> int:
-    """Take the next number of a series. Call inside the transaction that uses it: the row
-    stays locked until commit, and a rollback gives the number back, so no gap appears."""
+    return take_numbers(series, year, 1)
+
+
+def take_numbers(series: str, year: int, count: int) -> int:
+    """Take the next `count` numbers of a series; returns the first. Call inside the
+    transaction that uses them: the row stays locked until commit, and a rollback gives
+    them all back, so no gap appears."""
     assert transaction.get_connection().in_atomic_block, "numbers are taken inside a transaction"
     if not Sequence.objects.filter(series=series, year=year).exists():
         try:
@@ -19,6 +24,6 @@ def next_number(series: str, year: int) -> int:
         except IntegrityError:
             pass  # another process created it first
     sequence = Sequence.objects.select_for_update().get(series=series, year=year)
-    sequence.last += 1
+    sequence.last += count
     sequence.save(update_fields=["last"])
-    return sequence.last
+    return sequence.last - count + 1

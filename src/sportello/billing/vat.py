@@ -1,5 +1,6 @@
 """Which VAT rate a client pays (BIL-11): by country and status, on a given day."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -15,12 +16,20 @@ class VatTreatment:
     note: str  # one of Invoice.VatNote
 
 
-def vat_treatment(client, day: date, billing: BillingSettings | None = None) -> VatTreatment:
+def vat_treatment(
+    client,
+    day: date,
+    billing: BillingSettings | None = None,
+    rate_on: Callable[[str, date], Decimal] | None = None,
+) -> VatTreatment:
+    """`rate_on` looks a country's rate up (`VatRate.on`); many invoices issued together
+    pass a memoised one."""
     billing = billing or BillingSettings.current()
+    rate_on = rate_on or VatRate.on
     home = billing.home_country
     country = client.country or home
     if country == home:
-        return VatTreatment(VatRate.on(home, day), Invoice.VatNote.NONE)
+        return VatTreatment(rate_on(home, day), Invoice.VatNote.NONE)
     if country not in EU_COUNTRIES:
         return VatTreatment(Decimal("0.00"), Invoice.VatNote.OUT_OF_SCOPE)
     if client.vat_number:
@@ -29,5 +38,5 @@ def vat_treatment(client, day: date, billing: BillingSettings | None = None) -> 
     # EU consumer: electronically supplied services are taxed where the consumer lives
     # (OSS), unless the provider is still under the €10,000 threshold.
     if billing.oss_over_threshold:
-        return VatTreatment(VatRate.on(country, day), Invoice.VatNote.NONE)
-    return VatTreatment(VatRate.on(home, day), Invoice.VatNote.NONE)
+        return VatTreatment(rate_on(country, day), Invoice.VatNote.NONE)
+    return VatTreatment(rate_on(home, day), Invoice.VatNote.NONE)

@@ -19,3 +19,11 @@ def record(action, *, request=None, actor=None, client=None, detail: str = "") -
         ip_address=client_ip(request),
         detail=detail[:500],
     )
+
+
+def record_each(action, events: list[tuple[object, str]]) -> list[AuditEvent]:
+    """One row per (client, detail) for work done without a request or an actor (a daily
+    job), written together."""
+    return AuditEvent.objects.bulk_create(
+        AuditEvent(action=action, client=client, detail=detail[:500]) for client, detail in events
+    )

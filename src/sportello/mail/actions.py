@@ -1,59 +1,97 @@
 """Queue outgoing email. Every message is a row first; a task delivers it after commit."""
 
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
 from django.conf import settings
 from django.db import transaction
-from django.template.loader import render_to_string
+from django.template.loader import get_template
 from django.utils import timezone, translation
 
 from sportello.core.models import Provider
 
 from .models import EmailAttachment, OutboundEmail
 
+# Emails queued together are delivered by tasks of this many, so a daily run of thousands
+# of notices enqueues a few hundred tasks, not one per email.
+DELIVERY_CHUNK = 50
 
-def subject_with_prefix(subject: str) -> str:
+
+def subject_with_prefix(subject: str, provider: Provider | None = None) -> str:
     """Every subject starts with the provider's name, so clients recognise (and filter) it."""
-    return f"[{Provider.current().name}] {subject}"
+    return f"[{(provider or Provider.current()).name}] {subject}"
 
 
-def render_email(template: str, context: dict, language: str) -> tuple[str, str, str]:
+def render_email(template: str, context: dict, language: str,
+                 provider: Provider | None = None) -> tuple[str, str, str]:  # fmt: skip
     """Subject, text and HTML of `mail/<template>/` in the recipient's language."""
     with translation.override(language):
-        subject = render_to_string(f"mail/{template}/subject.txt", context)
-        text = render_to_string(f"mail/{template}/body.txt", context)
-        html = render_to_string(f"mail/{template}/body.html", context)
-    return subject_with_prefix(" ".join(subject.split())), text.strip(), html.strip()
+        subject, text, html = (
+            get_template(f"mail/{template}/{name}").render(context)
+            for name in ("subject.txt", "body.txt", "body.html")
+        )
+    return subject_with_prefix(" ".join(subject.split()), provider), text.strip(), html.strip()
+
+
+@dataclass
+class ClientMail:
+    """An email to a client: `attachments` are (file name, content type, bytes or an
+    invoice whose PDF the sender renders)."""
+
+    client: object
+    template: str
+    context: dict = field(default_factory=dict)
+    attachments: Sequence = ()
+    # The first message of a conversation (a ticket) and this one's own Message-ID, so
+    # mail programs thread the notifications.
+    thread_id: str = ""
+    message_id: str = ""
 
 
 def queue_to_client(client, template: str, context: dict | None = None,
                     attachments=(), **threading) -> OutboundEmail:  # fmt: skip
     """Mail to a client goes only to the registered contact address (HD-6), in their
-    language. `attachments` are (file name, content type, bytes or an invoice whose PDF
-    the sender renders); `threading` may give the `message_id` and `thread_id`."""
-    context = {
-        "client": client,
-        "provider": Provider.current(),
-        "site_url": settings.SITE_URL,
-        **(context or {}),
-    }
-    subject, text, html = render_email(template, context, client.language)
-    return queue_rendered(
-        to_address=client.contact_email,
-        template=template,
-        subject=subject,
-        body_text=text,
-        body_html=html,
-        language=client.language,
-        client=client,
-        user=client.owner,
-        attachments=attachments,
-        **threading,
-    )
+    language; `threading` may give the `message_id` and `thread_id`."""
+    mail = ClientMail(client, template, context or {}, attachments, **threading)
+    return queue_to_clients([mail])[0]
+
+
+def queue_to_clients(mails: list[ClientMail]) -> list[OutboundEmail]:
+    """Many client emails at once (a daily job's notices): each rendered as
+    `queue_to_client` renders it, the rows written together."""
+    provider = Provider.current()
+    emails = []
+    for mail in mails:
+        client = mail.client
+        context = {
+            "client": client,
+            "provider": provider,
+            "site_url": settings.SITE_URL,
+            **mail.context,
+        }
+        subject, text, html = render_email(mail.template, context, client.language, provider)
+        emails.append(
+            OutboundEmail(
+                to_address=client.contact_email,
+                template=mail.template,
+                subject=subject[:300],
+                body_text=text,
+                body_html=html,
+                language=client.language,
+                client=client,
+                user=client.owner,
+                message_id=mail.message_id,
+                thread_id=mail.thread_id,
+                next_attempt_at=timezone.now(),
+            )
+        )
+    return _queue(emails, [mail.attachments for mail in mails])
 
 
 def queue_rendered(*, to_address, template, subject, body_text, body_html, language,
                    client=None, user=None, attachments=(), message_id="",
                    thread_id="") -> OutboundEmail:  # fmt: skip
-    email = OutboundEmail.objects.create(
+    email = OutboundEmail(
         message_id=message_id,
         thread_id=thread_id,
         to_address=to_address,
@@ -66,20 +104,33 @@ def queue_rendered(*, to_address, template, subject, body_text, body_html, langu
         user=user,
         next_attempt_at=timezone.now(),
     )
-    for filename, content_type, content in attachments:
-        if isinstance(content, bytes):
-            EmailAttachment.objects.create(
-                email=email, filename=filename, content_type=content_type, content=content
+    return _queue([email], [attachments])[0]
+
+
+def _queue(emails: list[OutboundEmail], attachments: list[Sequence]) -> list[OutboundEmail]:
+    OutboundEmail.objects.bulk_create(emails)
+    EmailAttachment.objects.bulk_create(
+        [
+            EmailAttachment(
+                email=email,
+                filename=filename,
+                content_type=content_type,
+                **({"content": content} if isinstance(content, bytes) else {"invoice": content}),
             )
-        else:
-            EmailAttachment.objects.create(
-                email=email, filename=filename, content_type=content_type, invoice=content
-            )
-    transaction.on_commit(lambda: _schedule_delivery(email.pk))
-    return email
+            for email, files in zip(emails, attachments, strict=True)
+            for filename, content_type, content in files
+        ]
+    )
+    ids = [email.pk for email in emails]
+    transaction.on_commit(lambda: _schedule_delivery(ids))
+    return emails
 
 
-def _schedule_delivery(email_id: int) -> None:
-    from .tasks import deliver_email
+def _schedule_delivery(email_ids: list[int]) -> None:
+    from .tasks import deliver_email, deliver_emails
 
-    deliver_email(email_id)
+    if len(email_ids) == 1:
+        deliver_email(email_ids[0])
+        return
+    for start in range(0, len(email_ids), DELIVERY_CHUNK):
+        deliver_emails(email_ids[start : start + DELIVERY_CHUNK])

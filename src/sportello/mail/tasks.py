@@ -10,6 +10,12 @@ def deliver_email(email_id: int) -> bool:
     return sender.deliver(email_id, timezone.now())
 
 
+@db_task()
+def deliver_emails(email_ids: list[int]) -> int:
+    """Emails queued together (a daily job's notices), delivered one after the other."""
+    return sum(sender.deliver(email_id, timezone.now()) for email_id in email_ids)
+
+
 @db_periodic_task(crontab(minute="*"))
 def send_due_emails():
     return jobs.send_due_emails(timezone.now())

@@ -1,18 +1,35 @@
 """Daily jobs of the service lifecycle: renewal invoices, expiry notices, suspension."""
 
+from collections import defaultdict
 from datetime import datetime, timedelta
 from itertools import groupby
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from sportello.automation.registry import job
-from sportello.catalog.models import RenewalPolicy
-from sportello.mail.actions import queue_to_client
+from sportello.catalog.models import Product, RenewalPolicy
+from sportello.mail.actions import ClientMail, queue_to_client, queue_to_clients
 
 from .models import Service, ServiceNotice, ServiceRenewal
-from .renewals import due_for_renewal, expiry_cutoff, invoice_renewals, terms_by_type
+from .renewals import (
+    due_for_renewal,
+    expiry_cutoff,
+    invoice_renewals,
+    invoice_renewals_together,
+    terms_by_type,
+)
+
+# Clients invoiced, or services noticed, per transaction: large enough that the few
+# queries of a batch cost little per item, small enough to keep locks short.
+BATCH = 200
+
+
+def batches(items: list, size: int = BATCH):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 @job("renewal_invoices")
@@ -23,16 +40,28 @@ def renewal_invoices(now: datetime, dry_run: bool = False) -> dict:
     # A client with a renewal due today gets, on the same invoice, the renewals that fall
     # due within the window after it (BIL-5).
     window = timedelta(days=JobSettings.current().renewal_window_days)
-    due_today = due_for_renewal(today).values("client_id")
-    due = list(due_for_renewal(today + window).filter(client_id__in=due_today))
-    if dry_run:
-        return {"invoices": len({s.client_id for s in due}), "services": len(due)}
+    clients = list(
+        due_for_renewal(today).order_by("client_id").values_list("client_id", flat=True).distinct()
+    )
     invoices = services = 0
-    for _client_id, group in groupby(due, key=lambda service: service.client_id):
-        group = list(group)
-        if invoice_renewals(group[0].client, group, now) is not None:
-            invoices += 1
-            services += len(group)
+    for batch in batches(clients):
+        due = list(due_for_renewal(today + window).filter(client_id__in=batch))
+        groups = [list(group) for _client, group in groupby(due, key=lambda s: s.client_id)]
+        if dry_run or not groups:
+            invoices += len(groups)
+            services += len(due)
+            continue
+        try:
+            issued = invoice_renewals_together(groups, now)
+        except (IntegrityError, ValidationError):
+            # Another run claimed some of these periods first, or one invoice cannot be
+            # issued: client by client, so only those are left out (or the error is
+            # raised where it belongs).
+            issued = [invoice_renewals(group[0].client, group, now) for group in groups]
+        for group, invoice in zip(groups, issued, strict=True):
+            if invoice is not None:
+                invoices += 1
+                services += len(group)
     return {"invoices": invoices, "services": services}
 
 
@@ -41,53 +70,75 @@ def expiry_notices(now: datetime, dry_run: bool = False) -> dict:
     """Notices at the configured days before (and after) expiry; the unique claim makes
     each one go out once per service and expiry date."""
     today = timezone.localdate(now)
+    # The products noticed at each offset: one query per offset, not per product type.
+    terms = terms_by_type()
+    products_at = defaultdict(list)
+    for pk, product_type in Product.objects.values_list("pk", "type"):
+        if product_type in terms:  # types without their own terms get no notices
+            for offset in terms[product_type].notice_offsets:
+                products_at[offset].append(pk)
     sent = 0
-    for product_type, terms in terms_by_type().items():
-        for offset in terms.notice_offsets:
-            services = (
-                Service.objects.filter(
-                    product__type=product_type,
-                    expires_on=today + timedelta(days=offset),
-                    status__in=Service.LIVE_STATUSES,
-                )
-                .exclude(cancellation_effective_on__lte=F("expires_on"))
-                .select_related("product", "client__owner")
+    for offset, products in sorted(products_at.items()):
+        expires_on = today + timedelta(days=offset)
+        already = ServiceNotice.objects.filter(
+            service=OuterRef("pk"), expires_on=expires_on, days_before=offset
+        )
+        services = list(
+            Service.objects.filter(
+                product_id__in=products,
+                expires_on=expires_on,
+                status__in=Service.LIVE_STATUSES,
             )
-            for service in services:
-                if dry_run:
-                    sent += not ServiceNotice.objects.filter(
-                        service=service, expires_on=service.expires_on, days_before=offset
-                    ).exists()
-                    continue
-                sent += send_notice(service, offset)
+            .exclude(cancellation_effective_on__lte=F("expires_on"))
+            .exclude(Exists(already))
+            .select_related("product", "client__owner")
+        )
+        if dry_run:
+            sent += len(services)
+            continue
+        for batch in batches(services):
+            try:
+                sent += send_notices(batch, offset)
+            except IntegrityError:
+                # Another run sent some of these first: one by one, skipping those.
+                sent += sum(_send_notice_once(service, offset) for service in batch)
     return {"notices": sent}
 
 
-def send_notice(service: Service, offset: int) -> bool:
+def _send_notice_once(service: Service, offset: int) -> int:
     try:
-        with transaction.atomic():
-            ServiceNotice.objects.create(
-                service=service, expires_on=service.expires_on, days_before=offset
-            )
-            renewal = (
-                ServiceRenewal.objects.filter(service=service, period_start=service.expires_on)
-                .select_related("invoice")
-                .first()
-            )
-            queue_to_client(
-                service.client,
-                "expiry_notice",
-                {
-                    "service": service,
-                    "days": offset,
-                    "days_after": -offset,
-                    "confirm_to_renew": service.renewal_policy == RenewalPolicy.CONFIRM,
-                    "invoice": renewal.invoice if renewal else None,
-                },
-            )
-            return True
+        return send_notices([service], offset)
     except IntegrityError:
-        return False  # already sent by an earlier or concurrent run
+        return 0  # already sent by an earlier or concurrent run
+
+
+def send_notices(services: list[Service], offset: int) -> int:
+    """The expiry notices of `services` at `offset` days before expiry, in one
+    transaction; IntegrityError if any was already sent."""
+    with transaction.atomic():
+        ServiceNotice.objects.bulk_create(
+            ServiceNotice(service=service, expires_on=service.expires_on, days_before=offset)
+            for service in services
+        )
+        renewals = {
+            (renewal.service_id, renewal.period_start): renewal
+            for renewal in ServiceRenewal.objects.filter(service__in=services).select_related(
+                "invoice"
+            )
+        }
+        mails = []
+        for service in services:
+            renewal = renewals.get((service.pk, service.expires_on))
+            context = {
+                "service": service,
+                "days": offset,
+                "days_after": -offset,
+                "confirm_to_renew": service.renewal_policy == RenewalPolicy.CONFIRM,
+                "invoice": renewal.invoice if renewal else None,
+            }
+            mails.append(ClientMail(service.client, "expiry_notice", context))
+        queue_to_clients(mails)
+    return len(services)
 
 
 @job("suspensions")

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from sportello.billing import actions as billing
 from sportello.billing.models import BillingSettings, Invoice
 from sportello.billing.signals import invoice_paid
-from sportello.catalog.models import RenewalPolicy
+from sportello.catalog.models import Product, RenewalPolicy
 
 from .models import RenewalTerms, Service, ServiceRenewal
 
@@ -33,15 +33,17 @@ def next_period_end(service: Service) -> date:
 
 def expiry_cutoff(today: date, lookup: str, days: Callable[[RenewalTerms], int]) -> Q:
     """`expires_on <lookup> today + days(terms)`, with each product type's own terms (and
-    the defaults for types without a row)."""
+    the defaults for types without a row). Written on the products' ids, one condition
+    per distinct cut-off date, so the database can range over the index on `expires_on`
+    instead of joining every service to its product."""
     terms = terms_by_type()
-
-    def compare(type_terms):
-        return Q(**{f"expires_on__{lookup}": today + timedelta(days=days(type_terms))})
-
-    condition = compare(DEFAULT_TERMS) & ~Q(product__type__in=list(terms))
-    for product_type, type_terms in terms.items():
-        condition |= Q(product__type=product_type) & compare(type_terms)
+    products_by_cutoff = defaultdict(list)
+    for pk, product_type in Product.objects.values_list("pk", "type"):
+        cutoff = today + timedelta(days=days(terms[product_type]))
+        products_by_cutoff[cutoff].append(pk)
+    condition = Q(pk__in=[])  # matches nothing: the start of the OR
+    for cutoff, products in sorted(products_by_cutoff.items()):
+        condition |= Q(product_id__in=products, **{f"expires_on__{lookup}": cutoff})
     return condition
 
 
@@ -61,7 +63,7 @@ def due_for_renewal(today: date):
         .exclude(Exists(claimed))
         # Cancelled at this expiry: no renewal. A late cancellation still renews once.
         .exclude(cancellation_effective_on__lte=F("expires_on"))
-        .select_related("product", "client")
+        .select_related("product", "client__owner")
         .order_by("client_id", "expires_on", "id")
     )
 
@@ -78,39 +80,66 @@ def renewal_line(service: Service, period_end: date) -> billing.Line:
 
 
 def invoice_renewals(client, services: list[Service], now: datetime) -> Invoice | None:
-    """One invoice for all of a client's renewals due together (BIL-5). The claims and the
-    invoice are one transaction: if another run claimed any of these periods first, this
-    one creates nothing."""
+    """One invoice for all of a client's renewals due together (BIL-5); None if another
+    run claimed any of these periods first."""
     try:
-        with transaction.atomic():
-            claims = [
-                ServiceRenewal.objects.create(
+        return invoice_renewals_together([services], now)[0]
+    except IntegrityError:
+        return None
+
+
+def invoice_renewals_together(groups: list[list[Service]], now: datetime) -> list[Invoice]:
+    """One renewal invoice per group (one client's services), for many clients in one
+    transaction. The claims come first, all in one statement, before any other lock is
+    taken: if another run claimed any of these periods, IntegrityError, and nothing of
+    the batch stays."""
+    with transaction.atomic():
+        claims = ServiceRenewal.objects.bulk_create(
+            [
+                ServiceRenewal(
                     service=service,
                     period_start=service.expires_on,
                     period_end=next_period_end(service),
-                )  # fmt: skip
+                )
+                for services in groups
                 for service in services
             ]
-            lines = [renewal_line(claim.service, claim.period_end) for claim in claims]
-            invoice = billing.create_invoice(
-                client, lines, now, purpose=Invoice.Purpose.RENEWAL, include_pending_charges=True
+        )
+        by_service = {claim.service_id: claim for claim in claims}
+        drafts = [
+            (
+                services[0].client,
+                [renewal_line(service, by_service[service.pk].period_end) for service in services],
             )
-            ServiceRenewal.objects.filter(pk__in=[c.pk for c in claims]).update(invoice=invoice)
-            return invoice
-    except IntegrityError:
-        return None
+            for services in groups
+        ]
+        invoices = billing.create_invoices(
+            drafts, now, purpose=Invoice.Purpose.RENEWAL, include_pending_charges=True
+        )
+        for services, invoice in zip(groups, invoices, strict=True):
+            for service in services:
+                by_service[service.pk].invoice = invoice
+        ServiceRenewal.objects.bulk_update(claims, ["invoice"])
+        return invoices
 
 
 @receiver(invoice_paid)
 def renew_paid_services(sender, invoice, day, **kwargs):
     """A paid renewal moves the expiry to the end of the paid period; a suspended service
-    is reactivated, with the reactivation fee (BIL-7)."""
-    for renewal in ServiceRenewal.objects.filter(invoice=invoice).select_related("service"):
-        service = renewal.service
+    is reactivated, with the reactivation fee (BIL-7). The periods are read from the
+    invoice's lines, which exist from the start: credit can pay an invoice in the very
+    transaction that issues it, before its renewal claims point to it."""
+    renewed = invoice.lines.filter(
+        service__isnull=False, period_start__isnull=False, period_end__isnull=False
+    ).select_related("service")
+    for line in renewed:
+        service = line.service
         was_suspended = service.status == Service.Status.SUSPENDED
-        Service.objects.filter(pk=service.pk, expires_on=renewal.period_start).update(
-            expires_on=renewal.period_end, status=Service.Status.ACTIVE
+        moved = Service.objects.filter(pk=service.pk, expires_on=line.period_start).update(
+            expires_on=line.period_end, status=Service.Status.ACTIVE
         )
+        if not moved:
+            continue
         if was_suspended:
             fee = BillingSettings.current().reactivation_fee
             if fee:
