@@ -24,6 +24,9 @@ STEMMERS = {"it": "italian", "en": "english", "es": "spanish"}
 PG_CONFIGS = {code: f"sportello_{code}" for code in STEMMERS}
 WORD = re.compile(r"[^\W_]+")
 MAX_TERMS = 32
+# A ticket being written has many words; ranking every article that shares any of them is
+# what makes suggestions slow. The longest words are the telling (and rarer) ones.
+ANY_WORD_TERMS = 6
 SNIPPET_WORDS = 32
 TITLE_WEIGHT = 10.0
 
@@ -67,6 +70,18 @@ def terms(text: str, language: str) -> list[str]:
     return list(seen)
 
 
+def telling_words(words: list[str], language: str) -> list[str]:
+    """At most ANY_WORD_TERMS words with distinct stems, the longest first chosen, kept in
+    their order."""
+    by_stem = {}
+    for word in words:
+        stemmed = stem(word, language)
+        if stemmed and stemmed not in by_stem:
+            by_stem[stemmed] = word
+    chosen = set(sorted(by_stem.values(), key=len, reverse=True)[:ANY_WORD_TERMS])
+    return [word for word in by_stem.values() if word in chosen]
+
+
 def index_text(text: str, language: str) -> str:
     stems = (stem(m.group(), language) for m in WORD.finditer(text or ""))
     return " ".join(s for s in stems if s)
@@ -96,6 +111,8 @@ def search(query: str, language: str, *, user=None, limit: int = 10, any_word: b
     articles): then articles matching more of the words rank higher."""
     language = language if language in LANGUAGE_CODES else LANGUAGE_CODES[0]
     words = [m.group() for m in WORD.finditer(query or "")][:MAX_TERMS]
+    if any_word:
+        words = telling_words(words, language)
     stems = terms(" ".join(words), language)
     if not stems:
         return []

@@ -146,3 +146,12 @@ def test_staff_see_the_tickets_avoided_page(client, owner, articles):
 def test_clients_cannot_see_the_tickets_avoided_page(client, owner):
     client.force_login(owner.owner)
     assert client.get(reverse("kb_desk:avoided")).status_code == 403
+
+
+def test_a_long_ticket_text_is_searched_by_its_most_telling_words():
+    from sportello.kb.search import ANY_WORD_TERMS, telling_words
+
+    text = "ciao la posta di info@rossi.it non arriva più da ieri sera dopo il cambio password"
+    words = telling_words(text.replace("@", " ").split(), "it")
+    assert len(words) == ANY_WORD_TERMS
+    assert "password" in words and "arriva" in words and "la" not in words
