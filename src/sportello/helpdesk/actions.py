@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from sportello.catalog.models import ProductType
 from sportello.core import audit
-from sportello.core.models import AuditEvent
+from sportello.core.models import AuditEvent, Provider
 from sportello.extra.signals import ticket_assigned, ticket_opened, ticket_status_changed
 from sportello.mail.actions import queue_rendered, queue_to_client, render_email
 from sportello.services.models import Service
@@ -101,23 +101,22 @@ def new_code() -> str:
     return f"{letters}-{secrets.randbelow(900) + 100}-{secrets.randbelow(90000) + 10000}"
 
 
-def office_of(ticket: Ticket) -> OfficeHours | None:
+def office_of(ticket: Ticket, settings: HelpdeskSettings | None = None) -> OfficeHours | None:
     if ticket.round_the_clock:
         return None
     department = ticket.department
-    return OfficeHours(
-        department.opens_at, department.closes_at, HelpdeskSettings.current().holiday_country
-    )
+    country = (settings or HelpdeskSettings.current()).holiday_country
+    return OfficeHours(department.opens_at, department.closes_at, country)
 
 
-def set_targets(ticket: Ticket, start: datetime) -> None:
+def set_targets(ticket: Ticket, start: datetime, settings=None) -> None:
     target = ResponseTarget.objects.filter(priority=ticket.priority).first()
     first, resolution = (
         (target.first_response_hours, target.resolution_hours)
         if target
         else DEFAULT_TARGETS[ticket.priority]
     )
-    office = office_of(ticket)
+    office = office_of(ticket, settings)
     ticket.first_response_due = due_after(start, first, office)
     ticket.resolution_due = due_after(start, resolution, office)
 
@@ -136,14 +135,19 @@ def notify_client(ticket: Ticket, template: str, context: dict | None = None, *,
     )
 
 
-def notify_staff(ticket: Ticket, message: Message, recipients) -> None:
+def notify_staff(ticket: Ticket, message: Message, recipients, *, new=False) -> None:
     """New tickets and client replies reach the assignee, or the department's staff; the
     alert is rendered once per language."""
+    recipients = list(recipients)
+    if not recipients:
+        return
+    provider = Provider.current()
+    context = {"ticket": ticket, "message": message, "new": new, "provider": provider}
     rendered = {}
     for staff in recipients:
         if staff.language not in rendered:
             rendered[staff.language] = render_email(
-                "ticket_staff", {"ticket": ticket, "message": message}, staff.language
+                "ticket_staff", context, staff.language, provider
             )
         subject, text, html = rendered[staff.language]
         queue_rendered(
@@ -194,8 +198,10 @@ def _event(ticket, author, now, event, **data) -> Message:
     return _add_message(ticket, Message.Kind.EVENT, author, "", now, event=event, data=data)
 
 
-def _check_attachments(attachments) -> None:
-    settings = HelpdeskSettings.current()
+def _check_attachments(attachments, settings=None) -> None:
+    if not attachments:
+        return
+    settings = settings or HelpdeskSettings.current()
     for upload in attachments:
         check_attachment(upload, settings)
 
@@ -212,8 +218,9 @@ def open_ticket(client, *, category: Category, subject: str, body: str, now: dat
     # Upgrade requests are always possible (SRV-6); the rest needs a tier with the help desk.
     if not client.may_use_helpdesk and category.kind != Category.Kind.UPGRADE:
         raise ValidationError(_("Your plan does not include the help desk."))
+    settings = HelpdeskSettings.current()
     # The panel's form rules; an email cannot be sent back to be rewritten.
-    if not by_email and is_generic_subject(subject, HelpdeskSettings.current()):
+    if not by_email and is_generic_subject(subject, settings):
         raise ValidationError(
             _(
                 "Please write a subject that says what the problem is and where, for example "
@@ -225,7 +232,7 @@ def open_ticket(client, *, category: Category, subject: str, body: str, now: dat
         raise ValidationError(_("Choose the service or domain this request is about."))
     if service is not None and service.client_id != client.pk:
         raise ValidationError(_("Choose one of your services."))
-    _check_attachments(attachments)
+    _check_attachments(attachments, settings)
     level = support_level(client)
     if level == "global":
         priority = Priority.HIGH  # global plan: priority and h24 (HD-4)
@@ -245,7 +252,7 @@ def open_ticket(client, *, category: Category, subject: str, body: str, now: dat
         created_at=now,
         last_activity_at=now,
     )
-    set_targets(ticket, now)
+    set_targets(ticket, now, settings)
     for _attempt in range(5):
         ticket.code = new_code()
         try:
@@ -259,7 +266,7 @@ def open_ticket(client, *, category: Category, subject: str, body: str, now: dat
                              detail=f"{ticket.code} {ticket.subject}")  # fmt: skip
                 if acknowledge:
                     notify_client(ticket, "ticket_opened", {"message": message}, first=True)
-                notify_staff(ticket, message, staff_to_alert(ticket))
+                notify_staff(ticket, message, staff_to_alert(ticket), new=True)
                 ticket_opened.send(sender=Ticket, ticket=ticket, now=now)
                 return ticket
         except IntegrityError:
