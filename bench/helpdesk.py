@@ -11,23 +11,12 @@ thousand tickets, then with the full volume: the query count must not change.
 """
 
 import argparse
-import os
 import statistics
 import time
 
+from benchdb import use_database
+
 DB = "sportello_bench_helpdesk"
-
-
-def setup_env(keep: bool):
-    import psycopg
-
-    if not keep:
-        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as c:
-            c.execute(f"DROP DATABASE IF EXISTS {DB}")
-            c.execute(f"CREATE DATABASE {DB}")
-    os.environ["DATABASE_URL"] = f"postgresql://postgres@127.0.0.1:5432/{DB}"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "sportello.settings"
-    os.environ.pop("REDIS_URL", None)
 
 
 def fill(first: int, last: int, messages_per_ticket: int):
@@ -105,7 +94,7 @@ def main():
     parser.add_argument("--messages", type=int, default=10_000_000)
     parser.add_argument("--keep", action="store_true", help="measure the filled database")
     args = parser.parse_args()
-    setup_env(args.keep)
+    use_database(DB, keep=args.keep)
 
     import django
 

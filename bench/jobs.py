@@ -10,36 +10,13 @@ state: about services/365 renewals per product type and notices at each configur
 """
 
 import argparse
-import os
 import sys
 import time
 from datetime import date, timedelta
 
+from benchdb import use_database
+
 DAY = date(2027, 3, 1)
-
-
-def setup_env(args):
-    os.environ["DJANGO_SETTINGS_MODULE"] = "sportello.settings"
-    os.environ.pop("REDIS_URL", None)
-    if args.sqlite:
-        if not args.keep:
-            for suffix in ("", "-wal", "-shm"):
-                try:
-                    os.unlink(args.sqlite + suffix)
-                except FileNotFoundError:
-                    pass
-        os.environ["SQLITE_PATH"] = args.sqlite
-        os.environ.pop("DATABASE_URL", None)
-    else:
-        import psycopg
-
-        if not args.keep:
-            with psycopg.connect(
-                "postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True
-            ) as c:
-                c.execute("DROP DATABASE IF EXISTS sportello_bench_jobs")
-                c.execute("CREATE DATABASE sportello_bench_jobs")
-        os.environ["DATABASE_URL"] = "postgresql://postgres@127.0.0.1:5432/sportello_bench_jobs"
 
 
 def populate(count: int):
@@ -72,7 +49,7 @@ def main():
     parser.add_argument("--sqlite")
     parser.add_argument("--keep", action="store_true", help="reuse the populated database")
     args = parser.parse_args()
-    setup_env(args)
+    use_database("sportello_bench_jobs", sqlite=args.sqlite, keep=args.keep)
 
     import django
 

@@ -12,38 +12,15 @@ database, then the translations fetched and the snippets highlighted in Python.
 """
 
 import argparse
-import os
 import random
 import statistics
 import sys
 import time
 
+from benchdb import use_database
+
 ARTICLES = 10_000
 LANGUAGES = ("it", "en", "es")
-
-
-def setup_env(args):
-    os.environ["DJANGO_SETTINGS_MODULE"] = "sportello.settings"
-    os.environ.pop("REDIS_URL", None)
-    if args.sqlite:
-        if not args.keep:
-            for suffix in ("", "-wal", "-shm"):
-                try:
-                    os.unlink(args.sqlite + suffix)
-                except FileNotFoundError:
-                    pass
-        os.environ["SQLITE_PATH"] = args.sqlite
-        os.environ.pop("DATABASE_URL", None)
-    else:
-        import psycopg
-
-        if not args.keep:
-            with psycopg.connect(
-                "postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True
-            ) as c:
-                c.execute("DROP DATABASE IF EXISTS sportello_bench_kb")
-                c.execute("CREATE DATABASE sportello_bench_kb")
-        os.environ["DATABASE_URL"] = "postgresql://postgres@127.0.0.1:5432/sportello_bench_kb"
 
 
 def vocabulary(language: str, rng: random.Random) -> list[str]:
@@ -136,7 +113,7 @@ def main():
     parser.add_argument("--queries", type=int, default=400, help="per language")
     parser.add_argument("--keep", action="store_true", help="reuse the loaded database")
     args = parser.parse_args()
-    setup_env(args)
+    use_database("sportello_bench_kb", sqlite=args.sqlite, keep=args.keep)
     import django
 
     django.setup()
