@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 
 from sportello.billing import actions as billing
 from sportello.billing.models import Quote, QuoteLine
-from sportello.catalog.models import ProductType
 from sportello.core import audit
 from sportello.core.calendar import next_working_day
 from sportello.core.models import AuditEvent
@@ -29,7 +28,6 @@ from .pricing import Breakdown, Kind, in_office_hours, in_ordinary_hours, money,
 
 Request = Intervention.Request
 EntryKind = TimeEntry.Kind
-PLAN_ORDER = ("global", "managed", "extended", "basic")
 
 
 # --- Rules ------------------------------------------------------------------------------
@@ -93,14 +91,7 @@ def support_plan(ticket: Ticket) -> str:
     """The support plan covering the ticket's server (SRV-10: a plan is attached to the
     server it applies to); without a server, the client's best plan."""
     if ticket.service_id:
-        levels = set(
-            Service.objects.filter(
-                parent_id=ticket.service_id,
-                product__type=ProductType.SUPPORT_PLAN,
-                status__in=Service.LIVE_STATUSES,
-            ).values_list("product__support_level", flat=True)
-        )
-        return next((level for level in PLAN_ORDER if level in levels), "")
+        return Service.objects.filter(parent_id=ticket.service_id).support_level()
     return helpdesk.support_level(ticket.client)
 
 

@@ -13,12 +13,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from sportello.catalog.models import ProductType
 from sportello.core import audit
 from sportello.core.models import AuditEvent, Provider
 from sportello.extra.signals import ticket_assigned, ticket_opened, ticket_status_changed
 from sportello.mail.actions import queue_rendered, queue_to_client, render_email
-from sportello.services.models import Service
 
 from .models import (
     Attachment,
@@ -51,16 +49,7 @@ DEFAULT_TARGETS = {"low": (8, 48), "normal": (4, 24), "high": (1, 12)}
 
 
 def support_level(client) -> str:
-    """The best support plan among the client's live services ('' without one)."""
-    levels = set(
-        client.services.filter(
-            product__type=ProductType.SUPPORT_PLAN, status__in=Service.LIVE_STATUSES
-        ).values_list("product__support_level", flat=True)
-    )
-    for level in ("global", "managed", "basic"):
-        if level in levels:
-            return level
-    return ""
+    return client.services.support_level()
 
 
 def _words(text: str) -> list[str]:

@@ -1,6 +1,6 @@
 """Which support plan covers a server, and what that means here (seed 003)."""
 
-from sportello.catalog.models import ProductType, SupportLevel
+from sportello.catalog.models import SupportLevel
 from sportello.services.models import Service
 
 # Managed and global plans: staff switch the IPs and hear of every outage themselves.
@@ -9,15 +9,7 @@ STAFF_LEVELS = {SupportLevel.MANAGED, SupportLevel.GLOBAL}
 
 def support_level(server: Service) -> str:
     """The level of the live support plan attached to the server, "" without one."""
-    plan = (
-        server.addons.filter(
-            product__type=ProductType.SUPPORT_PLAN, status__in=Service.LIVE_STATUSES
-        )
-        .select_related("product")
-        .order_by("-registered_on")
-        .first()
-    )
-    return plan.product.support_level if plan else ""
+    return server.addons.support_level()
 
 
 def staff_switch(level: str) -> bool:

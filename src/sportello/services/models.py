@@ -6,7 +6,9 @@ from sportello.catalog.models import (
     DOMAIN_BOUND_TYPES,
     OperatingSystem,
     Product,
+    ProductType,
     RenewalPolicy,
+    SupportLevel,
 )
 
 
@@ -23,6 +25,18 @@ class ServiceQuerySet(models.QuerySet):
 
     def for_listing(self):
         return self.select_related("product", "parent__product").order_by("expires_on", "id")
+
+    def support_level(self) -> str:
+        """The best level among these services' live support plans ("" without one): of a
+        client's services, or of a server's add-ons."""
+        levels = set(
+            self.filter(
+                product__type=ProductType.SUPPORT_PLAN, status__in=Service.LIVE_STATUSES
+            ).values_list("product__support_level", flat=True)
+        )
+        best_first = [SupportLevel.GLOBAL, SupportLevel.MANAGED, SupportLevel.EXTENDED,
+                      SupportLevel.BASIC]  # fmt: skip
+        return next((level for level in best_first if level in levels), "")
 
 
 class Service(models.Model):
