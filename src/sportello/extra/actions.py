@@ -5,7 +5,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
@@ -20,7 +19,7 @@ from sportello.core.money import ZERO, cents
 from sportello.helpdesk import actions as helpdesk
 from sportello.helpdesk.models import Category, Message, Ticket
 from sportello.helpdesk.office import due_after
-from sportello.mail.actions import queue_rendered, render_email
+from sportello.mail.actions import queue_to_staff
 from sportello.services.models import Service
 
 from .models import BilledLine, ExtraSettings, Intervention, Level, Technician, TimeEntry
@@ -206,19 +205,8 @@ def _notify_client(intervention: Intervention, template: str, context: dict) -> 
 
 
 def _notify_staff(intervention: Intervention, what: str, recipients) -> None:
-    for staff in recipients:
-        context = {"ticket": intervention.ticket, "intervention": intervention, "what": what,
-                   "staff": staff, "site_url": django_settings.SITE_URL}  # fmt: skip
-        subject, text, html = render_email("extra_staff", context, staff.language)
-        queue_rendered(
-            to_address=staff.email,
-            template="extra_staff",
-            subject=subject,
-            body_text=text,
-            body_html=html,
-            language=staff.language,
-            user=staff,
-        )
+    context = {"ticket": intervention.ticket, "intervention": intervention, "what": what}
+    queue_to_staff(recipients, "extra_staff", context)
 
 
 def _staff_of(intervention: Intervention):

@@ -14,9 +14,9 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from sportello.core import audit
-from sportello.core.models import AuditEvent, Provider
+from sportello.core.models import AuditEvent
 from sportello.extra.signals import ticket_assigned, ticket_opened, ticket_status_changed
-from sportello.mail.actions import queue_rendered, queue_to_client, render_email
+from sportello.mail.actions import queue_to_client, queue_to_staff
 
 from .models import (
     Attachment,
@@ -125,29 +125,8 @@ def notify_client(ticket: Ticket, template: str, context: dict | None = None, *,
 
 
 def notify_staff(ticket: Ticket, message: Message, recipients, *, new=False) -> None:
-    """New tickets and client replies reach the assignee, or the department's staff; the
-    alert is rendered once per language."""
-    recipients = list(recipients)
-    if not recipients:
-        return
-    provider = Provider.current()
-    context = {"ticket": ticket, "message": message, "new": new, "provider": provider}
-    rendered = {}
-    for staff in recipients:
-        if staff.language not in rendered:
-            rendered[staff.language] = render_email(
-                "ticket_staff", context, staff.language, provider
-            )
-        subject, text, html = rendered[staff.language]
-        queue_rendered(
-            to_address=staff.email,
-            template="ticket_staff",
-            subject=subject,
-            body_text=text,
-            body_html=html,
-            language=staff.language,
-            user=staff,
-        )
+    """New tickets and client replies reach the assignee, or the department's staff."""
+    queue_to_staff(recipients, "ticket_staff", {"ticket": ticket, "message": message, "new": new})
 
 
 def staff_to_alert(ticket: Ticket):

@@ -88,6 +88,31 @@ def queue_to_clients(mails: list[ClientMail]) -> list[OutboundEmail]:
     return _queue(emails, [mail.attachments for mail in mails])
 
 
+def queue_to_staff(recipients, template: str, context: dict) -> list[OutboundEmail]:
+    """Alerts to staff, each in their own language and addressed by name (`staff`); they
+    belong to no client's mail history."""
+    provider = Provider.current()
+    context = {"provider": provider, "site_url": settings.SITE_URL, **context}
+    emails = []
+    for staff in recipients:
+        subject, text, html = render_email(
+            template, {**context, "staff": staff}, staff.language, provider
+        )
+        emails.append(
+            OutboundEmail(
+                to_address=staff.email,
+                template=template,
+                subject=subject[:300],
+                body_text=text,
+                body_html=html,
+                language=staff.language,
+                user=staff,
+                next_attempt_at=timezone.now(),
+            )
+        )
+    return _queue(emails, [()] * len(emails)) if emails else []
+
+
 def queue_rendered(*, to_address, template, subject, body_text, body_html, language,
                    client=None, user=None, attachments=(), message_id="",
                    thread_id="") -> OutboundEmail:  # fmt: skip
