@@ -1,6 +1,30 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+
+class TranslatedName(models.Model):
+    """A row a provider edits, named in the three languages of the panel."""
+
+    name = models.CharField(_("name (Italian)"), max_length=120)
+    name_en = models.CharField(_("name (English)"), max_length=120, blank=True)
+    name_es = models.CharField(_("name (Spanish)"), max_length=120, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return self.label
+
+    def name_in(self, language: str | None = None) -> str:
+        """The name in `language` (the active one by default), Italian when missing."""
+        language = (language or get_language() or settings.LANGUAGE_CODE)[:2]
+        return getattr(self, f"name_{language}", "") or self.name
+
+    @property
+    def label(self) -> str:
+        return self.name_in()
 
 
 class SettingsRow(models.Model):

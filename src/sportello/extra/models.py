@@ -9,8 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from sportello.core.models import SettingsRow
-from sportello.helpdesk.models import TranslatedName
+from sportello.core.models import SettingsRow, TranslatedName
 
 MONEY = {"max_digits": 10, "decimal_places": 2}
 

@@ -3,29 +3,9 @@ from datetime import time
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from sportello.core.models import SettingsRow
-
-
-class TranslatedName(models.Model):
-    """A row a provider edits, named in the three languages of the panel."""
-
-    name = models.CharField(_("name (Italian)"), max_length=100)
-    name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
-    name_es = models.CharField(_("name (Spanish)"), max_length=100, blank=True)
-
-    class Meta:
-        abstract = True
-
-    def __str__(self):
-        return self.label
-
-    @property
-    def label(self) -> str:
-        language = (get_language() or "it")[:2]
-        return getattr(self, f"name_{language}", "") or self.name
+from sportello.core.models import SettingsRow, TranslatedName
 
 
 class Department(TranslatedName):

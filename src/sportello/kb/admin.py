@@ -5,7 +5,7 @@ from .models import Article, ArticleTranslation, Category, NewsItem, NewsTransla
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ["name_it", "name_en", "name_es", "slug", "position"]
+    list_display = ["name", "name_en", "name_es", "slug", "position"]
 
 
 class ArticleTranslationInline(admin.StackedInline):

@@ -54,7 +54,7 @@ class TranslationForm(forms.Form):
 class CategoryForm(forms.ModelForm):
     class Meta:
         model = Category
-        fields = ["name_it", "name_en", "name_es", "slug", "position"]
+        fields = ["name", "name_en", "name_es", "slug", "position"]
 
 
 class NewsForm(forms.ModelForm):

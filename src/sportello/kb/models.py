@@ -2,8 +2,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from sportello.core.models import TranslatedName
 
 from .markup import plain_text, render_markdown
 
@@ -19,26 +20,16 @@ def pick_language(available, preferred: str | None) -> str | None:
     return available[0] if available else None
 
 
-class Category(models.Model):
+class Category(TranslatedName):
     """A chapter of the table of contents; its name in each language."""
 
     slug = models.SlugField(_("code"), unique=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
-    name_it = models.CharField(_("name (Italian)"), max_length=120)
-    name_en = models.CharField(_("name (English)"), max_length=120, blank=True)
-    name_es = models.CharField(_("name (Spanish)"), max_length=120, blank=True)
 
     class Meta:
         verbose_name = _("knowledge-base category")
         verbose_name_plural = _("knowledge-base categories")
         ordering = ["position", "slug"]
-
-    def __str__(self):
-        return self.name()
-
-    def name(self, language: str | None = None) -> str:
-        language = language or get_language() or settings.LANGUAGE_CODE
-        return getattr(self, f"name_{language[:2]}", "") or self.name_it
 
 
 class Article(models.Model):

@@ -516,7 +516,7 @@ def seed_knowledge_base(now: datetime) -> None:
             slug=slug,
             defaults={
                 "position": position,
-                "name_it": name_it,
+                "name": name_it,
                 "name_en": name_en,
                 "name_es": name_es,
             },  # fmt: skip

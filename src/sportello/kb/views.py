@@ -57,7 +57,7 @@ def index(request):
             version = versions[pick_language(versions, language)]
             entries.append((article, version))
         if entries:
-            toc.append((category.name(language), entries))
+            toc.append((category.name_in(language), entries))
     return render(request, "kb/index.html", {"toc": toc, "form": SearchForm()})
 
 
@@ -98,7 +98,7 @@ def article(request, slug, language=None):
             "article": article,
             "version": version,
             "versions": [versions[code] for code in LANGUAGE_CODES if code in versions],
-            "category_name": article.category.name(version.language),
+            "category_name": article.category.name_in(version.language),
             "related": related_articles(article, version, request.user),
             **vote_context(request, article),
         },

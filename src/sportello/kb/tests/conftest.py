@@ -15,7 +15,7 @@ def make_article(versions: dict, *, slug=None, category=None, audience=Article.A
         category
         or Category.objects.get_or_create(
             slug="general",
-            defaults={"name_it": "Generale", "name_en": "General", "name_es": "General"},
+            defaults={"name": "Generale", "name_en": "General", "name_es": "General"},
         )[0]
     )
     article = Article.objects.create(

@@ -25,7 +25,7 @@ def staff_client(client):
 
 @pytest.fixture
 def category():
-    return Category.objects.create(slug="email", name_it="Posta", name_en="Email", name_es="Correo")
+    return Category.objects.create(slug="email", name="Posta", name_en="Email", name_es="Correo")
 
 
 def test_staff_write_preview_and_publish_an_article(staff_client, category):
@@ -93,7 +93,7 @@ def test_categories_are_managed_in_the_desk(staff_client):
     response = staff_client.post(
         reverse("kb_desk:categories"),
         {
-            "name_it": "Domini",
+            "name": "Domini",
             "name_en": "Domains",
             "name_es": "Dominios",
             "slug": "domains",
@@ -101,7 +101,7 @@ def test_categories_are_managed_in_the_desk(staff_client):
         },  # fmt: skip
     )
     assert response.status_code == 302
-    assert Category.objects.get(slug="domains").name("es") == "Dominios"
+    assert Category.objects.get(slug="domains").name_in("es") == "Dominios"
 
 
 def test_a_new_article_needs_a_category_first(staff_client):

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def mail():
-    category = Category.objects.create(slug="email", name_it="Posta", name_en="Email", name_es="")
+    category = Category.objects.create(slug="email", name="Posta", name_en="Email", name_es="")
     return make_article(
         {
             "it": ("Configurare la posta", "Porta **143** STARTTLS."),
@@ -95,7 +95,7 @@ def test_the_search_page(client, mail):
 def test_slugs_of_pages_are_reserved(client):
     from sportello.kb.forms import ArticleForm
 
-    category = Category.objects.create(slug="c", name_it="C")
+    category = Category.objects.create(slug="c", name="C")
     form = ArticleForm({"category": category.pk, "slug": "search", "audience": "public",
                         "position": 0})  # fmt: skip
     assert not form.is_valid() and "slug" in form.errors
