@@ -188,18 +188,21 @@ def open_ticket(client, *, category: Category, subject: str, body: str, now: dat
         raise ValidationError(_("Your plan does not include the help desk."))
     settings = HelpdeskSettings.current()
     # The panel's form rules; an email cannot be sent back to be rewritten.
+    # Errors name their field, so a form shows each beside what is to correct.
     if not by_email and is_generic_subject(subject, settings):
         raise ValidationError(
-            _(
-                "Please write a subject that says what the problem is and where, for example "
-                "“Mail to info@example.it bounces with ‘mailbox full’”: a generic subject "
-                "cannot be routed to the right person."
-            )
+            {
+                "subject": _(
+                    "Please write a subject that says what the problem is and where, for "
+                    "example “Mail to info@example.it bounces with ‘mailbox full’”: a generic "
+                    "subject cannot be routed to the right person."
+                )
+            }
         )
     if category.needs_service and service is None and not by_email:
-        raise ValidationError(_("Choose the service or domain this request is about."))
+        raise ValidationError({"service": _("Choose the service or domain this request is about.")})
     if service is not None and service.client_id != client.pk:
-        raise ValidationError(_("Choose one of your services."))
+        raise ValidationError({"service": _("Choose one of your services.")})
     _check_attachments(attachments, settings)
     level = support_level(client)
     if level == "global":

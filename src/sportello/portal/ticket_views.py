@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from sportello.helpdesk import actions
 from sportello.helpdesk.forms import ClientReplyForm, TicketForm
-from sportello.helpdesk.models import Attachment, HelpdeskSettings, Message, Ticket
+from sportello.helpdesk.models import Attachment, Message, Ticket
 from sportello.kb.actions import suggestions_followed_by_ticket
 from sportello.kb.views import suggestions_for
 
@@ -46,7 +46,6 @@ def ticket_new(request, client):
     if not client.may_use_helpdesk:
         return render(request, "portal/ticket_no_access.html", {"client": client})
     round_the_clock = actions.support_level(client) == "global"
-    settings = HelpdeskSettings.current()
     form = TicketForm(
         request.POST or None,
         request.FILES or None,
@@ -71,8 +70,7 @@ def ticket_new(request, client):
                 request=request,
             )
         except ValidationError as error:
-            field = "subject" if actions.is_generic_subject(data["subject"], settings) else None
-            form.add_error(field, error)
+            form.add_error(None, error)
         else:
             suggestions_followed_by_ticket(
                 request.user, timezone.now(), session_key=request.session.session_key or ""
