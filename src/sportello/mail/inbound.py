@@ -141,10 +141,11 @@ def _process(row: InboundMessage, now: datetime, trust_sender: bool) -> None:
         return
     if not sender:
         raise Quarantine("no single valid From address")
-    if sender in own_addresses():
+    departments = departments_by_address()
+    if sender in departments or sender in own_addresses():
         row.status, row.reason = Status.REFUSED, "sent by this help desk (loop)"
         return
-    department = department_for(row.recipient)
+    department = departments.get(row.recipient.lower())
     if department is None:
         raise Quarantine(f"unknown recipient {row.recipient}")
     automatic = is_automatic(message, row.envelope_from)
@@ -255,12 +256,15 @@ def from_address(message) -> str | None:
     return f"{address.username}@{address.domain}".lower()
 
 
-def own_addresses() -> set[str]:
+def departments_by_address() -> dict:
     from sportello.helpdesk.models import Department
 
-    own = {a.lower() for a in Department.objects.exclude(email="").values_list("email", flat=True)}
-    own.update(a.lower() for _n, a in getaddresses([django_settings.DEFAULT_FROM_EMAIL]))
-    return own
+    return {d.email.lower(): d for d in Department.objects.exclude(email="")}
+
+
+def own_addresses() -> set[str]:
+    """The addresses Sportello itself sends from."""
+    return {a.lower() for _n, a in getaddresses([django_settings.DEFAULT_FROM_EMAIL])}
 
 
 def is_automatic(message, envelope_from: str) -> bool:
