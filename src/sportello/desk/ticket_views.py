@@ -1,8 +1,6 @@
 """The staff desk's tickets: queues per department and the ticket page. Staff see the
 tickets of their departments; administrators see all."""
 
-from datetime import timedelta
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
@@ -53,11 +51,9 @@ def filtered_queue(request, tickets, now):
     if params.get("priority") in ("low", "normal", "high"):
         tickets = tickets.filter(priority=params["priority"])
     if params.get("due") == "late":
-        tickets = tickets.filter(resolution_due__lte=now)
+        tickets = tickets.late(now)
     elif params.get("due") == "soon":
-        tickets = tickets.filter(
-            resolution_due__gt=now, resolution_due__lte=now + timedelta(hours=2)
-        )
+        tickets = tickets.due_soon(now)
     assignee = params.get("assignee", "")
     if assignee == "me":
         tickets = tickets.filter(assignee=request.user)
@@ -73,25 +69,16 @@ def ticket_queue(request):
     now = timezone.now()
     user = request.user
     departments = list(Department.objects.all() if user.is_admin else user.departments.all())
-    counts = dict(
-        visible_tickets(user)
+    counts = {
+        department: (total, late)
+        for department, total, late in visible_tickets(user)
         .open()
         .values_list("department")
-        .annotate(
-            n=Count("pk"),
-        )
+        .annotate(total=Count("pk"), late=Count("pk", filter=Ticket.late_at(now)))
         .order_by()
-    )
-    late = dict(
-        visible_tickets(user)
-        .filter(status__in=[Ticket.Status.NEW, Ticket.Status.OPEN], resolution_due__lte=now)
-        .values_list("department")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+    }
     for department in departments:
-        department.open_count = counts.get(department.pk, 0)
-        department.late_count = late.get(department.pk, 0)
+        department.open_count, department.late_count = counts.get(department.pk, (0, 0))
     current = request.GET.get("department", "")
     tickets = visible_tickets(user)
     if current.isdigit():

@@ -1,4 +1,4 @@
-from datetime import time
+from datetime import time, timedelta
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
@@ -144,6 +144,16 @@ class TicketQuerySet(models.QuerySet):
     def open(self):
         return self.filter(status__in=Ticket.OPEN_STATUSES)
 
+    def late(self, now):
+        return self.filter(Ticket.late_at(now))
+
+    def due_soon(self, now):
+        return self.filter(
+            status__in=Ticket.ON_THE_CLOCK,
+            resolution_due__gt=now,
+            resolution_due__lte=now + Ticket.DUE_SOON,
+        )
+
 
 class Ticket(models.Model):
     class Status(models.TextChoices):
@@ -159,6 +169,9 @@ class Ticket(models.Model):
         STAFF = "staff", _("Staff")
 
     OPEN_STATUSES = [Status.NEW, Status.OPEN, Status.WAITING]
+    # The solution clock runs while the ticket is with us, not while it waits for the client.
+    ON_THE_CLOCK = [Status.NEW, Status.OPEN]
+    DUE_SOON = timedelta(hours=2)
 
     code = models.CharField(_("code"), max_length=20, unique=True)
     client = models.ForeignKey(
@@ -241,6 +254,18 @@ class Ticket(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
+
+    @classmethod
+    def late_at(cls, now) -> models.Q:
+        return models.Q(status__in=cls.ON_THE_CLOCK, resolution_due__lte=now)
+
+    def due_state(self, now) -> str:
+        """'late', 'soon' or '' for the solution time."""
+        if self.status not in self.ON_THE_CLOCK:
+            return ""
+        if self.resolution_due <= now:
+            return "late"
+        return "soon" if self.resolution_due <= now + self.DUE_SOON else ""
 
     def thread_id(self) -> str:
         """The Message-ID of the first notification: every later one refers to it, so mail

@@ -75,11 +75,4 @@ def client_status(ticket) -> str:
 
 @register.simple_tag
 def due_state(ticket, now) -> str:
-    """'late', 'soon' (within two hours) or '' for an open ticket's solution time."""
-    if ticket.status not in (Ticket.Status.NEW, Ticket.Status.OPEN):
-        return ""
-    if ticket.resolution_due <= now:
-        return "late"
-    if (ticket.resolution_due - now).total_seconds() <= 7200:
-        return "soon"
-    return ""
+    return ticket.due_state(now)
