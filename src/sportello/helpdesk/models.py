@@ -144,16 +144,6 @@ class TicketQuerySet(models.QuerySet):
     def open(self):
         return self.filter(status__in=Ticket.OPEN_STATUSES)
 
-    def late(self, now):
-        return self.filter(Ticket.late_at(now))
-
-    def due_soon(self, now):
-        return self.filter(
-            status__in=Ticket.ON_THE_CLOCK,
-            resolution_due__gt=now,
-            resolution_due__lte=now + Ticket.DUE_SOON,
-        )
-
 
 class Ticket(models.Model):
     class Status(models.TextChoices):
