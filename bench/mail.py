@@ -194,11 +194,22 @@ def cpu_seconds(pid: int) -> float:
 
 
 def postgres_cpu() -> dict[int, float]:
-    from django.db import connection
+    """Every PostgreSQL process, backends opened during the run included."""
+    cpu = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if stat.read_text().split(" (", 1)[1].startswith("postgres)"):
+                cpu[int(stat.parent.name)] = cpu_seconds(int(stat.parent.name))
+        except (FileNotFoundError, IndexError, ProcessLookupError):
+            continue
+    return cpu
 
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [DB])
-        return {pid: cpu_seconds(pid) for (pid,) in cursor.fetchall()}
+
+def machine_busy() -> float:
+    """CPU seconds the whole machine spent not idle (all cores), from /proc/stat."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle and iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
 def status_counts() -> Counter:
@@ -278,6 +289,7 @@ def run_throughput(args, workdir: Path, sink) -> None:
             processes = {"gateway": [gateway.pid], "workers": [w.pid for w in workers]}
             cpu0 = {k: sum(map(cpu_seconds, pids)) for k, pids in processes.items()}
             pg0, own0, load0 = postgres_cpu(), time.process_time(), os.getloadavg()
+            busy0 = machine_busy()
             t0 = time.perf_counter()
             refused = send_all(port, messages, args.senders)
             t_sent = time.perf_counter()
@@ -286,6 +298,7 @@ def run_throughput(args, workdir: Path, sink) -> None:
             pg1 = postgres_cpu()
             cpu["postgres"] = sum(v - pg0.get(pid, 0.0) for pid, v in pg1.items())
             cpu["bench (senders)"] = time.process_time() - own0
+            busy = machine_busy() - busy0
             load1 = os.getloadavg()
             counts = status_counts()
             outbox_at_done = OutboundEmail.objects.filter(status="sent").count()
@@ -304,6 +317,8 @@ def run_throughput(args, workdir: Path, sink) -> None:
     print(f"outgoing mail delivered to the sink during the run: {delivered_at_done} "
           f"(outbox rows sent: {outbox_at_done})")  # fmt: skip
     print("CPU seconds:", {k: round(v, 1) for k, v in cpu.items()}, f"over {done:.1f} s wall")
+    print(f"whole machine busy: {busy:.1f} CPU seconds of {done * os.cpu_count():.1f} "
+          f"({busy / n * 1000:.1f} ms per message)")  # fmt: skip
     print(f"load average before {load0[0]:.1f}, after {load1[0]:.1f}")
     print("duplicates:", check_no_duplicates())
     for line in refused[:5]:
@@ -418,7 +433,7 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=None)
     parser.add_argument("--senders", type=int, default=None, help="client threads")
     parser.add_argument("--workers", type=int, default=2, help="worker processes")
-    parser.add_argument("--threads", type=int, default=4, help="threads per worker process")
+    parser.add_argument("--threads", type=int, default=2, help="threads per worker process")
     parser.add_argument("--clients", type=int, default=500)
     parser.add_argument("--tickets", type=int, default=300, help="open tickets to reply to")
     parser.add_argument("--seed", type=int, default=1)

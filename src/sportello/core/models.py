@@ -1,3 +1,6 @@
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import get_language
@@ -27,6 +30,22 @@ class TranslatedName(models.Model):
         return self.name_in()
 
 
+# The settings rows already read in the current unit of work (see `settings_read_once`).
+_settings_read: ContextVar[dict | None] = ContextVar("settings_read", default=None)
+
+
+@contextmanager
+def settings_read_once():
+    """Within this block each settings row is read from the database once: one unit of work
+    (an inbound message, a delivery batch) sees one consistent set of settings, and a change
+    made by staff applies from the next unit."""
+    token = _settings_read.set({})
+    try:
+        yield
+    finally:
+        _settings_read.reset(token)
+
+
 class SettingsRow(models.Model):
     """Provider settings kept as one row, edited in the admin and created on first use."""
 
@@ -35,7 +54,12 @@ class SettingsRow(models.Model):
 
     @classmethod
     def current(cls):
-        return cls.objects.get_or_create(pk=1)[0]
+        read = _settings_read.get()
+        if read is None:
+            return cls.objects.get_or_create(pk=1)[0]
+        if cls not in read:
+            read[cls] = cls.objects.get_or_create(pk=1)[0]
+        return read[cls]
 
 
 class Provider(SettingsRow):

@@ -248,7 +248,12 @@ def open_ticket(client, *, category: Category, subject: str, body: str, now: dat
 @transaction.atomic
 def reply_as_client(ticket: Ticket, user, body: str, now: datetime, attachments=(), *,
                     quoted="", source=None) -> Message:  # fmt: skip
-    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    # With what the staff alert names, locking only the ticket's row.
+    ticket = (
+        Ticket.objects.select_related("client", "department", "category")
+        .select_for_update(of=("self",))
+        .get(pk=ticket.pk)
+    )
     if ticket.status == Status.MERGED:
         raise ValidationError(_("This ticket was merged into %(code)s: write there.")
                               % {"code": ticket.merged_into.code})  # fmt: skip

@@ -89,15 +89,15 @@ def queue_to_clients(mails: list[ClientMail]) -> list[OutboundEmail]:
 
 
 def queue_to_staff(recipients, template: str, context: dict) -> list[OutboundEmail]:
-    """Alerts to staff, each in their own language and addressed by name (`staff`); they
+    """Alerts to staff, each in their own language (rendered once per language); they
     belong to no client's mail history."""
     provider = Provider.current()
     context = {"provider": provider, "site_url": settings.SITE_URL, **context}
-    emails = []
+    rendered, emails = {}, []
     for staff in recipients:
-        subject, text, html = render_email(
-            template, {**context, "staff": staff}, staff.language, provider
-        )
+        if staff.language not in rendered:
+            rendered[staff.language] = render_email(template, context, staff.language, provider)
+        subject, text, html = rendered[staff.language]
         emails.append(
             OutboundEmail(
                 to_address=staff.email,

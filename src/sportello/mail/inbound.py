@@ -8,9 +8,10 @@ import logging
 import re
 from datetime import datetime
 from email import policy
-from email.headerregistry import Address
+from email.headerregistry import Address, HeaderRegistry
 from email.parser import BytesHeaderParser, BytesParser
 from email.utils import getaddresses
+from functools import lru_cache
 
 import nh3
 from django.conf import settings as django_settings
@@ -18,6 +19,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+
+from sportello.core.models import settings_read_once
 
 from . import authentication
 from .actions import queue_rendered, queue_to_client, render_email
@@ -29,6 +32,19 @@ Status = InboundMessage.Status
 CODE = re.compile(r"\b([A-Z]{3}-\d{3}-\d{5})\b")
 THREAD_CODE = re.compile(r"<ticket\.([A-Z]{3}-\d{3}-\d{5})@")
 REPLY_PREFIX = re.compile(r"^\s*(\[[^\]]*\]\s*)*((re|r|fwd?|i|rv|aw|tr|wg)\s*:\s*)+", re.I)
+
+
+class ParsedHeaders(HeaderRegistry):
+    """`policy.default` parses a header again at each read, and a message's headers are read
+    many times over (Content-Type alone about ten); the same name and value give the same
+    immutable header object, so it is parsed once."""
+
+    @lru_cache(maxsize=1024)  # noqa: B019 (one registry for the process: nothing leaks)
+    def __call__(self, name, value):
+        return super().__call__(name, value)
+
+
+MESSAGE_POLICY = policy.default.clone(header_factory=ParsedHeaders())
 
 
 class Quarantine(Exception):
@@ -89,8 +105,17 @@ def department_for(address: str):
 # --- Processing -------------------------------------------------------------------------
 
 
+# What processing writes back: never the raw bytes, which stay as stored.
+OUTCOME_FIELDS = ["status", "reason", "sender", "subject", "ticket", "processed_at"]
+
+
 def process(pk: int, now: datetime, *, trust_sender: bool = False) -> InboundMessage:
     """Process a stored message once; `trust_sender` when staff release it from quarantine."""
+    with settings_read_once():
+        return _process_once(pk, now, trust_sender)
+
+
+def _process_once(pk: int, now: datetime, trust_sender: bool) -> InboundMessage:
     try:
         with transaction.atomic():
             row = (
@@ -102,7 +127,7 @@ def process(pk: int, now: datetime, *, trust_sender: bool = False) -> InboundMes
                 return InboundMessage.objects.get(pk=pk)
             _process(row, now, trust_sender)
             row.processed_at = now
-            row.save()
+            row.save(update_fields=OUTCOME_FIELDS)
             return row
     except Quarantine as reason:
         return _set(pk, Status.QUARANTINED, str(reason), now)
@@ -120,7 +145,7 @@ def _set(pk, status, reason, now) -> InboundMessage:
     except Exception:
         pass
     row.status, row.reason, row.processed_at = status, clean(reason)[:300], now
-    row.save()
+    row.save(update_fields=OUTCOME_FIELDS)
     return row
 
 
@@ -128,7 +153,7 @@ def _process(row: InboundMessage, now: datetime, trust_sender: bool) -> None:
     from sportello.accounts.models import Client
 
     try:
-        message = BytesParser(policy=policy.default).parsebytes(row.raw)
+        message = BytesParser(policy=MESSAGE_POLICY).parsebytes(row.raw)
         row.subject = clean(" ".join(str(message.get("Subject", "")).split()))[:300]
         sender = from_address(message)
     except Quarantine:
@@ -194,9 +219,12 @@ def _new_ticket(row, client, department, body, quoted, attachments, automatic, n
     from sportello.helpdesk.models import Ticket
 
     subject = REPLY_PREFIX.sub("", row.subject).strip() or "(no subject)"
+    category = department.email_category or department_category(department)
+    if category.department_id == department.pk:
+        category.department = department  # already read: no second query
     row.ticket = open_ticket(
         client,
-        category=department.email_category or department_category(department),
+        category=category,
         subject=subject[:200],
         body=body,
         now=now,
@@ -259,7 +287,8 @@ def from_address(message) -> str | None:
 def departments_by_address() -> dict:
     from sportello.helpdesk.models import Department
 
-    return {d.email.lower(): d for d in Department.objects.exclude(email="")}
+    departments = Department.objects.exclude(email="").select_related("email_category")
+    return {d.email.lower(): d for d in departments}
 
 
 def own_addresses() -> set[str]:

@@ -6,7 +6,7 @@ from sportello.automation.registry import job
 
 from . import inbound
 from .models import InboundMessage, OutboundEmail
-from .sender import STALE_SENDING, deliver
+from .sender import STALE_SENDING, deliver_all
 
 
 def send_due_emails(now: datetime, limit: int = 500) -> dict:
@@ -17,7 +17,7 @@ def send_due_emails(now: datetime, limit: int = 500) -> dict:
     due = OutboundEmail.objects.filter(
         status=OutboundEmail.Status.QUEUED, next_attempt_at__lte=now
     ).values_list("pk", flat=True)[:limit]
-    sent = sum(deliver(pk, now) for pk in list(due))
+    sent = deliver_all(list(due), now)
     return {"sent": sent, "recovered": stale}
 
 

@@ -40,7 +40,42 @@ def headers(email: OutboundEmail, message_id: str) -> dict:
     return result
 
 
-def deliver(email_id: int, now: datetime) -> bool:
+class Relay:
+    """One SMTP connection for a run of emails: opened for the first, opened again after a
+    failure, closed at the end."""
+
+    def __init__(self):
+        self.connection = None
+
+    def send(self, message) -> None:
+        if self.connection is None:
+            self.connection = get_connection()
+            self.connection.open()
+        try:
+            self.connection.send_messages([message])
+        except Exception:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self.connection is not None:
+            try:
+                self.connection.close()
+            except Exception:  # the server went away already
+                pass
+            self.connection = None
+
+
+def deliver_all(email_ids, now: datetime) -> int:
+    """Emails queued together, sent over one connection; the number sent."""
+    relay = Relay()
+    try:
+        return sum(deliver(email_id, now, relay) for email_id in email_ids)
+    finally:
+        relay.close()
+
+
+def deliver(email_id: int, now: datetime, relay: Relay | None = None) -> bool:
     """Send one email if it is due. The compare-and-swap claim means two workers, or a
     task and the sweeper, never both send it."""
     claimed = OutboundEmail.objects.filter(
@@ -48,6 +83,16 @@ def deliver(email_id: int, now: datetime) -> bool:
     ).update(status=OutboundEmail.Status.SENDING, next_attempt_at=now)
     if not claimed:
         return False
+    if relay is not None:
+        return _send(email_id, now, relay)
+    relay = Relay()
+    try:
+        return _send(email_id, now, relay)
+    finally:
+        relay.close()
+
+
+def _send(email_id: int, now: datetime, relay: Relay) -> bool:
     email = OutboundEmail.objects.get(pk=email_id)
     email.attempts += 1
     message_id = email.message_id or make_msgid(domain=message_id_domain())
@@ -63,8 +108,7 @@ def deliver(email_id: int, now: datetime) -> bool:
     for attachment in email.attachments.all():
         message.attach(attachment.filename, attachment_content(attachment), attachment.content_type)
     try:
-        with get_connection() as connection:
-            connection.send_messages([message])
+        relay.send(message)
     except Exception as error:  # any SMTP or network failure: retry later
         log.warning("email %s not sent: %s", email_id, error)
         email.last_error = f"{type(error).__name__}: {error}"[:2000]

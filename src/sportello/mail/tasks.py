@@ -12,8 +12,9 @@ def deliver_email(email_id: int) -> bool:
 
 @db_task()
 def deliver_emails(email_ids: list[int]) -> int:
-    """Emails queued together (a daily job's notices), delivered one after the other."""
-    return sum(sender.deliver(email_id, timezone.now()) for email_id in email_ids)
+    """Emails queued together (a daily job's notices, a ticket's staff alerts), delivered
+    over one connection."""
+    return sender.deliver_all(email_ids, timezone.now())
 
 
 @db_periodic_task(crontab(minute="*"))

@@ -1,12 +1,14 @@
+import socket
 from datetime import timedelta
 
 import pytest
+from aiosmtpd.controller import Controller
 from django.utils import timezone
 
 from sportello.mail.actions import queue_to_client
 from sportello.mail.jobs import send_due_emails
 from sportello.mail.models import OutboundEmail
-from sportello.mail.sender import deliver
+from sportello.mail.sender import deliver, deliver_all
 from sportello.testing import make_client
 
 pytestmark = pytest.mark.django_db
@@ -90,3 +92,56 @@ def test_a_send_interrupted_by_a_crash_is_picked_up_again(owner, inbox):
     result = send_due_emails(timezone.now())
     assert result == {"sent": 1, "recovered": 1}
     inbox.wait_for(1)
+
+
+class CountingRelay:
+    """An SMTP server that answers 451 to the messages it is told to, and notes over which
+    connection each message came."""
+
+    def __init__(self, refuse=()):
+        self.refuse, self.connections, self.count = set(refuse), [], 0
+
+    async def handle_DATA(self, server, session, envelope):
+        self.count += 1
+        if self.count in self.refuse:
+            return "451 4.3.0 Try again later"
+        self.connections.append(id(session))
+        return "250 OK"
+
+
+@pytest.fixture
+def counting_relay(settings):
+    def start(refuse=()):
+        relay = CountingRelay(refuse)
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        controller = Controller(relay, hostname="127.0.0.1", port=port)
+        controller.start()
+        started.append(controller)
+        settings.EMAIL_PORT = port
+        return relay
+
+    started = []
+    yield start
+    for controller in started:
+        controller.stop()
+
+
+def test_emails_queued_together_go_out_over_one_connection(owner, counting_relay):
+    relay = counting_relay()
+    emails = [queue_to_client(owner, "welcome") for _ in range(3)]
+    assert deliver_all([e.pk for e in emails], timezone.now()) == 3
+    assert len(relay.connections) == 3 and len(set(relay.connections)) == 1
+
+
+def test_a_refused_email_in_a_batch_is_retried_and_the_rest_still_go_out(owner, counting_relay):
+    relay = counting_relay(refuse={2})
+    emails = [queue_to_client(owner, "welcome") for _ in range(3)]
+    now = timezone.now()
+    assert deliver_all([e.pk for e in emails], now) == 2
+    statuses = [OutboundEmail.objects.get(pk=e.pk).status for e in emails]
+    assert statuses == ["sent", "queued", "sent"]
+    # After the refusal the connection is opened again for the next email.
+    assert len(set(relay.connections)) == 2
+    assert deliver_all([emails[1].pk], now + timedelta(minutes=1)) == 1
