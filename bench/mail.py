@@ -4,6 +4,7 @@
     .venv/bin/python bench/mail.py                     # 10,000 messages, 2 workers
     .venv/bin/python bench/mail.py --messages 2000 --senders 4
     .venv/bin/python bench/mail.py --loss              # 2,000 messages, gateway killed at random
+    .venv/bin/python bench/mail.py --cost              # 2,000 messages, CPU cost, one process
 
 A fresh database (sportello_bench_mail) gets clients on a few sender domains, two agents and
 a few hundred open tickets. The domains' DKIM keys and DMARC policies are published to the
@@ -15,6 +16,10 @@ process.
 Measured: the SMTP acceptance rate (every `250` means committed), the end-to-end rate
 until no message is left `received`, the outcome counts, and the CPU seconds of each
 process (gateway, workers, PostgreSQL backends, this process) over the run.
+
+--cost: no gateway and no workers: the messages are stored and processed one after the
+other in this process, then the emails they queued are delivered to the sink, to measure
+the CPU time and the queries each step costs on its own.
 
 --loss: a client that retries on connection errors and 4xx answers sends distinct
 messages while the gateway is killed with SIGKILL at random moments and restarted; at
@@ -325,6 +330,52 @@ def run_throughput(args, workdir: Path, sink) -> None:
         print("refused:", line)
 
 
+def run_cost(args, workdir: Path, sink) -> None:
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.utils import timezone
+
+    from sportello.mail import inbound, sender
+    from sportello.mail.models import InboundMessage, OutboundEmail
+
+    opened = seed(args.clients, args.tickets)
+    messages = corpus(args.messages, args.clients, opened, 0.3, args.seed, "cost")
+    queries = Counter()
+
+    def count(execute, sql, params, many, context):
+        queries[sql.split(None, 1)[0].upper()] += 1
+        return execute(sql, params, many, context)
+
+    def measure(label, items, step):
+        queries.clear()
+        wall, cpu = time.perf_counter(), time.process_time()
+        with connection.execute_wrapper(count):
+            results = [step(item) for item in items]
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        n = len(items)
+        print(f"{label}: {n} in {wall:.1f} s, {cpu / n * 1000:.2f} ms CPU and "
+              f"{sum(queries.values()) / n:.1f} queries each ({dict(queries)})")  # fmt: skip
+        return results
+
+    def store(message):
+        return inbound.store(message[2], RECIPIENT, "smtp", timezone.now())[0].pk
+
+    rows = measure("store", messages, store)
+    outcomes = measure("process", rows, lambda pk: inbound.process(pk, timezone.now()).status)
+    print("outcomes:", dict(Counter(outcomes)))
+    emails = list(OutboundEmail.objects.filter(status="queued").values_list("pk", flat=True))
+    half = len(emails) // 2
+    measure("deliver, one connection each", emails[:half],
+            lambda pk: sender.deliver(pk, timezone.now()))  # fmt: skip
+    batches = [emails[k : k + 3] for k in range(half, len(emails), 3)]
+    measure("deliver, three per connection (per batch)", batches,
+            lambda ids: sender.deliver_all(ids, timezone.now()))  # fmt: skip
+    print(f"delivered to the sink: {sink.count}; left received: "
+          f"{InboundMessage.objects.filter(status='received').count()}")  # fmt: skip
+
+
 def run_loss(args, workdir: Path, sink) -> None:
     import django
 
@@ -430,6 +481,7 @@ def run_loss(args, workdir: Path, sink) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--loss", action="store_true", help="the loss test")
+    parser.add_argument("--cost", action="store_true", help="CPU per message, one process")
     parser.add_argument("--messages", type=int, default=None)
     parser.add_argument("--senders", type=int, default=None, help="client threads")
     parser.add_argument("--workers", type=int, default=2, help="worker processes")
@@ -438,7 +490,7 @@ def main() -> None:
     parser.add_argument("--tickets", type=int, default=300, help="open tickets to reply to")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
-    args.messages = args.messages or (2000 if args.loss else 10000)
+    args.messages = args.messages or (2000 if args.loss or args.cost else 10000)
     args.senders = args.senders or (4 if args.loss else 8)
     from aiosmtpd.controller import Controller
 
@@ -452,7 +504,8 @@ def main() -> None:
         os.environ["HUEY_WORKERS"] = str(args.threads)
         print(f"load average at start: {os.getloadavg()[0]:.1f} ({os.cpu_count()} cores)")
         try:
-            (run_loss if args.loss else run_throughput)(args, Path(workdir), sink)
+            run = run_loss if args.loss else run_cost if args.cost else run_throughput
+            run(args, Path(workdir), sink)
         finally:
             relay.stop()
 
