@@ -88,16 +88,20 @@ def queue_to_clients(mails: list[ClientMail]) -> list[OutboundEmail]:
     return _queue(emails, [mail.attachments for mail in mails])
 
 
-def queue_to_staff(recipients, template: str, context: dict) -> list[OutboundEmail]:
-    """Alerts to staff, each in their own language (rendered once per language); they
-    belong to no client's mail history."""
+def queue_to_staff(recipients, template: str, context: dict, *,
+                   personal=False) -> list[OutboundEmail]:  # fmt: skip
+    """Alerts to staff, each in their own language; they belong to no client's mail history.
+    An alert is rendered once per language, or once per person when `personal` (it greets
+    them by name: `staff` in the template)."""
     provider = Provider.current()
     context = {"provider": provider, "site_url": settings.SITE_URL, **context}
     rendered, emails = {}, []
     for staff in recipients:
-        if staff.language not in rendered:
-            rendered[staff.language] = render_email(template, context, staff.language, provider)
-        subject, text, html = rendered[staff.language]
+        key = (staff.language, staff.pk if personal else None)
+        if key not in rendered:
+            own = {**context, "staff": staff} if personal else context
+            rendered[key] = render_email(template, own, staff.language, provider)
+        subject, text, html = rendered[key]
         emails.append(
             OutboundEmail(
                 to_address=staff.email,

@@ -1,4 +1,5 @@
-"""Mail to staff: the members of the alert department, each in their own language."""
+"""Mail to staff: the members of the alert department, each in their own language and
+greeted by name."""
 
 from sportello.accounts.models import User
 from sportello.mail.actions import queue_to_staff
@@ -14,4 +15,5 @@ def alert_staff(template: str, context: dict) -> int:
         if department
         else staff.filter(departments__code="helpdesk")
     )
-    return len(queue_to_staff(staff.distinct().order_by("pk"), template, context))
+    staff = staff.distinct().order_by("pk")
+    return len(queue_to_staff(staff, template, context, personal=True))

@@ -119,6 +119,19 @@ def test_new_ticket_alerts_the_department(owner, agent, deliver_outbox):
     assert {m["To"] for m in sent} == {owner.contact_email, agent.email}
 
 
+def test_the_alert_reaches_each_agent_in_their_own_language(owner, agent, deliver_outbox):
+    helpdesk = agent.departments.get()
+    second = make_staff(departments=[helpdesk], email="dario@sportello.example")
+    spanish = make_staff(departments=[helpdesk], email="elena@sportello.example")
+    spanish.language = "es"
+    spanish.save()
+    make_ticket(owner)
+    sent = {m["To"]: m for m in deliver_outbox(4)}
+    assert "Nuovo ticket" in sent[agent.email]["Subject"]
+    assert sent[second.email]["Subject"] == sent[agent.email]["Subject"]
+    assert "Nuevo ticket" in sent[spanish.email]["Subject"]
+
+
 def test_internal_notes_are_not_mailed_nor_shown_to_the_client(
     owner, agent, deliver_outbox, client
 ):
