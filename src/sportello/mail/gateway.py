@@ -4,6 +4,7 @@
 
 import asyncio
 import logging
+import time
 
 from aiosmtpd.controller import Controller
 from django.db import close_old_connections
@@ -16,8 +17,13 @@ log = logging.getLogger(__name__)
 
 
 class GatewayHandler:
+    def __init__(self):
+        self.known_recipients = KnownRecipients()
+
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        known = await asyncio.to_thread(_known, address)
+        known = self.known_recipients.check(address)
+        if not known:
+            known = await asyncio.to_thread(self.known_recipients.look_up, address)
         if known is None:
             return "451 4.3.0 Temporary failure, try again later"
         if not known:
@@ -38,13 +44,31 @@ class GatewayHandler:
         return "250 Message accepted"
 
 
-def _known(address: str) -> bool | None:
-    close_old_connections()
-    try:
-        return department_for(address) is not None
-    except Exception:
-        log.exception("recipient check failed")
-        return None
+class KnownRecipients:
+    """The departments' addresses the gateway accepts, kept for a minute so a message does
+    not cost a query at RCPT. An address not kept is looked up before it is refused, so a
+    new department's address works at once; one removed may still be accepted for up to a
+    minute, and processing then quarantines the message (nothing is lost)."""
+
+    TTL = 60.0
+
+    def __init__(self):
+        self.addresses: dict[str, float] = {}
+
+    def check(self, address: str) -> bool:
+        return self.addresses.get(address.strip().lower(), 0.0) > time.monotonic()
+
+    def look_up(self, address: str) -> bool | None:
+        """None when the database cannot say (the sender tries again later)."""
+        close_old_connections()
+        try:
+            known = department_for(address) is not None
+        except Exception:
+            log.exception("recipient check failed")
+            return None
+        if known:
+            self.addresses[address.strip().lower()] = time.monotonic() + self.TTL
+        return known
 
 
 def _store_all(raw: bytes, envelope, peer: str | None) -> None:

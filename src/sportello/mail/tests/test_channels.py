@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.db import OperationalError
 
-from sportello.helpdesk.models import Ticket
+from sportello.helpdesk.models import Department, Ticket
 from sportello.mail import gateway
 from sportello.mail.gateway import controller
 from sportello.mail.models import InboundMessage, MailSettings
@@ -55,6 +55,26 @@ def test_unknown_recipient_is_refused_at_rcpt(smtpd, owner, dns):
         code, _ = client.rcpt("nobody@sportello.example")
     assert code == 550
     assert not InboundMessage.objects.exists()
+
+
+def test_a_new_department_address_is_accepted_at_once_a_removed_one_quarantined(
+    smtpd, owner, dns
+):
+    with smtp(smtpd) as client:  # the gateway now keeps hd@ as known
+        assert client.sendmail("owner@example.org", ["hd@sportello.example"],
+                               signed(build())) == {}  # fmt: skip
+    helpdesk = Department.objects.get(email="hd@sportello.example")
+    helpdesk.email = "assistenza@sportello.example"
+    helpdesk.save()
+    with smtp(smtpd) as client:
+        client.sendmail("owner@example.org", ["assistenza@sportello.example"], signed(build()))
+        # Accepted while the gateway still keeps it, then never lost: quarantined for staff.
+        client.sendmail("owner@example.org", ["hd@sportello.example"], signed(build()))
+    statuses = list(InboundMessage.objects.order_by("pk").values_list("recipient", "status"))
+    assert statuses[1:] == [
+        ("assistenza@sportello.example", InboundMessage.Status.CREATED),
+        ("hd@sportello.example", InboundMessage.Status.QUARANTINED),
+    ]
 
 
 def test_oversize_message_is_refused_at_data(transactional_db, owner, dns):
