@@ -57,9 +57,7 @@ def test_unknown_recipient_is_refused_at_rcpt(smtpd, owner, dns):
     assert not InboundMessage.objects.exists()
 
 
-def test_a_new_department_address_is_accepted_at_once_a_removed_one_quarantined(
-    smtpd, owner, dns
-):
+def test_a_new_department_address_is_accepted_at_once_a_removed_one_quarantined(smtpd, owner, dns):
     with smtp(smtpd) as client:  # the gateway now keeps hd@ as known
         assert client.sendmail("owner@example.org", ["hd@sportello.example"],
                                signed(build())) == {}  # fmt: skip
