@@ -8,6 +8,8 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db.models import Q
 
+from sportello.core.models import settings_read_once
+
 from .models import OutboundEmail
 
 log = logging.getLogger(__name__)
@@ -70,7 +72,8 @@ def deliver_all(email_ids, now: datetime) -> int:
     """Emails queued together, sent over one connection; the number sent."""
     relay = Relay()
     try:
-        return sum(deliver(email_id, now, relay) for email_id in email_ids)
+        with settings_read_once():
+            return sum(deliver(email_id, now, relay) for email_id in email_ids)
     finally:
         relay.close()
 
