@@ -37,10 +37,16 @@ REPLY_PREFIX = re.compile(r"^\s*(\[[^\]]*\]\s*)*((re|r|fwd?|i|rv|aw|tr|wg)\s*:\s
 class ParsedHeaders(HeaderRegistry):
     """`policy.default` parses a header again at each read, and a message's headers are read
     many times over (Content-Type alone about ten); the same name and value give the same
-    immutable header object, so it is parsed once."""
+    immutable header object, so it is parsed once. Long values (rare, and possibly hostile)
+    are not kept, so the memory held stays small."""
+
+    def __call__(self, name, value):
+        if len(value) > 2000:
+            return super().__call__(name, value)
+        return self._parsed(name, value)
 
     @lru_cache(maxsize=1024)  # noqa: B019 (one registry for the process: nothing leaks)
-    def __call__(self, name, value):
+    def _parsed(self, name, value):
         return super().__call__(name, value)
 
 
