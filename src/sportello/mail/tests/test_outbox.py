@@ -5,7 +5,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from django.utils import timezone
 
-from sportello.mail.actions import queue_to_client
+from sportello.mail.actions import queue_rendered, queue_to_client
 from sportello.mail.jobs import send_due_emails
 from sportello.mail.models import OutboundEmail
 from sportello.mail.sender import deliver, deliver_all
@@ -145,3 +145,16 @@ def test_a_refused_email_in_a_batch_is_retried_and_the_rest_still_go_out(owner, 
     # After the refusal the connection is opened again for the next email.
     assert len(set(relay.connections)) == 2
     assert deliver_all([emails[1].pk], now + timedelta(minutes=1)) == 1
+
+
+def test_a_long_subject_in_any_script_arrives_whole_in_short_lines(owner, inbox):
+    subject = (
+        "[Sportello] [ABC-123-45678] Nuovo ticket · Perché il sito è lento? Año nuevo € 😀 " * 2
+    )
+    email = queue_rendered(to_address="ana@example.es", template="welcome", subject=subject,
+                           body_text="Testo", body_html="", language="it")  # fmt: skip
+    assert deliver(email.pk, timezone.now())
+    [message] = inbox.wait_for(1)
+    assert message["Subject"] == subject[:300]
+    head = inbox.raw_messages()[0].split(b"\r\n\r\n", 1)[0]
+    assert all(len(line) <= 78 for line in head.split(b"\r\n"))
