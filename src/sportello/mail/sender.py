@@ -84,31 +84,29 @@ class Relay:
             self.connection = None
 
 
+def deliver(email_id: int, now: datetime) -> bool:
+    """Send one email if it is due."""
+    return deliver_all([email_id], now) == 1
+
+
 def deliver_all(email_ids, now: datetime) -> int:
-    """Emails queued together, sent over one connection; the number sent."""
+    """Emails queued together, sent over one connection (opened only if one is due); the
+    number sent."""
     relay = Relay()
     try:
         with settings_read_once():
-            return sum(deliver(email_id, now, relay) for email_id in email_ids)
+            return sum(_claim_and_send(email_id, now, relay) for email_id in email_ids)
     finally:
         relay.close()
 
 
-def deliver(email_id: int, now: datetime, relay: Relay | None = None) -> bool:
-    """Send one email if it is due. The compare-and-swap claim means two workers, or a
-    task and the sweeper, never both send it."""
+def _claim_and_send(email_id: int, now: datetime, relay: Relay) -> bool:
+    """The compare-and-swap claim means two workers, or a task and the sweeper, never both
+    send an email."""
     claimed = OutboundEmail.objects.filter(
         Q(status=OutboundEmail.Status.QUEUED) & Q(next_attempt_at__lte=now), pk=email_id
     ).update(status=OutboundEmail.Status.SENDING, next_attempt_at=now)
-    if not claimed:
-        return False
-    if relay is not None:
-        return _send(email_id, now, relay)
-    relay = Relay()
-    try:
-        return _send(email_id, now, relay)
-    finally:
-        relay.close()
+    return bool(claimed) and _send(email_id, now, relay)
 
 
 def _send(email_id: int, now: datetime, relay: Relay) -> bool:
