@@ -123,13 +123,16 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (login throttling) and task queue: Redis when REDIS_URL is set.
 REDIS_URL = os.environ.get("REDIS_URL")
+# The test suite's own queue: a test that flushes it never touches what a running worker
+# of the same checkout has pending.
+QUEUE_NAME = "sportello-test" if TESTING else "sportello"
 if REDIS_URL:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
     HUEY = {
         "huey_class": "huey.RedisHuey",
-        "name": os.environ.get("HUEY_NAME", "sportello"),
+        "name": os.environ.get("HUEY_NAME", QUEUE_NAME),
         "url": REDIS_URL,
         "immediate": False,
     }
@@ -144,8 +147,8 @@ else:
     }
     HUEY = {
         "huey_class": "huey.SqliteHuey",
-        "name": "sportello",
-        "filename": str(DATA_DIR / "huey.sqlite3"),
+        "name": QUEUE_NAME,
+        "filename": str(DATA_DIR / ("huey-test.sqlite3" if TESTING else "huey.sqlite3")),
         "immediate": False,
     }
 HUEY["consumer"] = {"workers": int(os.environ.get("HUEY_WORKERS", "2")), "worker_type": "thread"}

@@ -78,14 +78,21 @@ def make_tier(code="standard", helpdesk_access=True, **fields) -> Tier:
 
 
 def database_env() -> dict:
-    """Point the worker processes at the test database."""
+    """Point a process a test starts at the test database, with the test's secret key and a
+    data directory of its own: what it queues must never reach the worker `scripts/start`
+    runs from the same checkout."""
+    from django.conf import settings
     from django.db import connection
 
+    env = {
+        "SPORTELLO_DATA_DIR": str(settings.DATA_DIR / "test-processes"),
+        "SECRET_KEY": settings.SECRET_KEY,
+    }
     db = connection.settings_dict
     if db["ENGINE"].endswith("sqlite3"):
-        return {"SQLITE_PATH": db["NAME"]}
+        return {**env, "SQLITE_PATH": db["NAME"]}
     user, host, port = db["USER"] or "postgres", db["HOST"] or "127.0.0.1", db["PORT"] or 5432
-    return {"DATABASE_URL": f"postgresql://{user}@{host}:{port}/{db['NAME']}"}
+    return {**env, "DATABASE_URL": f"postgresql://{user}@{host}:{port}/{db['NAME']}"}
 
 
 def make_ticket(client, category="hosting", *, subject="Sito lento da stamattina",

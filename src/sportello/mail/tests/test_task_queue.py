@@ -36,3 +36,11 @@ def test_delivery_goes_through_the_configured_queue(owner, real_queue, inbox):
     inbox.wait_for(1)
     email.refresh_from_db()
     assert email.status == OutboundEmail.Status.SENT
+
+
+def test_the_suite_and_the_processes_it_starts_never_use_the_running_workers_queue():
+    from sportello.testing import database_env
+
+    assert settings.HUEY["name"] == "sportello-test"
+    assert "huey-test" in settings.HUEY.get("filename", "huey-test")
+    assert database_env()["SPORTELLO_DATA_DIR"] != str(settings.DATA_DIR)
