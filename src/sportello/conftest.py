@@ -5,6 +5,7 @@ from email import message_from_bytes, policy
 
 import pytest
 from aiosmtpd.controller import Controller
+from django import test
 from django.utils import timezone
 
 from sportello import testing
@@ -54,6 +55,22 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+class SignInClient(test.Client):
+    """Django's test client, whose `force_login` signs in as the login page would: staff
+    with an authenticator have passed the two-factor step in that session. `mfa=False`
+    leaves the step out, as a login by another door would."""
+
+    def force_login(self, user, backend=None, *, mfa=True):
+        super().force_login(user, backend)
+        if mfa and user.is_staff and user.has_two_factor:
+            testing.record_mfa_step(self.session, user)
+
+
+@pytest.fixture
+def client():
+    return SignInClient()
 
 
 @pytest.fixture(scope="session")

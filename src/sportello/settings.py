@@ -29,6 +29,9 @@ if not SECRET_KEY:
     SECRET_KEY = key_file.read_text().strip()
 
 ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
+# Reverse proxies (addresses or networks) whose X-Forwarded-For is believed: login
+# throttling and the audit log then see the client's address, not the proxy's.
+TRUSTED_PROXIES = [p.strip() for p in os.environ.get("TRUSTED_PROXIES", "").split(",") if p.strip()]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SITE_ID = 1
@@ -76,6 +79,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "sportello.accounts.middleware.UserLanguageMiddleware",
     "sportello.accounts.middleware.StaffTwoFactorMiddleware",
+    # Last, so its 413 page is in the user's language; it reads no body itself.
+    "sportello.helpdesk.uploads.UploadSizeMiddleware",
 ]
 
 ROOT_URLCONF = "sportello.urls"
@@ -182,13 +187,38 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 3
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": os.environ.get("LOGIN_FAILED_RATE", "10/m/ip,5/5m/key"),
+    # Failed sign-ins are slowed per (account, address) by accounts.throttle instead of
+    # allauth's per-account lock, which let anyone lock the owner out.
+    "login_failed": False,
     "reset_password": "20/m/ip,5/m/key",
     "signup": "20/m/ip",
 }
 ACCOUNT_EMAIL_NOTIFICATIONS = True
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # reset links last a day and work once
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_ADAPTER = "sportello.accounts.adapter.MFAAdapter"
+
+
+def _mfa_encryption_keys() -> list[bytes]:
+    """Fernet keys for two-factor secrets: MFA_ENCRYPTION_KEYS (comma-separated, the first
+    encrypts, the others only decrypt), else one generated into the data directory."""
+    if keys := os.environ.get("MFA_ENCRYPTION_KEYS"):
+        return [key.strip().encode() for key in keys.split(",") if key.strip()]
+    key_file = DATA_DIR / "mfa_key"
+    if not key_file.exists():
+        from cryptography.fernet import Fernet
+
+        try:
+            descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it first
+            pass
+        else:
+            with os.fdopen(descriptor, "wb") as out:
+                out.write(Fernet.generate_key())
+    return [key_file.read_bytes().strip()]
+
+
+MFA_ENCRYPTION_KEYS = _mfa_encryption_keys()
 MFA_TOTP_ISSUER = os.environ.get("MFA_TOTP_ISSUER", "Sportello")
 
 SESSION_COOKIE_HTTPONLY = True
@@ -218,6 +248,17 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", DATA_DIR / "media"))
+# Uploads: the attachment limits (help-desk settings) are applied while the body streams
+# in, before Django's own handlers keep anything; files above 1 MB go to a temporary file
+# rather than memory. The form fields around the files stay under 2.5 MB.
+FILE_UPLOAD_HANDLERS = [
+    "sportello.helpdesk.uploads.AttachmentLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024 // 2
+DATA_UPLOAD_MAX_NUMBER_FILES = 20
 
 # --- Outgoing mail: real SMTP; every message goes through the outbox first.
 EMAIL_BACKEND = "sportello.mail.backends.SigningEmailBackend"

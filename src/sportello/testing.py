@@ -1,6 +1,7 @@
 """Shared test helpers: factories and the three personas (owner, another client, staff)."""
 
 import itertools
+import time
 from datetime import date
 from decimal import Decimal
 
@@ -24,6 +25,38 @@ def make_user(email=None, *, language="it", role="", verified=True, totp=False) 
     if totp:
         TOTP.activate(user, TOTP_SECRET)
     return user
+
+
+def record_mfa_step(session, user) -> None:
+    """What allauth's login leaves in the session once the two-factor code is accepted."""
+    from allauth.account.internal.flows.login import (
+        _AUTHENTICATION_METHODS_USER_SESSION_KEY,
+        AUTHENTICATION_METHODS_SESSION_KEY,
+    )
+    from allauth.mfa.models import Authenticator
+
+    authenticator = Authenticator.objects.filter(user=user, type="totp").first()
+    session[AUTHENTICATION_METHODS_SESSION_KEY] = [
+        {"method": "password", "at": time.time(), "email": user.email},
+        {"method": "mfa", "at": time.time(), "id": authenticator.pk, "type": "totp"},
+    ]
+    session[_AUTHENTICATION_METHODS_USER_SESSION_KEY] = str(user.pk)
+    session.save()
+
+
+def totp_code(secret: str = TOTP_SECRET) -> str:
+    """The code an authenticator app would show right now for `secret`.
+
+    allauth accepts only the current period (TOTP_TOLERANCE is 0), so never hand out a
+    code in the last seconds of its period: wait for the next one instead."""
+    from allauth.mfa import app_settings as mfa_settings
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    period = mfa_settings.TOTP_PERIOD
+    if period - time.time() % period < 3:
+        time.sleep(period - time.time() % period + 0.1)
+    counter = int(time.time()) // period
+    return format_hotp_value(hotp_value(secret, counter))
 
 
 def make_client(email=None, *, language="it", tier=None, **fields) -> Client:

@@ -1,18 +1,23 @@
-from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from sportello.accounts import views as account_views
+from sportello.accounts.twofactor import session_passed_mfa
 from sportello.core import views as core_views
 
-# The admin signs in through allauth, so its login has the same 2FA and throttling.
-admin.site.login = secure_admin_login(admin.site.login)
+# The admin never signs anyone in itself: its login page sends to allauth's, with the same
+# two-factor step and throttling.
+admin.site.login = account_views.admin_login
 admin.site.site_header = "Sportello"
 # Configuration is for administrators; billing clerks and agents work in the desk.
-admin.site.has_permission = lambda request: request.user.is_active and request.user.is_admin
+admin.site.has_permission = lambda request: (
+    request.user.is_active and request.user.is_admin and session_passed_mfa(request, request.user)
+)
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="portal:home", permanent=False)),
+    path("accounts/", include("sportello.accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/setlang/", core_views.switch_language, name="set_language"),
     path("cookies/", core_views.cookie_policy, name="cookie_policy"),

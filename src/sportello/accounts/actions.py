@@ -1,13 +1,27 @@
 """Account operations: each one a transaction with its audit row and its emails."""
 
+from allauth.account.internal.flows.email_verification import (
+    add_email_verification_sent_message,
+)
+from allauth.account.internal.flows.login import record_authentication
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from allauth.mfa.totp.internal.auth import TOTP
+from django.conf import settings
+from django.contrib.auth import login
+from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.db import transaction
+from django.urls import reverse
+from django.utils.encoding import force_bytes, force_str
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
 from sportello.core import audit
-from sportello.core.models import AuditEvent
-from sportello.mail.actions import queue_to_client
+from sportello.core.models import AuditEvent, Provider
+from sportello.mail.actions import queue_rendered, queue_to_client, render_email
 
-from .models import Client, Tier
+from .models import Client, Tier, User
+from .twofactor import record_mfa
 
 Action = AuditEvent.Action
 
@@ -45,12 +59,53 @@ def update_profile(request, client: Client, form, *, by_staff: bool = False) -> 
 
 def request_contact_change(request, client: Client, new_email: str) -> EmailAddress:
     """The new address becomes the registered one only when its owner opens the link
-    sent to it (ACC-5); until then every mail still goes to the old address."""
+    sent to it (ACC-5); until then every mail still goes to the old address.
+
+    The client sees the same answer whether or not the address belongs to another account
+    (staff included), so the form cannot be used to find out who has an account. An address
+    already taken gets no confirmation link, only a notice to its owner, and stays pending
+    here until replaced: it can never be confirmed."""
     with transaction.atomic():
         audit.record(
             Action.CONTACT_CHANGE_REQUESTED, request=request, client=client, detail=new_email
         )
-    return EmailAddress.objects.add_new_email(request, client.owner, new_email)
+        holder = _holder_of(new_email, besides=client.owner)
+        if holder is not None:
+            _tell_address_is_taken(holder, new_email)
+            # The same words allauth says when it sends the link.
+            add_email_verification_sent_message(request, new_email, signup=False)
+    return EmailAddress.objects.add_new_email(
+        request, client.owner, new_email, send_verification=holder is None
+    )
+
+
+def _holder_of(email: str, *, besides: User) -> User | None:
+    holder = User.objects.filter(email__iexact=email).exclude(pk=besides.pk).first()
+    if holder is None:
+        address = (
+            EmailAddress.objects.filter(email__iexact=email, verified=True)
+            .exclude(user=besides)
+            .select_related("user")
+            .first()
+        )
+        holder = address.user if address else None
+    return holder
+
+
+def _tell_address_is_taken(holder: User, email: str) -> None:
+    provider = Provider.current()
+    context = {"email": email, "site_url": settings.SITE_URL, "provider": provider}
+    subject, text, html = render_email("contact_address_taken", context, holder.language, provider)
+    queue_rendered(
+        to_address=email,
+        template="contact_address_taken",
+        subject=subject,
+        body_text=text,
+        body_html=html,
+        language=holder.language,
+        user=holder,
+        client=getattr(holder, "client", None),
+    )
 
 
 def pending_contact_change(client: Client) -> EmailAddress | None:
@@ -72,3 +127,81 @@ def welcome_once(client: Client) -> None:
     """The first confirmed address gets the welcome email; later confirmations do not."""
     if not client.emails.filter(template="welcome").exists():
         queue_to_client(client, "welcome")
+
+
+# --- Staff enrolment: a staff account gets its password and second factor only through a
+# link mailed to that person, so nobody who learns of the account can enrol it first.
+
+
+class StaffEnrolmentTokens(PasswordResetTokenGenerator):
+    """One-use links: the token covers the password and whether a second factor exists,
+    so it stops working once the person has enrolled (or a newer invitation set things)."""
+
+    key_salt = "sportello.accounts.staff-enrolment"
+
+    def _make_hash_value(self, user, timestamp):
+        enrolled = Authenticator.objects.filter(user=user).exists()
+        return f"{user.pk}{user.password}{enrolled}{user.is_active}{timestamp}"
+
+
+staff_enrolment_tokens = StaffEnrolmentTokens()
+
+
+def staff_enrolment_url(user: User) -> str:
+    path = reverse(
+        "staff_enrol",
+        args=[urlsafe_base64_encode(force_bytes(user.pk)), staff_enrolment_tokens.make_token(user)],
+    )
+    return f"{settings.SITE_URL}{path}"
+
+
+def user_for_enrolment(uidb64: str, token: str) -> User | None:
+    """The staff member the link was made for, if it is still good."""
+    try:
+        pk = int(force_str(urlsafe_base64_decode(uidb64)))
+    except (TypeError, ValueError, OverflowError):
+        return None
+    user = User.objects.filter(pk=pk, is_staff=True, is_active=True).first()
+    if user is None or user.has_two_factor or not staff_enrolment_tokens.check_token(user, token):
+        return None
+    return user
+
+
+def invite_staff(user: User, *, request=None) -> str:
+    """Mail the enrolment link to the staff member; the link is returned for the command
+    line. An account that already has a second factor is not invited again: its owner
+    removes it from their own two-factor page first."""
+    if not user.is_staff:
+        raise ValueError(f"{user.email} is not a staff account")
+    if user.has_two_factor:
+        raise ValueError(f"{user.email} already has two-factor login")
+    url = staff_enrolment_url(user)
+    provider = Provider.current()
+    context = {"staff": user, "url": url, "provider": provider, "site_url": settings.SITE_URL}
+    subject, text, html = render_email("staff_invitation", context, user.language, provider)
+    with transaction.atomic():
+        queue_rendered(
+            to_address=user.email,
+            template="staff_invitation",
+            subject=subject,
+            body_text=text,
+            body_html=html,
+            language=user.language,
+            user=user,
+        )
+        audit.record(Action.STAFF_INVITED, request=request, detail=user.email)
+    return url
+
+
+@transaction.atomic
+def enrol_staff(request, user: User, *, password: str, secret: str) -> None:
+    """Set the password and the second factor chosen on the invitation page, and sign the
+    person in with both steps passed: they just proved the code from their app."""
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    totp = TOTP.activate(user, secret)
+    RecoveryCodes.activate(user)
+    audit.record(Action.MFA_ENABLED, request=request, actor=user, detail=user.email)
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    record_authentication(request, user, "password", email=user.email)
+    record_mfa(request, user, totp.instance)

@@ -2,14 +2,24 @@ from types import SimpleNamespace
 from urllib.parse import urlparse
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.internal.stagekit import clear_login
+from allauth.mfa.adapter import DefaultMFAAdapter
+from cryptography.fernet import Fernet, MultiFernet
 from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from sportello.core.models import Provider
+from sportello.core.net import client_ip
 from sportello.mail.actions import queue_rendered, subject_with_prefix
 
+from . import throttle
 from .models import User
 
 
@@ -45,6 +55,46 @@ class AccountAdapter(DefaultAccountAdapter):
             user=user,
         )
 
+    def get_client_ip(self, request) -> str:
+        return client_ip(request) or "unknown"
+
+    def pre_authenticate(self, request, **credentials) -> None:
+        wait = throttle.seconds_to_wait(credentials.get("email", ""), self.get_client_ip(request))
+        if wait:
+            raise ValidationError(
+                ngettext(
+                    "Too many failed sign-ins from here: try again in %(seconds)d second.",
+                    "Too many failed sign-ins from here: try again in %(seconds)d seconds.",
+                    wait,
+                )
+                % {"seconds": wait},
+                code="too_many_login_attempts",
+            )
+
+    def authenticate(self, request, **credentials):
+        user = super().authenticate(request, **credentials)
+        if user is not None:
+            throttle.record_success(credentials.get("email", ""), self.get_client_ip(request))
+        return user
+
+    def authentication_failed(self, request, **credentials) -> None:
+        throttle.record_failure(credentials.get("email", ""), self.get_client_ip(request))
+
+    def pre_login(self, request, user, **kwargs):
+        """Staff sign in only with a second factor, and enrol it only through the invitation
+        mailed to them: a staff account without one is not signed in by its password."""
+        if user.is_staff and not user.has_two_factor:
+            clear_login(request)
+            messages.error(
+                request,
+                _(
+                    "This staff account has no two-factor login yet. Open the invitation "
+                    "link sent to your address, or ask an administrator for a new one."
+                ),
+            )
+            return redirect("account_login")
+        return super().pre_login(request, user, **kwargs)
+
     def get_login_redirect_url(self, request):
         if request.user.is_staff:
             return reverse("desk:home")
@@ -52,3 +102,25 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def format_email_subject(self, subject: str) -> str:
         return subject_with_prefix(subject)
+
+
+ENCRYPTED_PREFIX = "fernet:"
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    """TOTP secrets and recovery-code seeds are stored encrypted with a key kept outside the
+    database (MFA_ENCRYPTION_KEYS): a copy of the database alone yields no second factor."""
+
+    def encrypt(self, text: str) -> str:
+        return ENCRYPTED_PREFIX + _fernet().encrypt(text.encode()).decode()
+
+    def decrypt(self, encrypted_text: str) -> str:
+        if not encrypted_text.startswith(ENCRYPTED_PREFIX):
+            raise ValueError("a two-factor secret is stored unencrypted")
+        token = encrypted_text.removeprefix(ENCRYPTED_PREFIX).encode()
+        return _fernet().decrypt(token).decode()
+
+
+def _fernet() -> MultiFernet:
+    # The first key encrypts; the others still decrypt, so a key can be rotated.
+    return MultiFernet([Fernet(key) for key in settings.MFA_ENCRYPTION_KEYS])

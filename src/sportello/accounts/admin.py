@@ -1,7 +1,9 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from . import actions
 from .models import Client, Tier, User
 
 
@@ -19,6 +21,34 @@ class UserAdmin(BaseUserAdmin):
         (_("Dates"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [(None, {"fields": ["email", "password1", "password2", "role"]})]
+    actions = ["send_enrolment_invitation"]
+
+    def save_model(self, request, obj, form, change):
+        """A new staff member (or a client made staff) is invited to enrol: they choose
+        their password and second factor from the link mailed to them."""
+        super().save_model(request, obj, form, change)
+        if obj.is_staff and obj.is_active and not obj.has_two_factor:
+            if not change or "role" in form.changed_data:
+                self._invite(request, obj)
+
+    @admin.action(description=_("Send the staff enrolment invitation"))
+    def send_enrolment_invitation(self, request, queryset):
+        for user in queryset.filter(is_staff=True, is_active=True):
+            if user.has_two_factor:
+                self.message_user(
+                    request,
+                    gettext("%(email)s already has two-factor login.") % {"email": user.email},
+                    messages.WARNING,
+                )
+            else:
+                self._invite(request, user)
+
+    def _invite(self, request, user):
+        actions.invite_staff(user, request=request)
+        self.message_user(
+            request,
+            gettext("An enrolment invitation was sent to %(email)s.") % {"email": user.email},
+        )
 
 
 @admin.register(Tier)

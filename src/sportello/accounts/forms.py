@@ -1,6 +1,7 @@
-from allauth.account.models import EmailAddress
+from allauth.mfa.totp.internal.auth import validate_totp_code
 from django import forms
 from django.conf import settings
+from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -95,9 +96,8 @@ class ContactAddressForm(forms.Form):
         email = self.cleaned_data["email"].strip().lower()
         if email == self.user.email.lower():
             raise ValidationError(_("This is already your registered address."))
-        taken = EmailAddress.objects.filter(email__iexact=email).exclude(user=self.user)
-        if taken.exists():
-            raise ValidationError(_("This address cannot be used: choose another one."))
+        # An address of another account is not refused here: the answer would tell anyone
+        # which addresses have accounts. request_contact_change deals with it.
         return email
 
     def clean(self):
@@ -115,3 +115,33 @@ class ContactAddressForm(forms.Form):
                     % {"domain": self.hosted_domain},
                 )
         return data
+
+
+class StaffEnrolmentForm(forms.Form):
+    """The invited staff member's password and the first code of their authenticator app."""
+
+    password1 = forms.CharField(label=_("Choose a password"), widget=forms.PasswordInput)
+    password2 = forms.CharField(label=_("Password (again)"), widget=forms.PasswordInput)
+    code = forms.CharField(
+        label=_("Code from the app"),
+        max_length=8,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+    def __init__(self, *args, user, secret, **kwargs):
+        self.user = user
+        self.secret = secret
+        super().__init__(*args, **kwargs)
+
+    def clean_password2(self):
+        first, second = self.cleaned_data.get("password1"), self.cleaned_data["password2"]
+        if first and first != second:
+            raise ValidationError(_("The two passwords differ."))
+        password_validation.validate_password(second, self.user)
+        return second
+
+    def clean_code(self):
+        code = "".join(self.cleaned_data["code"].split())
+        if not validate_totp_code(self.secret, code):
+            raise ValidationError(_("This code is not right: type the one the app shows now."))
+        return code

@@ -1,15 +1,18 @@
 from django.contrib import messages
-from django.shortcuts import redirect
-from django.urls import reverse
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-# Pages a staff member may reach before two-factor login is set up: the ones that set it up.
-OPEN_PREFIXES = ("/accounts/", "/i18n/", "/static/", "/favicon")
+from .twofactor import session_passed_mfa
+
+# Files, not pages: a staff session without the two-factor step may load them.
+ASSET_PREFIXES = ("/static/", "/favicon")
 
 
 class StaffTwoFactorMiddleware:
-    """Staff must turn on two-factor login before they see anything else (ACC-11)."""
+    """A staff session exists only if it passed the two-factor step for that very user
+    (ACC-11). A staff login that skipped it, by whatever door, is ended before any page."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -19,11 +22,12 @@ class StaffTwoFactorMiddleware:
         if (
             user.is_authenticated
             and user.is_staff
-            and not request.path.startswith(OPEN_PREFIXES)
-            and not user.has_two_factor
+            and not request.path.startswith(ASSET_PREFIXES)
+            and not session_passed_mfa(request, user)
         ):
-            messages.warning(request, _("Staff must turn on two-factor login before continuing."))
-            return redirect(reverse("mfa_activate_totp"))
+            logout(request)
+            messages.warning(request, _("Staff sign in with their two-factor code."))
+            return redirect_to_login(request.get_full_path())
         return self.get_response(request)
 
 

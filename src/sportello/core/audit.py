@@ -1,10 +1,5 @@
 from .models import AuditEvent
-
-
-def client_ip(request) -> str | None:
-    if request is None:
-        return None
-    return request.META.get("REMOTE_ADDR") or None
+from .net import client_ip
 
 
 def record(action, *, request=None, actor=None, client=None, detail: str = "") -> AuditEvent:

@@ -95,6 +95,7 @@ class AuditEvent(models.Model):
         PASSWORD_RESET = "password_reset", _("Password reset")
         MFA_ENABLED = "mfa_enabled", _("Two-factor login enabled")
         MFA_DISABLED = "mfa_disabled", _("Two-factor login disabled")
+        STAFF_INVITED = "staff_invited", _("Staff member invited to enrol")
         CONTACT_CHANGE_REQUESTED = "contact_change_requested", _("Contact address change requested")
         CONTACT_CHANGED = "contact_changed", _("Contact address changed")
         PROFILE_CHANGED = "profile_changed", _("Profile changed")

@@ -5,7 +5,8 @@ from django.urls import reverse
 
 from sportello.catalog.models import ProductType
 from sportello.core.models import AuditEvent
-from sportello.testing import make_product, make_service
+from sportello.accounts.models import User
+from sportello.testing import make_product, make_service, make_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -59,8 +60,34 @@ def test_current_address_on_a_hosted_domain_shows_a_warning(client, owner):
     assert 'class="notice warn"' in response.content.decode()
 
 
-def test_the_address_of_another_account_cannot_be_taken(client, owner, other_client):
+def test_the_address_of_another_account_is_neither_taken_nor_revealed(
+    client, owner, other_client, deliver_outbox, django_capture_on_commit_callbacks
+):
+    staff = make_staff(User.Role.ADMIN)
     client.force_login(owner.owner)
-    response = client.post(reverse("portal:contact_address"), {"email": other_client.contact_email})
-    assert response.status_code == 200
-    assert not owner.owner.emailaddress_set.filter(email=other_client.contact_email).exists()
+    url = reverse("portal:contact_address")
+    answers = []
+    for email in ["free-box@example.net", other_client.contact_email, staff.email.upper()]:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(url, {"email": email}, follow=True)
+        page = re.sub(
+            r'name="csrfmiddlewaretoken" value="[^"]+"',
+            "",
+            response.content.decode().replace(email.lower(), "ADDRESS"),
+        )
+        answers.append((response.status_code, response.redirect_chain, page))
+    # A free address, a client's and a staff member's get the same answer.
+    assert answers[0] == answers[1] == answers[2]
+
+    messages = deliver_outbox(3)
+    links = [m for m in messages if "/accounts/confirm-email/" in m.get_body(("plain",)).get_content()]
+    assert [m["To"] for m in links] == ["free-box@example.net"]
+    # The holders are told someone tried, and given no link that could move their address.
+    for holder in (other_client.contact_email, staff.email):
+        [notice] = [m for m in messages if m["To"] == holder]
+        assert "/accounts/confirm-email/" not in notice.get_body(("plain",)).get_content()
+    owner.owner.refresh_from_db()
+    assert owner.contact_email == "owner@example.org"
+    assert not owner.owner.emailaddress_set.filter(
+        email=other_client.contact_email, verified=True
+    ).exists()

@@ -7,35 +7,22 @@ never on translated text.
 """
 
 import re
-import time
 from urllib.parse import urlsplit
 
 import pytest
-from allauth.mfa import app_settings as mfa_settings
 from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from playwright.sync_api import expect
 
 from sportello import testing
+from sportello.accounts import actions
 from sportello.accounts.models import Client, User
 from sportello.browser import shot
+from sportello.testing import totp_code
 
 NEW_PASSWORD = "Another-strong-pass-73"
 
 
 # --- helpers -----------------------------------------------------------------------------
-
-
-def totp_code(secret: str) -> str:
-    """The code an authenticator app would show right now for `secret`.
-
-    allauth accepts only the current period (TOTP_TOLERANCE is 0), so never hand out a
-    code in the last seconds of its period: wait for the next one instead."""
-    period = mfa_settings.TOTP_PERIOD
-    if period - time.time() % period < 3:
-        time.sleep(period - time.time() % period + 0.1)
-    counter = int(time.time()) // period
-    return format_hotp_value(hotp_value(secret, counter))
 
 
 def path_of(url: str) -> str:
@@ -278,33 +265,33 @@ def test_staff_logs_in_with_password_and_totp_and_reaches_desk(live_server, page
 
 
 @pytest.mark.browser
-def test_staff_without_totp_is_sent_to_activate_it(live_server, page):
+def test_staff_without_totp_is_refused_and_enrols_through_the_invitation(
+    live_server, page, inbox
+):
     base = live_server.url
     staff = testing.make_staff(totp=False, email="senza2fa@sportello.example")
 
+    # A password alone opens nothing, and there is no way to pair an app from here.
     log_in(page, base, staff.email, testing.PASSWORD)
-    # No code is asked for (none is set up); the desk itself sends them to set it up.
-    redirects = []
-    page.on(
-        "response",
-        lambda r: (
-            redirects.append((path_of(r.url), r.headers.get("location")))
-            if 300 <= r.status < 400
-            else None
-        ),
-    )
+    assert path_of(page.url) == "/accounts/login/"
+    expect(page.locator(".messages .msg-error")).to_have_count(1)
     page.goto(f"{base}/desk/")
-    assert redirects[0] == ("/desk/", "/accounts/2fa/totp/activate/"), redirects
-    expect(page.locator(".messages .msg-warning")).to_have_count(1)
-    # (allauth first asks for the password again, then shows the activation page.)
-    confirm_password_if_asked(page, testing.PASSWORD, "staff-03-reauthenticate")
-    assert path_of(page.url) == "/accounts/2fa/totp/activate/"
-    expect(page.locator("#authenticator_secret")).to_be_visible()
-    shot(page, "staff-04-must-activate-totp")
+    assert path_of(page.url) == "/accounts/login/"
 
-    # Every other staff page is closed too.
-    page.goto(f"{base}/desk/audit/")
-    assert path_of(page.url) == "/accounts/2fa/totp/activate/"
+    actions.invite_staff(staff)
+    link = link_in(inbox.wait_for(1)[0], "/accounts/staff/enrol/")
+    page.goto(f"{base}{link}")
+    expect(page.locator(".qr svg")).to_be_visible()
+    secret = page.locator("code").inner_text()
+    page.fill('input[name="password1"]', NEW_PASSWORD)
+    page.fill('input[name="password2"]', NEW_PASSWORD)
+    page.fill('input[name="code"]', totp_code(secret))
+    shot(page, "staff-03-enrol")
+    with page.expect_navigation():
+        page.click("form.form button[type=submit]")
+    assert path_of(page.url) == "/desk/"
+    expect(page.locator("header .who")).to_have_text(staff.email)
+    shot(page, "staff-04-enrolled")
 
 
 # --- 4. language switch before login ----------------------------------------------------------

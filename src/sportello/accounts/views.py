@@ -1,0 +1,70 @@
+from allauth.mfa.adapter import get_adapter as get_mfa_adapter
+from allauth.mfa.totp.internal.auth import generate_totp_secret
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+
+from . import actions
+from .forms import StaffEnrolmentForm
+
+
+def _safe_next(request, default: str) -> str:
+    target = request.GET.get("next") or request.POST.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+@never_cache
+def admin_login(request, extra_context=None):
+    """Stands in for Django's admin login form, which would sign anyone in with a password
+    alone: every way into a staff session is allauth's login with its two-factor step."""
+    next_url = _safe_next(request, reverse("admin:index"))
+    if request.user.is_authenticated:
+        if not request.user.is_staff:
+            raise PermissionDenied
+        return redirect(next_url)
+    return redirect_to_login(next_url)
+
+
+ENROLMENT_SECRET_KEY = "staff_enrolment_secret"
+
+
+@never_cache
+def staff_enrol(request, uidb64, token):
+    """The invited staff member chooses a password and pairs an authenticator app."""
+    user = actions.user_for_enrolment(uidb64, token)
+    if user is None:
+        return render(request, "account/staff_enrol_invalid.html", status=410)
+    # The secret stays the same between showing the QR code and checking the first code.
+    pending = request.session.get(ENROLMENT_SECRET_KEY) or {}
+    if pending.get("user") != user.pk:
+        pending = {"user": user.pk, "secret": generate_totp_secret()}
+        request.session[ENROLMENT_SECRET_KEY] = pending
+    secret = pending["secret"]
+    form = StaffEnrolmentForm(request.POST or None, user=user, secret=secret)
+    if request.method == "POST" and form.is_valid():
+        request.session.pop(ENROLMENT_SECRET_KEY, None)
+        actions.enrol_staff(request, user, password=form.cleaned_data["password2"], secret=secret)
+        messages.success(
+            request,
+            _(
+                "Two-factor login is on. Keep your recovery codes somewhere safe: you find "
+                "them in your account's two-factor page."
+            ),
+        )
+        return redirect("desk:home")
+    adapter = get_mfa_adapter()
+    totp_url = adapter.build_totp_url(user, secret)
+    return render(
+        request,
+        "account/staff_enrol.html",
+        {"form": form, "staff": user, "secret": secret, "qr_svg": adapter.build_totp_svg(totp_url)},
+    )
