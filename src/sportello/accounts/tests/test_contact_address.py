@@ -3,9 +3,9 @@ import re
 import pytest
 from django.urls import reverse
 
+from sportello.accounts.models import User
 from sportello.catalog.models import ProductType
 from sportello.core.models import AuditEvent
-from sportello.accounts.models import User
 from sportello.testing import make_product, make_service, make_staff
 
 pytestmark = pytest.mark.django_db
@@ -80,7 +80,9 @@ def test_the_address_of_another_account_is_neither_taken_nor_revealed(
     assert answers[0] == answers[1] == answers[2]
 
     messages = deliver_outbox(3)
-    links = [m for m in messages if "/accounts/confirm-email/" in m.get_body(("plain",)).get_content()]
+    links = [
+        m for m in messages if "/accounts/confirm-email/" in m.get_body(("plain",)).get_content()
+    ]
     assert [m["To"] for m in links] == ["free-box@example.net"]
     # The holders are told someone tried, and given no link that could move their address.
     for holder in (other_client.contact_email, staff.email):

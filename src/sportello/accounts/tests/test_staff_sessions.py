@@ -136,7 +136,11 @@ def test_new_staff_enrol_only_through_the_link_mailed_to_them(
     assert wrong.status_code == 200 and not Authenticator.objects.filter(user=new).exists()
     response = client.post(
         link,
-        {"password1": "Chosen-pass-4471", "password2": "Chosen-pass-4471", "code": totp_code(secret)},
+        {
+            "password1": "Chosen-pass-4471",
+            "password2": "Chosen-pass-4471",
+            "code": totp_code(secret),
+        },
     )
     assert response["Location"] == reverse("desk:home")
     assert client.get(reverse("desk:home")).status_code == 200
