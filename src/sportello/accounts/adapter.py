@@ -1,5 +1,5 @@
 from types import SimpleNamespace
-from urllib.parse import urlparse
+from urllib.parse import urlparse, urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.internal.stagekit import clear_login
@@ -23,6 +23,16 @@ from . import throttle
 from .models import User
 
 
+# Links allauth puts in its mails' context.
+LINK_KEYS = {"activate_url", "password_reset_url", "signup_url"}
+
+
+def on_site(url: str) -> str:
+    """The same path on SITE_URL, whatever host the request named."""
+    parts = urlsplit(url)
+    return settings.SITE_URL + parts.path + (f"?{parts.query}" if parts.query else "")
+
+
 class AccountAdapter(DefaultAccountAdapter):
     """allauth's mail goes through the outbox, in the recipient's language."""
 
@@ -31,6 +41,8 @@ class AccountAdapter(DefaultAccountAdapter):
         if user is None:
             user = context.get("user")
         language = user.language if user else (translation.get_language() or "it")[:2]
+        # allauth builds links from the request's Host header; mail names only SITE_URL.
+        links = {k: on_site(v) for k, v in context.items() if k in LINK_KEYS and v}
         with translation.override(language):
             context = {
                 "email": email,
@@ -39,6 +51,7 @@ class AccountAdapter(DefaultAccountAdapter):
                     name=Provider.current().name, domain=urlparse(settings.SITE_URL).netloc
                 ),
                 **context,
+                **links,
             }
             subject = render_to_string(f"{template_prefix}_subject.txt", context)
             subject = self.format_email_subject(" ".join(subject.split()))

@@ -88,21 +88,25 @@ def dkim_domains(raw: bytes, signatures: int) -> list[str]:
 
 def trusted_results(message, authserv_id: str, from_domain: str) -> bool | None:
     """What the trusted MTA said: True (aligned pass), False (it checked, no aligned pass),
-    None (no header of that MTA)."""
-    found = False
-    for header in message.get_all("Authentication-Results", []):
-        text = str(header)
-        if text.split(";", 1)[0].strip().lower() != authserv_id.lower():
-            continue  # anyone can write this header: only our MTA's counts
-        found = True
-        if re.search(r"\bdmarc=pass\b", text, re.I):
-            return True
-        for method, key in (("dkim", "header.d"), ("spf", "smtp.mailfrom")):
-            for match in re.finditer(rf"\b{method}=pass\b[^;]*?\b{key}=([^\s;]+)", text, re.I):
-                domain = match.group(1).rsplit("@", 1)[-1]
-                if aligned(domain, from_domain):
-                    return True
-    return False if found else None
+    None (it said nothing).
+
+    Only the topmost Authentication-Results counts, and only when it carries the MTA's
+    authserv-id: our MTA adds its header above everything the sender wrote, and a sender
+    can write headers with our authserv-id below it (RFC 8601, section 5)."""
+    headers = message.get_all("Authentication-Results", [])
+    if not headers:
+        return None
+    text = str(headers[0])
+    if text.split(";", 1)[0].strip().lower() != authserv_id.lower():
+        return None
+    if re.search(r"\bdmarc=pass\b", text, re.I):
+        return True
+    for method, key in (("dkim", "header.d"), ("spf", "smtp.mailfrom")):
+        for match in re.finditer(rf"\b{method}=pass\b[^;]*?\b{key}=([^\s;]+)", text, re.I):
+            domain = match.group(1).rsplit("@", 1)[-1]
+            if aligned(domain, from_domain):
+                return True
+    return False
 
 
 def authenticate(raw: bytes, message, from_domain: str, authserv_id: str = "") -> Verdict:

@@ -96,3 +96,24 @@ def test_no_password_is_ever_mailed(
     assert PASSWORD not in text
     assert "/accounts/password/reset/key/" in text
     assert OutboundEmail.objects.get(client=owner).to_address == owner.contact_email
+
+
+@pytest.mark.parametrize("form", ["reset", "unknown", "contact"])
+def test_links_in_account_mail_name_site_url_whatever_host_was_asked(
+    client, owner, settings, deliver_outbox, django_capture_on_commit_callbacks, form
+):
+    settings.ALLOWED_HOSTS = ["*"]  # a misconfigured server that answers any Host header
+    settings.SITE_URL = "https://panel.provider.example"
+    forged = {"HTTP_HOST": "evil.example"}
+    with django_capture_on_commit_callbacks(execute=True):
+        if form == "reset":
+            client.post(reverse("account_reset_password"), {"email": owner.contact_email}, **forged)
+        elif form == "unknown":
+            client.post(reverse("account_reset_password"), {"email": "nobody@x.example"}, **forged)
+        else:
+            client.force_login(owner.owner)
+            client.post(reverse("portal:contact_address"), {"email": "n@x.example"}, **forged)
+    [message] = deliver_outbox(1)
+    text = message.get_body(("plain",)).get_content()
+    assert "evil.example" not in text
+    assert "https://panel.provider.example/accounts/" in text

@@ -127,6 +127,24 @@ def test_trusted_mta_results_count_and_others_are_ignored(owner, dns):
     assert deliver(trusted.as_bytes()).status == S.CREATED
 
 
+def test_only_the_topmost_results_of_the_trusted_mta_count(owner, dns):
+    settings = MailSettings.current()
+    settings.trusted_authserv_id = "mx.sportello.example"
+    settings.save()
+    # The sender wrote a passing header in our MTA's name; the MTA's own, on top, failed.
+    forged = build(headers={"Authentication-Results": "mx.sportello.example; dmarc=pass"})
+    raw = b"Authentication-Results: mx.sportello.example; dmarc=fail\r\n" + forged.as_bytes()
+    assert deliver(raw).status == S.QUARANTINED
+    # Under another hop's header, the MTA's is no longer the topmost: not believed.
+    raw = (
+        b"Authentication-Results: relay.example; none\r\n"
+        + build(subject="Dns olga.it", headers={
+            "Authentication-Results": "mx.sportello.example; dmarc=pass"
+        }).as_bytes()
+    )  # fmt: skip
+    assert deliver(raw).status == S.QUARANTINED
+
+
 @pytest.mark.parametrize("prefix", ["Re: ", "R: ", "RE: ", "Fwd: ", "I: ", "RV: ", "AW: ", "Re: ["])
 def test_reply_by_code_in_the_subject(owner, dns, prefix):
     ticket = make_ticket(owner)
