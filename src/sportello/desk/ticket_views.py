@@ -15,6 +15,7 @@ from sportello.billing.models import Invoice
 from sportello.helpdesk import actions
 from sportello.helpdesk.forms import HoldForm, MergeForm, MoveForm, NoteForm, StaffReplyForm
 from sportello.helpdesk.models import Attachment, CannedReply, Category, Department, Ticket
+from sportello.helpdesk.uploads import refused_uploads
 from sportello.portal.ticket_views import attachment_response
 
 from .decorators import staff_required
@@ -192,7 +193,9 @@ def handle_action(request, ticket, forms, now) -> bool:
     action = request.POST.get("action")
     try:
         if action == "reply":
-            form = forms["reply"] = StaffReplyForm(request.POST, request.FILES)
+            form = forms["reply"] = StaffReplyForm(
+                request.POST, request.FILES, refused=refused_uploads(request)
+            )
             if not form.is_valid():
                 return False
             latest = ticket.messages.order_by("-id").values_list("id", flat=True).first()
@@ -217,7 +220,9 @@ def handle_action(request, ticket, forms, now) -> bool:
             )
             messages.success(request, _("Your answer has been sent to the client."))
         elif action == "note":
-            form = forms["note"] = NoteForm(request.POST, request.FILES)
+            form = forms["note"] = NoteForm(
+                request.POST, request.FILES, refused=refused_uploads(request)
+            )
             if not form.is_valid():
                 return False
             actions.add_note(

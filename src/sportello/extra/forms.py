@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from sportello.accounts.models import User
-from sportello.helpdesk.forms import attachments_field
+from sportello.helpdesk.forms import AttachmentsForm, attachments_field
 
 from .models import Intervention, Level, Skill, TimeEntry
 from .pricing import Kind
@@ -21,7 +21,7 @@ class SkillField(forms.ModelChoiceField):
         return skill.label
 
 
-class RequestForm(forms.Form):
+class RequestForm(AttachmentsForm):
     request = forms.ChoiceField(
         label=_("Kind of intervention"),
         choices=Intervention.Request.choices,

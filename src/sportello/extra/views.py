@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from sportello.desk.decorators import staff_required
 from sportello.desk.ticket_views import get_ticket, visible_tickets
 from sportello.helpdesk.models import Ticket
+from sportello.helpdesk.uploads import refused_uploads
 from sportello.portal.decorators import client_required
 
 from . import actions
@@ -71,7 +72,8 @@ def client_request(request, client):
     if not client.may_use_helpdesk:
         return render(request, "portal/ticket_no_access.html", {"client": client})
     form = RequestForm(request.POST or None, request.FILES or None, client=client,
-                       initial={"service": request.GET.get("service")})  # fmt: skip
+                       initial={"service": request.GET.get("service")},
+                       refused=refused_uploads(request))  # fmt: skip
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -10,7 +10,8 @@ from pathlib import PurePath
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Sum
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from sportello.core import audit
@@ -43,6 +44,7 @@ FILLER_WORDS = {
     "richiesta", "nuovo", "new", "nuevo", "solicitud", "urgent", "urgente",
 }  # fmt: skip
 DEFAULT_TARGETS = {"low": (8, 48), "normal": (4, 24), "high": (1, 12)}
+MB = 1024 * 1024
 
 
 # --- Rules ------------------------------------------------------------------------------
@@ -70,6 +72,18 @@ def is_generic_subject(subject: str, settings: HelpdeskSettings) -> bool:
     return all(word in generic for word in words)
 
 
+def file_too_large(name: str, settings: HelpdeskSettings) -> str:
+    return _("«%(name)s» is larger than %(mb)s MB, the limit for one file.") % {
+        "name": name, "mb": settings.attachment_max_mb,
+    }  # fmt: skip
+
+
+def message_too_large(name: str, settings: HelpdeskSettings) -> str:
+    return _("«%(name)s» does not fit: the files of one message may total at most %(mb)s MB.") % {
+        "name": name, "mb": settings.message_attachments_max_mb,
+    }  # fmt: skip
+
+
 def check_attachment(upload, settings: HelpdeskSettings) -> None:
     extension = PurePath(upload.name).suffix.lower().lstrip(".")
     if extension not in settings.allowed_extensions():
@@ -77,10 +91,37 @@ def check_attachment(upload, settings: HelpdeskSettings) -> None:
             _("%(name)s: this type of file is not accepted (accepted: %(types)s).")
             % {"name": upload.name, "types": ", ".join(sorted(settings.allowed_extensions()))}
         )
-    if upload.size > settings.attachment_max_mb * 1024 * 1024:
+    if upload.size > settings.attachment_max_mb * MB:
+        raise ValidationError(file_too_large(upload.name, settings))
+
+
+def check_attachments(attachments, settings: HelpdeskSettings, ticket: Ticket | None = None):
+    """Each file, the files of one message together and all the attachments of the ticket
+    (`None` for a new one) together stay within the limits."""
+    total = 0
+    for upload in attachments:
+        check_attachment(upload, settings)
+        total += upload.size
+        if total > settings.message_attachments_max_mb * MB:
+            raise ValidationError(message_too_large(upload.name, settings))
+    if not total:
+        return
+    used = 0
+    if ticket is not None:
+        files = Attachment.objects.filter(message__ticket=ticket)
+        used = files.aggregate(used=Sum("size"))["used"] or 0
+    left = max(settings.ticket_attachments_max_mb * MB - used, 0)
+    if total > left:
         raise ValidationError(
-            _("%(name)s is larger than %(mb)s MB.")
-            % {"name": upload.name, "mb": settings.attachment_max_mb}
+            _(
+                "The attachments of one ticket may total at most %(mb)s MB: this ticket has "
+                "room for %(left)s more, and these files are %(size)s."
+            )
+            % {
+                "mb": settings.ticket_attachments_max_mb,
+                "left": filesizeformat(left),
+                "size": filesizeformat(total),
+            }
         )
 
 
@@ -166,12 +207,10 @@ def _event(ticket, author, now, event, **data) -> Message:
     return _add_message(ticket, Message.Kind.EVENT, author, "", now, event=event, data=data)
 
 
-def _check_attachments(attachments, settings=None) -> None:
+def _check_attachments(attachments, settings=None, ticket=None) -> None:
     if not attachments:
         return
-    settings = settings or HelpdeskSettings.current()
-    for upload in attachments:
-        check_attachment(upload, settings)
+    check_attachments(attachments, settings or HelpdeskSettings.current(), ticket)
 
 
 # --- Client side ------------------------------------------------------------------------
@@ -265,7 +304,7 @@ def reply_as_client(ticket: Ticket, user, body: str, now: datetime, attachments=
             )
     if not body.strip():
         raise ValidationError(_("Write a message."))
-    _check_attachments(attachments)
+    _check_attachments(attachments, ticket=ticket)
     reopened = ticket.status in (Status.CLOSED, Status.WAITING)
     message = _add_message(
         ticket, Message.Kind.CLIENT, user, body, now, attachments, quoted=quoted, source=source
@@ -315,7 +354,7 @@ def reply_as_staff(ticket: Ticket, staff, body: str, now: datetime, *, then=Stat
                               % {"code": ticket.merged_into.code})  # fmt: skip
     if not body.strip():
         raise ValidationError(_("Write a message."))
-    _check_attachments(attachments)
+    _check_attachments(attachments, ticket=ticket)
     message = _add_message(ticket, Message.Kind.STAFF, staff, body, now, attachments)
     ticket.first_responded_at = ticket.first_responded_at or now
     if ticket.assignee_id is None:
@@ -331,7 +370,10 @@ def reply_as_staff(ticket: Ticket, staff, body: str, now: datetime, *, then=Stat
 def add_note(ticket: Ticket, staff, body: str, now: datetime, attachments=()) -> Message:
     if not body.strip():
         raise ValidationError(_("Write a message."))
-    _check_attachments(attachments)
+    if attachments:
+        # Locked, so two uploads at once cannot both fit in the ticket's last room.
+        ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        _check_attachments(attachments, ticket=ticket)
     message = _add_message(ticket, Message.Kind.NOTE, staff, body, now, attachments)
     Ticket.objects.filter(pk=ticket.pk).update(last_activity_at=now)
     return message

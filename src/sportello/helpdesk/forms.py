@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Category, Priority, Ticket
+from .models import Category, HelpdeskSettings, Priority, Ticket
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -22,6 +22,25 @@ class AttachmentsField(forms.FileField):
 
 def attachments_field():
     return AttachmentsField(label=_("Attachments"), required=False)
+
+
+class AttachmentsForm(forms.Form):
+    """A form with an `attachments` field; `refused` are the files the upload limits left
+    out of the request (`uploads.refused_uploads`), each an error of the field, so the
+    writer reads which file and why, and keeps the rest of what they typed."""
+
+    def __init__(self, *args, refused=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.refused = [item for item in refused if item.field == "attachments"]
+        limits = self.limits = HelpdeskSettings.current()
+        self.fields["attachments"].help_text = _(
+            "Up to %(file)s MB per file and %(message)s MB in all."
+        ) % {"file": limits.attachment_max_mb, "message": limits.message_attachments_max_mb}
+
+    def clean_attachments(self):
+        if self.refused:
+            raise forms.ValidationError([item.message(self.limits) for item in self.refused])
+        return self.cleaned_data["attachments"]
 
 
 class CategoryChoiceField(forms.ModelChoiceField):
@@ -44,7 +63,7 @@ KIND_FIELDS = {
 }  # fmt: skip
 
 
-class TicketForm(forms.Form):
+class TicketForm(AttachmentsForm):
     category = CategoryChoiceField(
         label=_("What is it about?"), queryset=Category.objects.none(), empty_label=None
     )  # the template lists the categories under their departments
@@ -175,12 +194,12 @@ class TicketForm(forms.Form):
         return answers
 
 
-class ClientReplyForm(forms.Form):
+class ClientReplyForm(AttachmentsForm):
     body = forms.CharField(label=_("Your answer"), widget=forms.Textarea(attrs={"rows": 6}))
     attachments = attachments_field()
 
 
-class StaffReplyForm(forms.Form):
+class StaffReplyForm(AttachmentsForm):
     THEN = [
         (Ticket.Status.OPEN, _("keep it in progress")),
         (Ticket.Status.WAITING, _("wait for the client's answer")),
@@ -195,7 +214,7 @@ class StaffReplyForm(forms.Form):
     seen = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
-class NoteForm(forms.Form):
+class NoteForm(AttachmentsForm):
     note = forms.CharField(label=_("Internal note"), widget=forms.Textarea(attrs={"rows": 3}))
     attachments = attachments_field()
 

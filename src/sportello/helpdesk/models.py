@@ -97,6 +97,14 @@ class HelpdeskSettings(SettingsRow):
         _("a client may reopen a closed ticket by replying for (days)"), default=7
     )
     attachment_max_mb = models.PositiveIntegerField(_("attachment size limit (MB)"), default=10)
+    message_attachments_max_mb = models.PositiveIntegerField(
+        _("attachments of one message, in total (MB)"),
+        default=25,
+        help_text=_("A larger upload is refused before it is read."),
+    )
+    ticket_attachments_max_mb = models.PositiveIntegerField(
+        _("attachments of one ticket, in total (MB)"), default=100
+    )
     attachment_types = models.CharField(
         _("attachment types allowed"),
         max_length=300,

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from sportello.helpdesk import actions
 from sportello.helpdesk.forms import ClientReplyForm, TicketForm
 from sportello.helpdesk.models import Attachment, Message, Ticket
+from sportello.helpdesk.uploads import refused_uploads
 from sportello.kb.actions import suggestions_followed_by_ticket
 from sportello.kb.views import suggestions_for
 
@@ -52,6 +53,7 @@ def ticket_new(request, client):
         client=client,
         round_the_clock=round_the_clock,
         initial={"service": request.GET.get("service")},
+        refused=refused_uploads(request),
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -106,7 +108,9 @@ def ticket_detail(request, client, code):
             request, _("This ticket was merged into %(code)s.") % {"code": ticket.merged_into.code}
         )
         return redirect("portal:ticket", code=ticket.merged_into.code)
-    form = ClientReplyForm(request.POST or None, request.FILES or None)
+    form = ClientReplyForm(
+        request.POST or None, request.FILES or None, refused=refused_uploads(request)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             actions.reply_as_client(
