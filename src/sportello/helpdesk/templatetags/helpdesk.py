@@ -1,5 +1,7 @@
 import re
 from decimal import Decimal
+from html import unescape
+from urllib.parse import urlsplit
 
 from django import template
 from django.template.defaultfilters import linebreaksbr
@@ -26,6 +28,51 @@ def message_text(text: str):
         last = match.end()
     parts.append(urlize(text[last:], nofollow=True, autoescape=True))
     return linebreaksbr(mark_safe("".join(parts)))
+
+
+# A client may write a link in any shape; on the staff side each is spelled out.
+CLIENT_MARKDOWN_LINK = re.compile(r"\[([^\]\n]{1,200})\]\(([^\s()]{1,2000})\)")
+# A link as `urlize` writes it, its text being the address itself.
+URLIZED = re.compile(r'<a href="([^"<>]*)" rel="nofollow">([^<>]*)</a>')
+
+
+def hidden_host(address: str) -> str:
+    """The host an address reaches when its text does not plainly show it: behind a user
+    name (http://bank.example@evil.example/) or in non-Latin look-alike letters, given in
+    the ASCII form browsers use. Empty when the address shows it."""
+    try:
+        parts = urlsplit(address if "://" in address else "http://" + address)
+        host = parts.hostname or ""
+    except ValueError:
+        return ""
+    if host.isascii() and "@" not in parts.netloc:
+        return ""
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return host.encode("ascii", "backslashreplace").decode("ascii")
+
+
+def _spelled_out_link(match) -> str:
+    href, shown = match[1], match[2]  # both already escaped by urlize
+    host = hidden_host(unescape(shown))
+    return format_html(
+        '<a href="{}" rel="nofollow noopener noreferrer">{}</a>{}',
+        mark_safe(href),
+        mark_safe(shown),
+        format_html(' <strong class="link-host">[{}]</strong>', host) if host else "",
+    )
+
+
+@register.filter
+def client_text(text: str):
+    """A client's message as staff read it: escaped, and every link shown as the address it
+    leads to, so none can read one thing and lead elsewhere. [title](address) becomes the
+    title followed by the address; a host hidden behind a user name or look-alike letters
+    is shown beside the address."""
+    spelled = CLIENT_MARKDOWN_LINK.sub(r"\1 (\2)", text)
+    html = urlize(spelled, nofollow=True, autoescape=True)
+    return linebreaksbr(mark_safe(URLIZED.sub(_spelled_out_link, html)))
 
 
 @register.filter
