@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from sportello.accounts.models import User
-from sportello.helpdesk.forms import AttachmentsForm, attachments_field
+from sportello.helpdesk.forms import AttachmentsForm, SubjectField, attachments_field
 
 from .models import Intervention, Level, Skill, TimeEntry
 from .pricing import Kind
@@ -43,7 +43,7 @@ class RequestForm(AttachmentsForm):
     preferred_notes = forms.CharField(
         label=_("Other dates and times that suit you"), max_length=300, required=False
     )
-    subject = forms.CharField(label=_("Subject"), max_length=200)
+    subject = SubjectField(label=_("Subject"), max_length=200)
     description = forms.CharField(
         label=_("What should be done"),
         widget=forms.Textarea(attrs={"rows": 8}),

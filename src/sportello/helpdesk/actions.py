@@ -60,6 +60,21 @@ def _words(text: str) -> list[str]:
     return re.findall(r"[\w']+", plain)
 
 
+# The invisible marks that reorder text on screen, so a subject cannot read backwards.
+BIDI_CONTROLS = dict.fromkeys(map(ord, "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+                                       "\u2066\u2067\u2068\u2069"))  # fmt: skip
+
+
+def single_line(text: str) -> str:
+    """A subject on one line, whatever channel it came from: it heads notifications and mail
+    subjects, so line breaks and other control characters become spaces (a header or a
+    second line cannot be slipped in), bidirectional overrides go, and runs of spaces
+    become one."""
+    text = text.translate(BIDI_CONTROLS)
+    text = "".join(" " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in text)
+    return " ".join(text.split())
+
+
 def is_generic_subject(subject: str, settings: HelpdeskSettings) -> bool:
     """A subject that says nothing about the problem: one of the provider's generic
     subjects, or only their words and filler words (HD-1)."""
@@ -222,6 +237,7 @@ def open_ticket(client, *, category: Category, subject: str, body: str, now: dat
                 quoted="", source=None) -> Ticket:  # fmt: skip
     """`acknowledge=False` for mail that no automatic answer may go to (loops)."""
     by_email = channel == Ticket.Channel.EMAIL
+    subject = single_line(subject)
     # Upgrade requests are always possible (SRV-6); the rest needs a tier with the help desk.
     if not client.may_use_helpdesk and category.kind != Category.Kind.UPGRADE:
         raise ValidationError(_("Your plan does not include the help desk."))
@@ -254,7 +270,7 @@ def open_ticket(client, *, category: Category, subject: str, body: str, now: dat
         department=category.department,
         category=category,
         service=service,
-        subject=subject.strip(),
+        subject=subject,
         details=details or {},
         priority=priority,
         channel=channel,

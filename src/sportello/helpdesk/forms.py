@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .actions import single_line
 from .models import Category, HelpdeskSettings, Priority, Ticket
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -43,6 +44,13 @@ class AttachmentsForm(forms.Form):
         return self.cleaned_data["attachments"]
 
 
+class SubjectField(forms.CharField):
+    """A subject is one line: what a pasted or crafted value carries beyond it is folded."""
+
+    def to_python(self, value):
+        return single_line(super().to_python(value))
+
+
 class CategoryChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, category):
         return category.label
@@ -78,7 +86,7 @@ class TicketForm(AttachmentsForm):
         choices=[(Priority.NORMAL, _("Normal")), (Priority.LOW, _("Low"))],
         initial=Priority.NORMAL,
     )
-    subject = forms.CharField(
+    subject = SubjectField(
         label=_("Subject"),
         max_length=200,
         help_text=_("Say what and where, e.g. “Mail to info@example.it bounces: mailbox full”."),
