@@ -27,6 +27,22 @@ VIEWPORT = {"width": 1280, "height": 900}
 # The provider's audience is Italian; a browser asking for Italian sees Italian.
 DEFAULT_LOCALE = "it-IT"
 TIMEOUT_MS = 10_000
+# Each page reports what its Content-Security-Policy blocked on the console, where the
+# fixture collects it: a test fails when anything was blocked.
+CSP_VIOLATION = "Content-Security-Policy violation:"
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", function (event) {
+  console.error("Content-Security-Policy violation: " + event.effectiveDirective + " blocked "
+                + (event.blockedURI || "inline") + " at " + event.sourceFile
+                + ":" + event.lineNumber);
+}, true);
+"""
+_csp_violations = {}
+
+
+def csp_violations(page) -> list[str]:
+    """What the policy blocked so far in the page's browser context."""
+    return list(_csp_violations.get(page.context, []))
 
 
 def shot(page, name: str) -> Path:
@@ -56,12 +72,24 @@ def new_page(browser):
         context = browser.new_context(viewport=VIEWPORT, locale=locale)
         context.set_default_timeout(TIMEOUT_MS)
         context.set_default_navigation_timeout(TIMEOUT_MS)
+        violations = _csp_violations[context] = []
+
+        def note_violation(message):
+            # Chromium also logs its own line for each block; either one counts.
+            if message.text.startswith(CSP_VIOLATION) or "Content Security Policy" in message.text:
+                violations.append(f"{message.page.url if message.page else '?'}: {message.text}")
+
+        context.add_init_script(REPORT_CSP_VIOLATIONS)
+        context.on("console", note_violation)
         contexts.append(context)
         return context.new_page()
 
     yield open_page
+    blocked = []
     for context in contexts:
         context.close()
+        blocked += _csp_violations.pop(context)
+    assert blocked == [], "the Content-Security-Policy blocked:\n" + "\n".join(blocked)
 
 
 @pytest.fixture

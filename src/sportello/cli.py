@@ -5,6 +5,9 @@ import sys
 
 
 def main() -> None:
+    # Before anything opens a file: the SQLite database, the queue, the cache and keys are
+    # created readable by the owner only (the web server and worker inherit it from `serve`).
+    os.umask(0o077)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sportello.settings")
     from django.core.management import execute_from_command_line
 

@@ -5,11 +5,17 @@ import sys
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("SPORTELLO_DATA_DIR", BASE_DIR.parent.parent / "var"))
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+# The database, attachments, queue, cache and keys inside are the clients' data: only the
+# account Sportello runs as may enter (the `sportello` command and wsgi.py also set umask
+# 077, so what SQLite and the queue create is 0600).
+DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+if DATA_DIR.stat().st_uid == os.getuid():
+    DATA_DIR.chmod(0o700)
 
 
 def env_bool(name: str, default: bool = False) -> bool:
@@ -18,14 +24,20 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 DEBUG = env_bool("DEBUG")
 TESTING = env_bool("TESTING") or "pytest" in sys.modules
-SECRET_KEY = os.environ.get("SECRET_KEY") or ("insecure-dev-key" if DEBUG else None)
+# With DEBUG too: a key everybody knows would let anyone forge sessions and reset links.
+SECRET_KEY = os.environ.get("SECRET_KEY")
 if not SECRET_KEY:
     key_file = DATA_DIR / "secret_key"
     if not key_file.exists():
         from django.utils.crypto import get_random_string
 
-        key_file.write_text(get_random_string(64))
-        key_file.chmod(0o600)
+        try:
+            descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it first
+            pass
+        else:
+            with os.fdopen(descriptor, "w") as out:
+                out.write(get_random_string(64))
     SECRET_KEY = key_file.read_text().strip()
 
 ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
@@ -45,6 +57,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sites",
     "django.contrib.humanize",
+    "csp",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -68,6 +81,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise, which answers for static files before it; a response that sets its
+    # own policy (attachments: sandbox) keeps it.
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -221,11 +237,38 @@ def _mfa_encryption_keys() -> list[bytes]:
 MFA_ENCRYPTION_KEYS = _mfa_encryption_keys()
 MFA_TOTP_ISSUER = os.environ.get("MFA_TOTP_ISSUER", "Sportello")
 
+# --- HTTPS: behind a reverse proxy that terminates TLS, HTTPS=1 turns on what assumes it.
+# The proxy must set X-Forwarded-Proto itself (overwriting what the client sent), since
+# Django then believes it to tell an HTTPS request from a plain one.
+HTTPS = env_bool("HTTPS")
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_HSTS_SECONDS = 365 * 24 * 60 * 60 if HTTPS else 0
+# Subdomains may be other people's sites still on plain HTTP: only when asked.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS and env_bool("HSTS_INCLUDE_SUBDOMAINS")
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES")
+# SECURE_COOKIES alone (secure cookies without the redirect and HSTS) still works.
+SESSION_COOKIE_SECURE = HTTPS or env_bool("SECURE_COOKIES")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Scripts come from our static files or from inline blocks carrying the response's nonce
+# (`nonce="{{ request.csp_nonce }}"`); no style attributes, event-handler attributes or
+# javascript: URLs run. htmx is told not to inject its indicator styles (base.html).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    }
+}
 
 # --- Languages: Italian first, then English and Spanish.
 LANGUAGE_CODE = "it"
@@ -248,6 +291,9 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", DATA_DIR / "media"))
+# Attachments are clients' files: the owner only, whatever the umask.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 # Uploads: the attachment limits (help-desk settings) are applied while the body streams
 # in, before Django's own handlers keep anything; files above 1 MB go to a temporary file
 # rather than memory. The form fields around the files stay under 2.5 MB.
