@@ -294,3 +294,33 @@ def test_uploaded_attachments_are_owner_only(owner):
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     assert settings.FILE_UPLOAD_PERMISSIONS == 0o600
+
+
+# --- Locked dependencies -----------------------------------------------------------------
+
+REPO = Path(sportello.__file__).resolve().parents[2]
+
+
+def pins(lock: str) -> dict[str, tuple[str, int]]:
+    """Each package of a lock file: its version and how many hashes it accepts."""
+    found = {}
+    for entry in re.split(r"\n(?=[A-Za-z0-9])", (REPO / lock).read_text()):
+        if match := re.match(r"([A-Za-z0-9._-]+)==(\S+)", entry):
+            found[match[1].lower()] = (match[2], entry.count("--hash=sha256:"))
+    return found
+
+
+def test_every_locked_package_has_an_exact_version_and_a_hash():
+    for lock in ["requirements.lock", "requirements-test.lock"]:
+        locked = pins(lock)
+        assert {"django", "django-csp", "weasyprint"} <= set(locked)
+        assert [name for name, (_version, hashes) in locked.items() if not hashes] == []
+
+
+def test_both_locks_pin_the_products_packages_alike():
+    product, test = pins("requirements.lock"), pins("requirements-test.lock")
+    assert {"pytest", "playwright", "pip-audit"} <= set(test) - set(product)
+    assert {name: version for name, (version, _) in product.items()} == {
+        name: test[name][0] for name in product if name in test
+    }
+    assert set(product) <= set(test)
