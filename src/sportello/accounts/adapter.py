@@ -22,7 +22,6 @@ from sportello.mail.actions import queue_rendered, subject_with_prefix
 from . import throttle
 from .models import User
 
-
 # Links allauth puts in its mails' context.
 LINK_KEYS = {"activate_url", "password_reset_url", "signup_url"}
 

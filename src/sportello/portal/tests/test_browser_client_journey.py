@@ -265,9 +265,7 @@ def test_staff_logs_in_with_password_and_totp_and_reaches_desk(live_server, page
 
 
 @pytest.mark.browser
-def test_staff_without_totp_is_refused_and_enrols_through_the_invitation(
-    live_server, page, inbox
-):
+def test_staff_without_totp_is_refused_and_enrols_through_the_invitation(live_server, page, inbox):
     base = live_server.url
     staff = testing.make_staff(totp=False, email="senza2fa@sportello.example")
 
