@@ -29,7 +29,9 @@ from sportello.billing.models import (
 )
 from sportello.billing.pdf import invoice_pdf
 from sportello.billing.pricing import line_net
+from sportello.core.models import AuditEvent
 from sportello.core.money import ZERO
+from sportello.core.params import to_id
 
 from .decorators import staff_required
 from .forms import (
@@ -50,6 +52,18 @@ from .views import PAGE, page_number
 
 BILLING_ROLES = (User.Role.ADMIN, User.Role.BILLING)
 billing_staff = staff_required(*BILLING_ROLES)
+# Audit events of a client's billing; their details name amounts.
+BILLING_EVENTS = [
+    AuditEvent.Action.INVOICE_ISSUED,
+    AuditEvent.Action.CREDIT_NOTE_ISSUED,
+    AuditEvent.Action.PAYMENT_RECORDED,
+    AuditEvent.Action.PAYMENT_REPORTED,
+    AuditEvent.Action.PAYMENT_REPORT_REJECTED,
+    AuditEvent.Action.CREDIT_APPLIED,
+    AuditEvent.Action.CHARGE_ADDED,
+    AuditEvent.Action.QUOTE_SENT,
+    AuditEvent.Action.QUOTE_ACCEPTED,
+]
 
 
 def can_bill(user) -> bool:
@@ -80,10 +94,10 @@ def paged(request, queryset):
 
 
 def client_from_query(request) -> Client | None:
-    value = request.GET.get("client", "")
-    if not value.isdigit():
+    pk = to_id(request.GET.get("client"))
+    if pk is None:
         return None
-    return Client.objects.select_related("owner").filter(pk=int(value)).first()
+    return Client.objects.select_related("owner").filter(pk=pk).first()
 
 
 def billing_summary(client: Client) -> dict:

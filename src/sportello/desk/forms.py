@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sportello.accounts.models import Client
 from sportello.billing.models import Invoice, Payment
+from sportello.core.params import to_id
 
 INVOICE_NUMBER = re.compile(r"^(\d{4})\s*/\s*(\d{1,6})$")
 CURRENCY = re.compile(r"^[A-Za-z]{3}$")
@@ -42,8 +43,9 @@ class ClientField(forms.Field):
         if not value:
             return None
         clients = Client.objects.select_related("owner")
-        if value.isdigit():
-            client = clients.filter(pk=int(value)).first()
+        pk = to_id(value)
+        if pk is not None:
+            client = clients.filter(pk=pk).first()
         else:
             client = clients.filter(owner__email__iexact=value).first()
         if client is None:
@@ -173,8 +175,8 @@ class MatchEntryForm(forms.Form):
             invoice = invoices.filter(
                 kind=Invoice.Kind.INVOICE, year=int(found[1]), number=int(found[2])
             ).first()
-        elif value.isdigit():
-            invoice = invoices.filter(pk=int(value), kind=Invoice.Kind.INVOICE).first()
+        elif to_id(value) is not None:
+            invoice = invoices.filter(pk=to_id(value), kind=Invoice.Kind.INVOICE).first()
         else:
             invoice = None
         if invoice is None:

@@ -12,12 +12,14 @@ from django.views.decorators.http import require_POST
 
 from sportello.accounts.models import User
 from sportello.billing.models import Invoice
+from sportello.core.params import to_id
 from sportello.helpdesk import actions
 from sportello.helpdesk.forms import HoldForm, MergeForm, MoveForm, NoteForm, StaffReplyForm
 from sportello.helpdesk.models import Attachment, CannedReply, Category, Department, Ticket
 from sportello.helpdesk.uploads import refused_uploads
 from sportello.portal.ticket_views import attachment_response
 
+from .billing_views import can_bill
 from .decorators import staff_required
 from .views import page_number
 
@@ -63,8 +65,9 @@ def filtered_queue(request, tickets, now):
         tickets = tickets.filter(assignee=request.user)
     elif assignee == "none":
         tickets = tickets.filter(assignee__isnull=True)
-    if params.get("category", "").isdigit():
-        tickets = tickets.filter(category_id=int(params["category"]))
+    category = to_id(params.get("category"))
+    if category is not None:
+        tickets = tickets.filter(category_id=category)
     return tickets
 
 
@@ -85,8 +88,9 @@ def ticket_queue(request):
         department.open_count, department.late_count = counts.get(department.pk, (0, 0))
     current = request.GET.get("department", "")
     tickets = visible_tickets(user)
-    if current.isdigit():
-        tickets = tickets.filter(department_id=int(current))
+    department_id = to_id(current)
+    if department_id is not None:
+        tickets = tickets.filter(department_id=department_id)
     tickets = filtered_queue(request, tickets, now).select_related(
         "client", "category", "assignee", "service"
     )
@@ -148,8 +152,9 @@ def ticket_detail(request, code):
         Q(department__isnull=True) | Q(department=ticket.department)
     )
     canned = canned.filter(language=ticket.client.language)
-    if request.GET.get("canned", "").isdigit():
-        chosen = canned.filter(pk=int(request.GET["canned"])).first()
+    canned_id = to_id(request.GET.get("canned"))
+    if canned_id is not None:
+        chosen = canned.filter(pk=canned_id).first()
         if chosen:
             reply_initial["body"] = canned_text(chosen, ticket, staff)
     forms = {
@@ -179,7 +184,13 @@ def ticket_detail(request, code):
                 Q(role=User.Role.ADMIN) | Q(departments=ticket.department), is_active=True
             ).distinct(),
             "services": client.services.select_related("product").order_by("name"),
-            "open_invoices": client.invoices.filter(status=Invoice.Status.OPEN).order_by("due_on"),
+            # What the client owes is shown to those who may see the client's billing, as on
+            # the client page.
+            "open_invoices": (
+                client.invoices.filter(status=Invoice.Status.OPEN).order_by("due_on")
+                if can_bill(staff)
+                else None
+            ),
             "held": ticket.held_requests.all(),
             "other_tickets": client.tickets.open().exclude(pk=ticket.pk)[:10],
             "now": now,
@@ -233,10 +244,10 @@ def handle_action(request, ticket, forms, now) -> bool:
             actions.set_status(ticket, staff, request.POST.get("status", ""), now)
             messages.success(request, _("Status changed."))
         elif action == "assign":
-            assignee_id = request.POST.get("assignee", "")
+            assignee_id = to_id(request.POST.get("assignee"))
             assignee = (
                 User.objects.filter(pk=assignee_id, is_staff=True).first()
-                if assignee_id.isdigit()
+                if assignee_id is not None
                 else None
             )
             actions.assign(ticket, staff, assignee, now)

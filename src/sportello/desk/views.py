@@ -11,6 +11,7 @@ from sportello.accounts.forms import ProfileForm
 from sportello.accounts.models import Client, User
 from sportello.core import audit
 from sportello.core.models import AuditEvent
+from sportello.core.params import to_page, to_search
 from sportello.services.models import Service
 
 from .decorators import staff_required
@@ -45,13 +46,12 @@ def search_clients(query: str):
 
 
 def page_number(request) -> int:
-    value = request.GET.get("page", "")
-    return int(value) if value.isdigit() and int(value) > 0 else 1
+    return to_page(request.GET.get("page"))
 
 
 @staff_required()
 def client_list(request):
-    query = request.GET.get("q", "").strip()
+    query = to_search(request.GET.get("q"))
     page = page_number(request)
     clients = list(search_clients(query)[(page - 1) * PAGE : page * PAGE + 1])
     return render(
@@ -70,8 +70,12 @@ def client_list(request):
 def client_detail(request, pk):
     client = get_object_or_404(Client.objects.select_related("owner", "tier"), pk=pk)
     audit.record(AuditEvent.Action.STAFF_VIEWED_CLIENT, request=request, client=client)
-    from .billing_views import billing_summary, can_bill  # billing_views imports this module
+    from .billing_views import BILLING_EVENTS, billing_summary, can_bill  # imports this module
 
+    events = client.audit_events.select_related("actor")
+    if not can_bill(request.user):
+        # Their details carry amounts: the history of the billing card hidden from them.
+        events = events.exclude(action__in=BILLING_EVENTS)
     return render(
         request,
         "desk/client_detail.html",
@@ -79,7 +83,7 @@ def client_detail(request, pk):
             "client": client,
             "services": client.services.for_listing(),
             "emails": client.emails.for_listing()[:20],
-            "events": client.audit_events.select_related("actor")[:30],
+            "events": events[:30],
             "current_hosted": account_actions.hosted_domain_of(client, client.contact_email),
             "billing": billing_summary(client) if can_bill(request.user) else None,
         },

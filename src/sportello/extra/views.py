@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from sportello.core.params import to_id
 from sportello.desk.decorators import staff_required
 from sportello.desk.ticket_views import get_ticket, visible_tickets
 from sportello.helpdesk.models import Ticket
@@ -189,7 +190,7 @@ def desk_action(request, code, action):
             actions.log_time(intervention, staff, now=now, **form.cleaned_data)
         elif action == "delete":
             entry = get_object_or_404(TimeEntry, intervention=intervention,
-                                      pk=request.POST.get("entry") or 0)  # fmt: skip
+                                      pk=to_id(request.POST.get("entry")))  # fmt: skip
             actions.delete_entry(entry, staff, now)
         else:
             form = _valid(NotPossibleForm(request.POST))

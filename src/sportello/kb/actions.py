@@ -171,9 +171,29 @@ def tickets_avoided(now: datetime, *, months: int = 12) -> dict:
 # --- announcements ------------------------------------------------------------------------
 
 
+def may_mail_clients(user) -> bool:
+    """Mailing a news item to every client speaks to all of them at once in the provider's
+    name: administrators decide it. Agents and billing clerks write and publish news."""
+    return bool(user and user.is_authenticated and user.is_admin)
+
+
+def _to_be_mailed(news: NewsItem) -> bool:
+    stored = NewsItem.objects.filter(pk=news.pk).first() if news.pk else None
+    return any(
+        item.mail_clients and item.mailing_done_at is None for item in (news, stored) if item
+    )
+
+
 def save_news(news: NewsItem, versions: dict[str, tuple[str, str]], *, request=None) -> NewsItem:
     """Save a news item and its language versions ({language: (title, body)}); a language
-    left empty is removed."""
+    left empty is removed. A news item that is, or was, to be mailed to all clients is
+    saved by an administrator only: another may not send their text to every client, nor
+    stop the mailing an administrator decided."""
+    user = getattr(request, "user", None)
+    if user is not None and not may_mail_clients(user) and _to_be_mailed(news):
+        raise ValidationError(
+            _("Only an administrator mails news to all clients or changes news to be mailed.")
+        )
     versions = {code: (t.strip(), b.strip()) for code, (t, b) in versions.items()}
     for title, body in versions.values():
         if bool(title) != bool(body):

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from sportello.core.params import to_search
 from sportello.desk.decorators import staff_required
 
 from . import actions
@@ -24,7 +25,7 @@ REPLY_LINKS = 8
 
 @staff_required()
 def article_list(request):
-    query = request.GET.get("q", "").strip()
+    query = to_search(request.GET.get("q"))
     articles = (
         Article.objects.select_related("category")
         .prefetch_related("translations")
@@ -177,7 +178,7 @@ def reply_links(request):
     """Articles to link in a reply, in the client's language, with their full address."""
     language = request.GET.get("lang", "")
     language = language if language in LANGUAGE_CODES else LANGUAGE_CODES[0]
-    query = request.GET.get("q", "").strip()[:200]
+    query = to_search(request.GET.get("q"))
     hits = search(query, language, user=request.user, limit=REPLY_LINKS) if query else []
     links = [
         {"title": hit.translation.title, "url": settings.SITE_URL + hit.url, "hit": hit}
@@ -211,7 +212,9 @@ def news_edit(request, pk=None):
         if pk
         else NewsItem(publish_at=timezone.now(), created_by=request.user)
     )
-    form = NewsForm(request.POST or None, instance=news)
+    form = NewsForm(
+        request.POST or None, instance=news, may_mail=actions.may_mail_clients(request.user)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             news = actions.save_news(form.save(commit=False), form.versions(), request=request)

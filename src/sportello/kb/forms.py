@@ -69,9 +69,15 @@ class NewsForm(forms.ModelForm):
             )
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, may_mail=True, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["publish_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"]
+        if not may_mail:
+            # Disabled: the stored choice stands whatever is posted.
+            self.fields["mail_clients"].disabled = True
+            self.fields["mail_clients"].help_text = _(
+                "Only administrators mail news to all clients."
+            )
         existing = {}
         if self.instance.pk:
             existing = {t.language: t for t in self.instance.translations.all()}

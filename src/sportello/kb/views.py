@@ -13,6 +13,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from sportello.core.navigation import next_url
+
 from . import actions
 from .forms import SearchForm
 from .models import LANGUAGE_CODES, Article, ArticleTranslation, Category, pick_language
@@ -166,9 +168,7 @@ def vote(request, slug):
         )
     else:
         messages.success(request, thanks)
-        response = redirect(request.POST.get("next") or article.get_absolute_url())
-        if not response.url.startswith("/"):
-            response = redirect(article.get_absolute_url())
+        response = redirect(next_url(request, article.get_absolute_url()))
     if new_browser:
         response.set_signed_cookie(
             BROWSER_COOKIE,

@@ -6,11 +6,12 @@ import random
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sportello.accounts.models import User
 from sportello.catalog.models import ProductType
 from sportello.core import audit
 from sportello.core.models import AuditEvent
@@ -19,10 +20,30 @@ from sportello.services.models import Service
 
 from . import plans
 from .models import Migration, Monitor, ServerSettings
-from .notify import alert_staff
+from .notify import alert_staff, server_staff
 from .timeline import check_switch_slot, client_booking_earliest, plan_dates
 
 # --- Planned migration ----------------------------------------------------------------------
+
+
+def may_run_migrations(user) -> bool:
+    """Who opens a migration and moves it on from the desk (the new server, the switch
+    slot, the switch): administrators, and the agents who look after servers (the
+    department server alerts go to, Helpdesk by default). These steps change a client's
+    production server and mail the client, so billing clerks and agents of other
+    departments (sales) only follow them."""
+    if not (user and user.is_authenticated and user.is_active and user.is_staff):
+        return False
+    if user.is_admin:
+        return True
+    return user.role == User.Role.AGENT and server_staff().filter(pk=user.pk).exists()
+
+
+def _check_migration_right(request, actor) -> None:
+    """Staff steps taken by a person need the right; the daily job's take none."""
+    user = actor or getattr(request, "user", None)
+    if user is not None and user.is_authenticated and not may_run_migrations(user):
+        raise PermissionDenied
 
 
 def _mail_context(migration: Migration) -> dict:
@@ -57,6 +78,7 @@ def open_migration(
 ) -> Migration:
     """Day X: staff tell the client their dedicated server will be replaced, with the
     proposed switch date (at least 15 days ahead, seed 003); the timeline follows."""
+    _check_migration_right(request, actor)
     server = Service.objects.select_for_update().select_related("client__owner").get(pk=server.pk)
     if server.product.type != ProductType.DEDICATED:
         raise ValidationError(_("Only rented dedicated servers are migrated this way."))
@@ -143,6 +165,7 @@ def record_new_server(
     migration: Migration, name: str, temporary_ip: str, now: datetime, *, request=None, actor=None
 ) -> Migration:
     """X+15: the new server is handed over on a temporary IP; the client is told."""
+    _check_migration_right(request, actor)
     migration = _locked(migration)
     if migration.state not in {Migration.State.ANNOUNCED, Migration.State.WISHES_RECEIVED}:
         raise ValidationError(_("The new server has already been recorded."))
@@ -182,6 +205,8 @@ def book_switch(
     actor=None,
 ) -> Migration:
     """Move the IP switch to another slot; both sides are told."""
+    if not by_client:
+        _check_migration_right(request, actor)
     migration = _locked(migration)
     if migration.state in {Migration.State.SWITCHED, Migration.State.OLD_OFF, Migration.State.DONE}:
         raise ValidationError(_("The IPs have already been switched."))
@@ -215,6 +240,8 @@ def record_switch(
     """The IPs are switched: the new server has the official IP, the old one the temporary
     IP until it is switched off. The client does it on a basic plan, staff on managed and
     global ones."""
+    if not by_client:
+        _check_migration_right(request, actor)
     migration = _locked(migration)
     if not migration.accepts_switch:
         raise ValidationError(_("The IPs cannot be switched at this stage of the migration."))
@@ -262,7 +289,12 @@ def _check_target(server: Service, kind: str, port, url: str, expected_status) -
         return {"port": int(port), "url": "", "expected_status": None}
     if kind != Monitor.Kind.HTTP:
         raise ValidationError(_("Choose a TCP port or an HTTP(S) address."))
-    parts = urlsplit((url or "").strip())
+    try:
+        parts = urlsplit((url or "").strip())
+        # Read here, so a port out of range is refused now rather than by every check.
+        parts.port  # noqa: B018
+    except ValueError:  # "http://[::1", "http://host:99999/"
+        raise ValidationError(_("This is not a valid web address.")) from None
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         raise ValidationError(_("Give an address starting with http:// or https://."))
     try:

@@ -7,13 +7,18 @@ from sportello.mail.actions import queue_to_staff
 from .models import ServerSettings
 
 
-def alert_staff(template: str, context: dict) -> int:
+def server_staff():
+    """The staff who look after servers: the department set in the server settings, else
+    the Helpdesk department."""
     department = ServerSettings.current().alert_department
     staff = User.objects.filter(is_active=True, is_staff=True)
-    staff = (
+    return (
         staff.filter(departments=department)
         if department
         else staff.filter(departments__code="helpdesk")
     )
-    staff = staff.distinct().order_by("pk")
+
+
+def alert_staff(template: str, context: dict) -> int:
+    staff = server_staff().distinct().order_by("pk")
     return len(queue_to_staff(staff, template, context, personal=True))

@@ -1,13 +1,14 @@
 """Server pages of the client area and of the staff desk. Thin: the actions decide."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sportello.catalog.models import ProductType
+from sportello.core.params import to_id
 from sportello.desk.decorators import staff_required
 from sportello.portal.decorators import client_required
 from sportello.services.models import Service
@@ -18,6 +19,8 @@ from .models import Migration, Monitor, ServerSettings
 from .timeline import steps
 
 SERVER_TYPES = [ProductType.DEDICATED, ProductType.VPS, ProductType.COLOCATION]
+# The desk's migration forms; who may post them: actions.may_run_migrations.
+MIGRATION_STEPS = {"open", "new_server", "book", "switched"}
 
 
 def current_migration(server: Service) -> Migration | None:
@@ -121,9 +124,12 @@ def _monitor_page_post(request, server, monitors):
             messages.success(request, _("Monitoring is on: the first check runs within minutes."))
             return None
         if action in {"pause", "resume", "remove"}:
-            monitor = get_object_or_404(
-                monitors().filter(server=server), pk=request.POST.get("monitor")
+            monitor = (
+                monitors().filter(server=server, pk=to_id(request.POST.get("monitor"))).first()
             )
+            if monitor is None:  # removed meanwhile, or a form tampered with
+                messages.error(request, _("This check is not on this server any more."))
+                return form
             if action == "pause":
                 actions.pause_monitor(monitor, now, request=request)
                 messages.success(request, _("Checks paused."))
@@ -179,6 +185,9 @@ def desk_server(request, pk):
     )
     migration = current_migration(server)
     action = request.POST.get("action") if request.method == "POST" else None
+    may_run = actions.may_run_migrations(request.user)
+    if action in MIGRATION_STEPS and not may_run:
+        raise PermissionDenied
     open_form = OpenMigrationForm(request.POST if action == "open" else None)
     new_server_form = NewServerForm(request.POST if action == "new_server" else None)
     slot_form = SlotForm(
@@ -234,7 +243,9 @@ def desk_server(request, pk):
             "open_form": open_form,
             "new_server_form": new_server_form,
             "slot_form": slot_form,
-            "may_migrate": server.product.type == ProductType.DEDICATED
+            "may_run_migrations": may_run,
+            "may_migrate": may_run
+            and server.product.type == ProductType.DEDICATED
             and (migration is None or not migration.is_open),
         },
     )

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from sportello.servers import actions
 from sportello.servers.models import Migration
-from sportello.testing import make_staff
+from sportello.testing import make_department, make_staff
 
 from .conftest import mails, make_server
 
@@ -83,7 +83,7 @@ def test_other_clients_and_staff_see_nothing_of_it_in_the_panel(client, other_cl
 @time_machine.travel(DAY_X, tick=False)
 def test_staff_announce_a_migration_from_the_server_page(client, owner):
     server = make_server(owner, "global")
-    agent = make_staff()
+    agent = make_staff(departments=[make_department()])  # the Helpdesk runs migrations
     client.force_login(agent)
     desk_client = client.get(reverse("desk:client", args=[owner.pk])).content.decode()
     url = reverse("servers_desk:server", args=[server.pk])

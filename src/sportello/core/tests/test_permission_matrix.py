@@ -1,0 +1,199 @@
+"""Who reaches which page: every pattern of the client area, the desk and the admin,
+requested by every persona. The table below says, page by page, who may reach it; a page
+missing from the table fails the test, so a new view comes with its decision.
+
+The others are refused: anonymous visitors, and staff signed in without the two-factor
+step, are sent to the login page; everyone else gets 403 or 404, and another client asking
+for client A's objects gets 404 (nothing tells them the object exists)."""
+
+import pytest
+from django.db import transaction
+from django.urls import reverse
+
+from .pages import World, admin_pages, site_pages
+
+pytestmark = pytest.mark.django_db
+
+ANONYMOUS, CLIENT_A, CLIENT_B = "anonymous", "client A", "client B"
+AGENT, BILLING, ADMIN, MFA_PENDING = "agent", "billing clerk", "admin", "staff with MFA pending"
+PERSONAS = [ANONYMOUS, CLIENT_A, CLIENT_B, AGENT, BILLING, ADMIN, MFA_PENDING]
+
+OWNER = {CLIENT_A}  # client A's objects: client B gets 404
+CLIENTS = {CLIENT_A, CLIENT_B}  # pages of one's own account
+STAFF = {AGENT, BILLING, ADMIN}
+BILLING_STAFF = {BILLING, ADMIN}
+TICKET_STAFF = {AGENT, ADMIN}  # the ticket is in the agent's department; admins see all
+MAIL_STAFF = {AGENT, ADMIN}  # incoming mail and its quarantine
+ADMINS = {ADMIN}
+
+ALLOWED = {
+    # --- client area
+    "portal:home": CLIENTS,
+    "portal:service": OWNER,
+    "portal:mail_history": CLIENTS,
+    "portal:mail": OWNER,
+    "portal:profile": CLIENTS,
+    "portal:contact_address": CLIENTS,
+    "portal:invoices": CLIENTS,
+    "portal:invoice": OWNER,
+    "portal:invoice_pdf": OWNER,
+    "portal:report_payment": OWNER,
+    "portal:apply_credit": OWNER,
+    "portal:add_funds": CLIENTS,
+    "portal:quotes": CLIENTS,
+    "portal:quote": OWNER,
+    "portal:accept_quote": OWNER,
+    "portal:tickets": CLIENTS,
+    "portal:ticket_new": CLIENTS,
+    "portal:ticket": OWNER,
+    "portal:decide_request": OWNER,
+    "portal:ticket_attachment": OWNER,
+    "servers:migration": OWNER,
+    "servers:monitoring": OWNER,
+    "extra:home": CLIENTS,
+    "extra:request": CLIENTS,
+    "extra:estimate": CLIENTS,
+    "extra:quote": OWNER,
+    # --- desk
+    "desk:home": STAFF,
+    "desk:client": STAFF,
+    "desk:client_edit": STAFF,
+    "desk:audit": ADMINS,
+    "desk:inbound_list": MAIL_STAFF,
+    "desk:mail_dns": ADMINS,
+    "desk:inbound": MAIL_STAFF,
+    "desk:inbound_release": MAIL_STAFF,
+    "desk:inbound_delete": MAIL_STAFF,
+    "desk:inbound_raw": MAIL_STAFF,
+    "desk:tickets": STAFF,  # each sees the queues of their departments
+    "desk:ticket": TICKET_STAFF,
+    "desk:ticket_presence": TICKET_STAFF,
+    "desk:ticket_attachment": TICKET_STAFF,
+    "desk:job_runs": ADMINS,
+    "desk:record_cancellation": STAFF,
+    "desk:invoices": BILLING_STAFF,
+    "desk:invoice_new": BILLING_STAFF,
+    "desk:invoice": BILLING_STAFF,
+    "desk:invoice_pdf": BILLING_STAFF,
+    "desk:payments": BILLING_STAFF,
+    "desk:statements": BILLING_STAFF,
+    "desk:statement_entry_match": BILLING_STAFF,
+    "desk:payment_reports": BILLING_STAFF,
+    "desk:payment_report_review": BILLING_STAFF,
+    "desk:quotes": BILLING_STAFF,
+    "desk:quote_new": BILLING_STAFF,
+    "desk:quote": BILLING_STAFF,
+    "desk:client_ledger": BILLING_STAFF,
+    # Everyone reads the server pages; opening and moving a migration on is narrower
+    # (servers.actions.may_run_migrations, tested with the servers).
+    "servers_desk:home": STAFF,
+    "servers_desk:server": STAFF,
+    # Everyone writes the knowledge base and news; mailing news to all clients is the
+    # admins' (kb.actions.may_mail_clients, tested with the knowledge base).
+    "kb_desk:articles": STAFF,
+    "kb_desk:article_new": STAFF,
+    "kb_desk:preview": STAFF,
+    "kb_desk:reply_links": STAFF,
+    "kb_desk:avoided": STAFF,
+    "kb_desk:categories": STAFF,
+    "kb_desk:category": STAFF,
+    "kb_desk:article": STAFF,
+    "kb_desk:translation": STAFF,
+    "kb_desk:news": STAFF,
+    "kb_desk:news_new": STAFF,
+    "kb_desk:news_edit": STAFF,
+    "extra:desk": STAFF,
+    "extra:desk_estimate": STAFF,
+    "extra:desk_action": TICKET_STAFF,
+}
+
+
+def guarded_pages():
+    return [page for page in site_pages() if page.area in {"panel", "desk"}]
+
+
+@pytest.fixture
+def world(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    return World()
+
+
+def sign_in(client, world, persona):
+    client.logout()
+    user = {
+        CLIENT_A: world.client_a.owner,
+        CLIENT_B: world.client_b.owner,
+        AGENT: world.agent,
+        BILLING: world.billing_clerk,
+        ADMIN: world.admin,
+        MFA_PENDING: world.pending,
+    }.get(persona)
+    if user is not None:
+        client.force_login(user, mfa=persona != MFA_PENDING)
+
+
+def ask(client, world, persona, method, url):
+    """One request, its effects undone: a POST that deletes or decides leaves the world as
+    it was for the next page."""
+    with transaction.atomic():
+        sign_in(client, world, persona)
+        response = client.post(url) if method == "post" else client.get(url)
+        transaction.set_rollback(True)
+    return response
+
+
+def to_login(response) -> bool:
+    login_pages = (reverse("account_login"), reverse("admin:login"))
+    return response.status_code == 302 and response["Location"].startswith(login_pages)
+
+
+def test_every_page_of_the_client_area_and_the_desk_is_in_the_table():
+    names = {page.name for page in guarded_pages()}
+    assert not names - ALLOWED.keys(), f"decide who may reach: {sorted(names - ALLOWED.keys())}"
+    assert not ALLOWED.keys() - names, f"pages that no longer exist: {ALLOWED.keys() - names}"
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_each_persona_reaches_only_the_pages_the_table_allows(client, world, persona):
+    arguments = world.path_arguments()
+    wrong = []
+    for page in guarded_pages():
+        url = reverse(page.name, kwargs=arguments.get(page.name))
+        method = "post" if page.post_only else "get"
+        response = ask(client, world, persona, method, url)
+        status = response.status_code
+        if persona in ALLOWED[page.name]:
+            # A form posted empty may answer with the page or send back to it.
+            reached = 200 <= status < 300 or (
+                page.post_only and status == 302 and not to_login(response)
+            )
+            if not reached:
+                wrong.append(f"{method.upper()} {url}: {status}, should be reached")
+        elif persona in {ANONYMOUS, MFA_PENDING}:
+            if not to_login(response):
+                wrong.append(f"{method.upper()} {url}: {status}, should go to the login page")
+        elif persona == CLIENT_B and page.arguments and ALLOWED[page.name] == OWNER:
+            if status != 404:
+                wrong.append(f"{method.upper()} {url}: {status}, client A's object: 404")
+        elif status not in (403, 404):
+            wrong.append(f"{method.upper()} {url}: {status}, should be 403 or 404")
+    assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_only_administrators_reach_the_admin(client, world, persona):
+    wrong = []
+    for url, open_to_admins in admin_pages(world.admin):
+        response = ask(client, world, persona, "get", url)
+        status = response.status_code
+        if persona == ADMIN:
+            if status != (200 if open_to_admins else 403):
+                wrong.append(f"{url}: {status}, should be {'reached' if open_to_admins else 403}")
+        elif persona in {ANONYMOUS, MFA_PENDING}:
+            if not to_login(response):
+                wrong.append(f"{url}: {status}, should go to the login page")
+        # Django's admin sends a signed-in person without the right to its own login
+        # page, which says they are not authorised and shows nothing else.
+        elif status not in (403, 404) and not to_login(response):
+            wrong.append(f"{url}: {status}, should be refused")
+    assert not wrong, "\n".join(wrong)
