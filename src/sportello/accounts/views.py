@@ -1,6 +1,6 @@
 from allauth.mfa.adapter import get_adapter as get_mfa_adapter
 from allauth.mfa.totp.internal.auth import generate_totp_secret
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
@@ -28,7 +28,8 @@ def admin_login(request, extra_context=None):
     alone: every way into a staff session is allauth's login with its two-factor step."""
     next_url = _safe_next(request, reverse("admin:index"))
     if request.user.is_authenticated:
-        if not request.user.is_staff:
+        # Signed in but not let in by the admin: sending them on would come straight back.
+        if not admin.site.has_permission(request):
             raise PermissionDenied
         return redirect(next_url)
     return redirect_to_login(next_url)

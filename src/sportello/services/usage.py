@@ -8,8 +8,12 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from sportello.catalog.models import ProductType
+from sportello.core.params import to_id
 
 from .models import Service
+
+# The largest value the disk-usage column holds on every database (a 32-bit integer).
+MAX_USED_MB = 2**31 - 1
 
 
 def parse_usage(text: str) -> dict[int, int]:
@@ -29,12 +33,13 @@ def parse_usage(text: str) -> dict[int, int]:
         if len(row) != 2:
             raise ValidationError(_("line %(n)s: expected 2 columns") % {"n": number})
         name, used = (cell.strip() for cell in row)
-        pk = int(name) if name.isdigit() and int(name) in ids else by_name.get(name)
+        pk = to_id(name) if to_id(name) in ids else by_name.get(name)
         if pk is None:
             raise ValidationError(
                 _("line %(n)s: no hosting service '%(name)s'") % {"n": number, "name": name}
             )
-        if not used.isdigit():
+        # ASCII digits only ("²" passes isdigit() and fails int()), within the column.
+        if not (used.isascii() and used.isdigit()) or int(used) > MAX_USED_MB:
             raise ValidationError(
                 _("line %(n)s: '%(value)s' is not a number of MB") % {"n": number, "value": used}
             )

@@ -27,16 +27,16 @@ def test_admin_login_form_does_not_hand_another_staff_members_session(client):
     agent = make_staff(User.Role.AGENT)
     admin = make_staff(User.Role.ADMIN, email="boss@sportello.example")
     client.force_login(agent)
-    assert client.get("/admin/login/").status_code == 302
+    assert client.get("/admin/login/").status_code == 403
 
     response = client.post(
         "/admin/login/?next=/admin/",
         {"username": admin.email, "password": PASSWORD, "next": "/admin/"},
     )
-    assert response.status_code == 302
+    assert response.status_code == 403
     assert signed_in_as(client) == str(agent.pk)
     # The agent is still the agent: the admin stays closed to them.
-    assert client.get("/admin/").status_code == 302
+    assert client.get("/admin/", follow=True).status_code == 403
     assert client.get(reverse("desk:home")).status_code == 200
 
 

@@ -48,6 +48,9 @@ def test_a_service_suspended_for_non_payment_stays_suspended_under_quota(site):
         ("name,mb\n", "line 1: the header must be service,used_mb"),
         ("service,used_mb\nolga.it,12\nnobody.it,5\n", "line 3: no hosting service 'nobody.it'"),
         ("service,used_mb\nolga.it,1.5\n", "line 2: '1.5' is not a number of MB"),
+        ("service,used_mb\nolga.it,1²\n", "line 2: '1²' is not a number of MB"),
+        ("service,used_mb\nolga.it,99999999999\n", "line 2: '99999999999' is not a number of MB"),
+        ("service,used_mb\n²,5\n", "line 2: no hosting service '²'"),
     ],
 )
 def test_a_bad_line_imports_nothing(site, text, message):
