@@ -106,7 +106,7 @@ def main():
     from django.utils import timezone
 
     from sportello.accounts.models import Client, User
-    from sportello.core.demo import seed_demo, seed_volume
+    from sportello.demo.data import seed_demo, seed_volume
 
     settings.ALLOWED_HOSTS = ["*"]
     call_command("migrate", verbosity=0)

@@ -23,7 +23,7 @@ def populate(count: int):
     from django.contrib.auth.hashers import make_password
     from django.db import connection
 
-    from sportello.core.demo import seed_demo, seed_volume
+    from sportello.demo.data import seed_demo, seed_volume
     from sportello.services.models import Service
 
     seed_demo(DAY)

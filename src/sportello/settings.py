@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "sportello.kb",
     "sportello.portal",
     "sportello.desk",
+    "sportello.demo",
 ]
 
 MIDDLEWARE = [
@@ -323,11 +324,31 @@ OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "8"))
 # Inbound mail authentication reads TXT records from this JSON file instead of DNS.
 MAIL_DNS_FILE = os.environ.get("MAIL_DNS_FILE", "")
 
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "").upper()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "formatters": {
+        "line": {"format": "[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s"}
+    },
+    # huey's per-task lines ("Executing …", "… executed in …") become DEBUG: the tasks log
+    # what they did, and a periodic run that finds nothing to do says nothing.
+    "filters": {"routine_tasks": {"()": "sportello.core.logs.RoutineTaskLines"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "line",
+            "filters": ["routine_tasks"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL or "WARNING"},
+    "loggers": {
+        # What the worker did ("sent 12 emails", the daily run) is INFO.
+        "sportello": {"level": LOG_LEVEL or "INFO"},
+        # The console handler here, not by propagation: run_huey adds a handler of its own
+        # to a "huey" logger that has none, and every line was printed twice.
+        "huey": {"handlers": ["console"], "level": LOG_LEVEL or "INFO", "propagate": False},
+    },
 }
 
 if TESTING:

@@ -112,17 +112,6 @@ def pending_contact_change(client: Client) -> EmailAddress | None:
     return EmailAddress.objects.get_new(client.owner)
 
 
-def hosted_domain_of(client: Client, email: str) -> str | None:
-    """The domain of `email` when the client hosts it with us: that mailbox dies with
-    the service, so it is a poor contact address (ACC-6)."""
-    domain = email.rsplit("@", 1)[-1].lower()
-    from sportello.services.models import Service
-
-    if Service.objects.for_client(client).hosting_domain(domain).exists():
-        return domain
-    return None
-
-
 def welcome_once(client: Client) -> None:
     """The first confirmed address gets the welcome email; later confirmations do not."""
     if not client.emails.filter(template="welcome").exists():

@@ -86,8 +86,11 @@ class ContactAddressForm(forms.Form):
         label=_("I understand, use this address anyway"), required=False
     )
 
-    def __init__(self, *args, client, **kwargs):
+    def __init__(self, *args, client, hosted_domain_of, **kwargs):
+        """`hosted_domain_of(client, email)`: the domain of `email` when the client hosts
+        it with us (services knows; accounts sits below it)."""
         self.client = client
+        self.hosted_domain_of = hosted_domain_of
         self.user = client.owner
         self.hosted_domain = None
         super().__init__(*args, **kwargs)
@@ -104,7 +107,7 @@ class ContactAddressForm(forms.Form):
         data = super().clean()
         email = data.get("email")
         if email:
-            self.hosted_domain = actions.hosted_domain_of(self.client, email)
+            self.hosted_domain = self.hosted_domain_of(self.client, email)
             if self.hosted_domain and not data.get("keep_hosted"):
                 self.add_error(
                     "keep_hosted",

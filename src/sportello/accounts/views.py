@@ -9,8 +9,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from sportello.core.access import client_required
+
 from . import actions
-from .forms import StaffEnrolmentForm
+from .forms import ProfileForm, StaffEnrolmentForm
 
 
 def _safe_next(request, default: str) -> str:
@@ -69,3 +71,13 @@ def staff_enrol(request, uidb64, token):
         "account/staff_enrol.html",
         {"form": form, "staff": user, "secret": secret, "qr_svg": adapter.build_totp_svg(totp_url)},
     )
+
+
+@client_required
+def profile(request, client):
+    form = ProfileForm(request.POST or None, instance=client)
+    if request.method == "POST" and form.is_valid():
+        actions.update_profile(request, client, form)
+        messages.success(request, _("Your profile has been saved."))
+        return redirect("portal:profile")
+    return render(request, "portal/profile.html", {"form": form, "client": client})

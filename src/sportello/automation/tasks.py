@@ -1,8 +1,14 @@
+import logging
+
 from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, lock_task
 
+from sportello.core.logs import counts_text
+
 from . import registry
+
+log = logging.getLogger(__name__)
 
 
 # Every hour, and the jobs run once the day's run hour has come: a worker that was down at
@@ -13,4 +19,18 @@ def run_daily_jobs():
     now = timezone.now()
     if now < registry.run_time(timezone.localdate(now)):
         return None
-    return registry.run_day(now)
+    results = registry.run_day(now)
+    done = [
+        f"{name} ({counts_text(result['counts'])})"
+        for name, result in results.items()
+        if counts_text(result["counts"])
+    ]
+    failed = [name for name, result in results.items() if result["errors"]]
+    # The hourly runs after the day's run find everything claimed: they say nothing.
+    if done or failed:
+        log.info(
+            "daily jobs: %s%s",
+            ", ".join(done) or "nothing to do",
+            f"; failed: {', '.join(failed)}" if failed else "",
+        )
+    return results

@@ -29,3 +29,10 @@ def to_search(value, max_length: int = 200) -> str:
     """Words to search for: without NUL characters, which PostgreSQL refuses in any text
     (a server error where SQLite finds nothing), and of a sensible length."""
     return (value or "").replace("\x00", "").strip()[:max_length]
+
+
+PAGE = 50
+
+
+def page_number(request) -> int:
+    return to_page(request.GET.get("page"))

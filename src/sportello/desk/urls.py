@@ -1,16 +1,21 @@
 from django.urls import path
 
-from . import billing_views as billing
-from . import mail_views as mail
-from . import ticket_views as tickets
+from sportello.accounts import desk_views as accounts
+from sportello.automation import desk_views as automation
+from sportello.billing import desk_views as billing
+from sportello.core import desk_views as core
+from sportello.helpdesk import desk_views as tickets
+from sportello.mail import desk_views as mail
+from sportello.services import desk_views as services
+
 from . import views
 
 app_name = "desk"
 urlpatterns = [
     path("", views.client_list, name="home"),
     path("clients/<int:pk>/", views.client_detail, name="client"),
-    path("clients/<int:pk>/edit/", views.client_edit, name="client_edit"),
-    path("audit/", views.audit_log, name="audit"),
+    path("clients/<int:pk>/edit/", accounts.client_edit, name="client_edit"),
+    path("audit/", core.audit_log, name="audit"),
     path("mail/", mail.inbound_list, name="inbound_list"),
     path("mail/dns/", mail.mail_dns, name="mail_dns"),
     path("mail/<int:pk>/", mail.inbound_detail, name="inbound"),
@@ -25,8 +30,8 @@ urlpatterns = [
         tickets.attachment_download,
         name="ticket_attachment",
     ),
-    path("jobs/", views.job_runs, name="job_runs"),
-    path("services/<int:pk>/cancel/", views.record_cancellation, name="record_cancellation"),
+    path("jobs/", automation.job_runs, name="job_runs"),
+    path("services/<int:pk>/cancel/", services.record_cancellation, name="record_cancellation"),
     # Billing: administrators and billing clerks.
     path("billing/invoices/", billing.invoice_list, name="invoices"),
     path("billing/invoices/new/", billing.invoice_new, name="invoice_new"),

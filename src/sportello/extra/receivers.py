@@ -4,10 +4,10 @@ taken in charge when assigned to a qualified technician, billed when closed."""
 from django.dispatch import receiver
 
 from sportello.helpdesk.models import Category, Ticket
+from sportello.helpdesk.signals import ticket_assigned, ticket_opened, ticket_status_changed
 
 from . import actions
 from .models import Intervention
-from .signals import ticket_assigned, ticket_opened, ticket_status_changed
 
 
 def _is_extra(ticket) -> bool:

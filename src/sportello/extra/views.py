@@ -11,12 +11,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from sportello.core.access import client_required, staff_required
 from sportello.core.params import to_id
-from sportello.desk.decorators import staff_required
-from sportello.desk.ticket_views import get_ticket, visible_tickets
+from sportello.helpdesk.desk_views import get_ticket, visible_tickets
 from sportello.helpdesk.models import Ticket
 from sportello.helpdesk.uploads import refused_uploads
-from sportello.portal.decorators import client_required
 
 from . import actions
 from .forms import (

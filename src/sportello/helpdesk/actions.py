@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 
 from sportello.core import audit
 from sportello.core.models import AuditEvent
-from sportello.extra.signals import ticket_assigned, ticket_opened, ticket_status_changed
 from sportello.mail.actions import queue_to_client, queue_to_staff
 
 from .models import (
@@ -31,6 +30,7 @@ from .models import (
     TicketPresence,
 )
 from .office import OfficeHours, due_after
+from .signals import ticket_assigned, ticket_opened, ticket_status_changed
 
 Action = AuditEvent.Action
 Status = Ticket.Status
@@ -541,3 +541,26 @@ def others_present(ticket: Ticket, user, now: datetime) -> list[dict]:
         }
         for row in rows
     ]
+
+
+def request_upgrade(service, description: str, now, *, request=None):
+    """An upgrade request (SRV-6) is a ticket for the sales team, who answer with costs and
+    times; it is open to every client, help desk or not."""
+    description = description.strip()
+    if len(description) < 10:
+        raise ValidationError(_("Describe what you would like to add in a few words."))
+    with transaction.atomic():
+        audit.record(
+            AuditEvent.Action.UPGRADE_REQUESTED, request=request, client=service.client,
+            detail=f"{service}: {description[:300]}",
+        )  # fmt: skip
+        return open_ticket(
+            service.client,
+            category=Category.objects.get(kind=Category.Kind.UPGRADE, active=True),
+            service=service,
+            subject=_("Upgrade of %(service)s") % {"service": service.name},
+            body=description,
+            details={"to_add": description},
+            now=now,
+            request=request,
+        )

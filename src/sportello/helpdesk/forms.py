@@ -244,3 +244,12 @@ class HoldForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("What will be done once the client confirms it."),
     )
+
+
+class UpgradeForm(forms.Form):
+    description = forms.CharField(
+        label=_("What would you like to add?"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        min_length=10,
+        max_length=2000,
+    )

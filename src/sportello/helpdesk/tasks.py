@@ -1,8 +1,14 @@
+import logging
+
 from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, lock_task
 
+from sportello.core.logs import counted
+
 from .jobs import auto_close
+
+log = logging.getLogger(__name__)
 
 
 # Also every hour, not only in the daily run: "24 hours without an answer" should not
@@ -10,4 +16,7 @@ from .jobs import auto_close
 @db_periodic_task(crontab(minute="20"))
 @lock_task("ticket-auto-close")
 def close_waiting_tickets():
-    return auto_close(timezone.now())
+    result = auto_close(timezone.now())
+    if result["closed"]:
+        log.info("closed %s waiting for the client", counted(result["closed"], "ticket"))
+    return result

@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from sportello.core.access import staff_required
 from sportello.core.params import to_search
-from sportello.desk.decorators import staff_required
 
 from . import actions
 from .forms import ArticleForm, CategoryForm, NewsForm, TranslationForm

@@ -10,7 +10,7 @@ from aiosmtpd.controller import Controller
 from django.db import close_old_connections
 from django.utils import timezone
 
-from .inbound import department_for, store
+from .inbound import recipient_known, store
 from .models import InboundMessage, MailSettings
 
 log = logging.getLogger(__name__)
@@ -62,7 +62,7 @@ class KnownRecipients:
         """None when the database cannot say (the sender tries again later)."""
         close_old_connections()
         try:
-            known = department_for(address) is not None
+            known = recipient_known(address)
         except Exception:
             log.exception("recipient check failed")
             return None

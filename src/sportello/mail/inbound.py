@@ -6,6 +6,8 @@ import hashlib
 import html
 import logging
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from email import policy
 from email.headerregistry import Address, HeaderRegistry
@@ -15,23 +17,15 @@ from functools import lru_cache
 
 import nh3
 from django.conf import settings as django_settings
-from django.core.exceptions import ValidationError
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from sportello.core.models import settings_read_once
 
 from . import authentication
-from .actions import queue_rendered, queue_to_client, render_email
-from .models import AutoReply, InboundMessage, MailSettings, OutboundEmail
+from .models import InboundMessage, MailSettings, OutboundEmail
 
 log = logging.getLogger(__name__)
 Status = InboundMessage.Status
-
-CODE = re.compile(r"\b([A-Z]{3}-\d{3}-\d{5})\b")
-THREAD_CODE = re.compile(r"<ticket\.([A-Z]{3}-\d{3}-\d{5})@")
-REPLY_PREFIX = re.compile(r"^\s*(\[[^\]]*\]\s*)*((re|r|fwd?|i|rv|aw|tr|wg)\s*:\s*)+", re.I)
 
 
 class ParsedHeaders(HeaderRegistry):
@@ -55,6 +49,42 @@ MESSAGE_POLICY = policy.default.clone(header_factory=ParsedHeaders())
 
 class Quarantine(Exception):
     """The message is kept for staff with this reason."""
+
+
+# --- Who handles inbound mail ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InboundHandler:
+    """What the app that owns the inbound addresses (the help desk) gives transport, which
+    knows nothing above it.
+
+    `addresses()`: address → target for every address mail is accepted at (read once per
+    message); `is_known(address)`: a fresh look-up for one address (the gateway refuses
+    unknown recipients at RCPT); `deliver(row, message, sender, target, automatic,
+    mail_settings, now)`: turn an authenticated message into work, setting the row's
+    status (and ticket), or raise Quarantine."""
+
+    addresses: Callable[[], dict]
+    is_known: Callable[[str], bool]
+    deliver: Callable[..., None]
+
+
+_registered: list[InboundHandler] = []
+
+
+def register_handler(handler: InboundHandler) -> None:
+    _registered[:] = [handler]
+
+
+def _handler() -> InboundHandler:
+    if not _registered:
+        raise RuntimeError("no app handles inbound mail")
+    return _registered[0]
+
+
+def recipient_known(address: str) -> bool:
+    return _handler().is_known(address.strip())
 
 
 # --- Storing ----------------------------------------------------------------------------
@@ -100,12 +130,6 @@ def _schedule(pk: int) -> None:
     from .tasks import process_inbound
 
     process_inbound(pk)
-
-
-def department_for(address: str):
-    from sportello.helpdesk.models import Department
-
-    return Department.objects.filter(email__iexact=address.strip()).first()
 
 
 # --- Processing -------------------------------------------------------------------------
@@ -156,8 +180,8 @@ def _set(pk, status, reason, now) -> InboundMessage:
 
 
 def _process(row: InboundMessage, now: datetime, trust_sender: bool) -> None:
-    from sportello.accounts.models import Client
-
+    """Transport's part: read the message, record bounces, refuse loops, check the
+    recipient and authenticate the sender; then the handler turns it into work."""
     try:
         message = BytesParser(policy=MESSAGE_POLICY).parsebytes(row.raw)
         row.subject = clean(" ".join(str(message.get("Subject", "")).split()))[:300]
@@ -172,12 +196,13 @@ def _process(row: InboundMessage, now: datetime, trust_sender: bool) -> None:
         return
     if not sender:
         raise Quarantine("no single valid From address")
-    departments = departments_by_address()
-    if sender in departments or sender in own_addresses():
+    handler = _handler()
+    targets = handler.addresses()
+    if sender in targets or sender in own_addresses():
         row.status, row.reason = Status.REFUSED, "sent by this help desk (loop)"
         return
-    department = departments.get(row.recipient.lower())
-    if department is None:
+    target = targets.get(row.recipient.lower())
+    if target is None:
         raise Quarantine(f"unknown recipient {row.recipient}")
     automatic = is_automatic(message, row.envelope_from)
     mail_settings = MailSettings.current()
@@ -188,86 +213,7 @@ def _process(row: InboundMessage, now: datetime, trust_sender: bool) -> None:
         required = mail_settings.auth_policy == MailSettings.AuthPolicy.ALWAYS
         if not verdict.authenticated and (required or verdict.dmarc_published):
             raise Quarantine(f"sender not authenticated: {verdict.detail}")
-    client = (
-        Client.objects.select_related("owner", "tier")
-        .filter(owner__email__iexact=sender, owner__is_active=True)
-        .first()
-    )
-    if client is None or not client.may_use_helpdesk:
-        # Nothing about any account is revealed: the same short answer for everyone.
-        row.status, row.reason = Status.REFUSED, "not the registered address of a help-desk account"
-        if not automatic:
-            refuse_unknown_sender(sender, now)
-        return
-    body, quoted = split_reply(message_text(message))
-    attachments, dropped = message_attachments(message, mail_settings)
-    ticket = find_ticket(message)
-    if ticket is not None and ticket.client_id != client.pk:
-        raise Quarantine(f"the ticket {ticket.code} belongs to another account")
-    if ticket is not None:
-        _reply(row, ticket, client, body, quoted, attachments, mail_settings, automatic, now)
-    else:
-        _new_ticket(row, client, department, body, quoted, attachments, automatic, now)
-    if dropped and not automatic:
-        queue_to_client(
-            client,
-            "attachments_dropped",
-            {
-                "ticket": row.ticket,
-                "dropped": dropped,
-                "limit_kb": mail_settings.attachments_max_kb,
-            },
-        )
-
-
-def _new_ticket(row, client, department, body, quoted, attachments, automatic, now):
-    from sportello.helpdesk.actions import open_ticket
-    from sportello.helpdesk.models import Ticket
-
-    subject = REPLY_PREFIX.sub("", row.subject).strip() or "(no subject)"
-    category = department.email_category or department_category(department)
-    if category.department_id == department.pk:
-        category.department = department  # already read: no second query
-    row.ticket = open_ticket(
-        client,
-        category=category,
-        subject=subject[:200],
-        body=body,
-        now=now,
-        channel=Ticket.Channel.EMAIL,
-        attachments=attachments,
-        acknowledge=not automatic,
-        quoted=quoted,
-        source=row,
-    )
-    row.status = Status.CREATED
-
-
-def _reply(row, ticket, client, body, quoted, attachments, mail_settings, automatic, now):
-    from sportello.helpdesk.actions import reply_as_client
-
-    while ticket.merged_into_id:
-        ticket = ticket.merged_into
-    row.ticket = ticket
-    if mail_settings.email_replies == MailSettings.Replies.REFUSE:
-        row.status, row.reason = Status.REFUSED, "email replies are answered from the panel"
-        if not automatic:
-            queue_to_client(client, "reply_in_panel", {"ticket": ticket})
-        return
-    try:
-        reply_as_client(ticket, client.owner, body, now, attachments=attachments, quoted=quoted,
-                        source=row)  # fmt: skip
-    except ValidationError as error:  # e.g. closed too long ago: the mail starts a new ticket
-        row.reason = error.messages[0][:300]
-        _new_ticket(row, client, ticket.department, body, quoted, attachments, automatic, now)
-        return
-    row.status = Status.REPLIED
-
-
-def department_category(department):
-    from sportello.helpdesk.models import Category
-
-    return Category.objects.filter(department=department, active=True).first()
+    handler.deliver(row, message, sender, target, automatic, mail_settings, now)
 
 
 # --- Reading a message ------------------------------------------------------------------
@@ -288,13 +234,6 @@ def from_address(message) -> str | None:
     if not address.username or "." not in address.domain:
         return None
     return f"{address.username}@{address.domain}".lower()
-
-
-def departments_by_address() -> dict:
-    from sportello.helpdesk.models import Department
-
-    departments = Department.objects.exclude(email="").select_related("email_category")
-    return {d.email.lower(): d for d in departments}
 
 
 def own_addresses() -> set[str]:
@@ -366,80 +305,7 @@ def split_reply(text: str) -> tuple[str, str]:
     return new, rest.strip()
 
 
-def message_attachments(message, mail_settings) -> tuple[list, list[dict]]:
-    """The files kept (in order, within the total size limit and the accepted types) and the
-    ones dropped with the reason."""
-    from sportello.helpdesk.actions import check_attachment
-    from sportello.helpdesk.models import HelpdeskSettings
-
-    helpdesk = HelpdeskSettings.current()
-    budget = mail_settings.attachments_max_kb * 1024
-    kept, dropped = [], []
-    for number, part in enumerate(message.iter_attachments(), 1):
-        name = clean(part.get_filename() or f"attachment-{number}.bin")
-        try:
-            content = part.get_content()
-        except Exception:
-            content = part.get_payload(decode=True) or b""
-        if isinstance(content, str):
-            content = content.encode("utf-8")
-        elif not isinstance(content, bytes):  # an attached message
-            content = bytes(content) if hasattr(content, "__bytes__") else str(content).encode()
-        upload = SimpleUploadedFile(name[:200], content, part.get_content_type())
-        try:
-            check_attachment(upload, helpdesk)
-        except ValidationError:
-            dropped.append({"name": name, "reason": "type"})
-            continue
-        if len(content) > budget:
-            dropped.append({"name": name, "reason": "size"})
-            continue
-        budget -= len(content)
-        kept.append(upload)
-    return kept, dropped
-
-
-def find_ticket(message):
-    """The ticket a reply belongs to: by a Message-ID this help desk sent, or by the code in
-    the subject. The caller checks that the sender is the ticket's account."""
-    from sportello.helpdesk.models import Ticket
-
-    ids = " ".join(str(message.get(h, "")) for h in ("In-Reply-To", "References"))
-    codes = THREAD_CODE.findall(ids)
-    message_ids = re.findall(r"<[^<>\s]+>", ids)
-    if not codes and message_ids:
-        threads = OutboundEmail.objects.filter(message_id__in=message_ids[:50]).values_list(
-            "thread_id", flat=True
-        )
-        codes = THREAD_CODE.findall(" ".join(threads))
-    codes += CODE.findall(str(message.get("Subject", "")))
-    for code in codes:
-        ticket = Ticket.objects.filter(code=code).first()
-        if ticket:
-            return ticket
-    return None
-
-
 # --- Answers and bounces ----------------------------------------------------------------
-
-
-def refuse_unknown_sender(address: str, now: datetime) -> None:
-    """One short answer a day per address: write from the registered address or use the
-    panel. It reveals nothing about accounts."""
-    try:
-        with transaction.atomic():
-            AutoReply.objects.create(address=address, day=timezone.localdate(now))
-    except IntegrityError:
-        return
-    parts = [render_email("sender_refused", {}, language) for language in ("it", "en", "es")]
-    queue_rendered(
-        to_address=address,
-        template="sender_refused",
-        subject=parts[0][0],
-        body_text="\n\n— — —\n\n".join(text for _subject, text, _html in parts),
-        body_html="<hr>".join(markup for _subject, _text, markup in parts),
-        language="it",
-    )
 
 
 def _record_bounce(row: InboundMessage, message, now: datetime) -> None:

@@ -1,6 +1,7 @@
 """Delivery of queued email over SMTP, with retries and backoff."""
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from email.charset import BASE64, Charset
 from email.header import Header
@@ -28,11 +29,19 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(minutes=min(2 ** (attempts - 1), 240))
 
 
+# How an invoice attached by reference becomes a PDF, set by billing when it loads: the
+# sender renders it outside the transaction that issued the invoice, and transport
+# imports nothing of billing.
+_invoice_renderer: list[Callable[[object], bytes]] = []
+
+
+def register_invoice_renderer(render: Callable[[object], bytes]) -> None:
+    _invoice_renderer[:] = [render]
+
+
 def attachment_content(attachment) -> bytes:
     if attachment.invoice_id and not attachment.content:
-        from sportello.billing.pdf import invoice_pdf
-
-        attachment.content = invoice_pdf(attachment.invoice)
+        attachment.content = _invoice_renderer[0](attachment.invoice)
         attachment.save(update_fields=["content"])
     return bytes(attachment.content)
 

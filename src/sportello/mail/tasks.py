@@ -1,33 +1,56 @@
+import logging
+
 from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
+from sportello.core.logs import counted
+
 from . import inbound, jobs, sender
+
+log = logging.getLogger(__name__)
 
 
 @db_task()
 def deliver_email(email_id: int) -> bool:
-    return sender.deliver(email_id, timezone.now())
+    sent = sender.deliver(email_id, timezone.now())
+    if sent:
+        log.info("sent email %s", email_id)
+    return sent
 
 
 @db_task()
 def deliver_emails(email_ids: list[int]) -> int:
     """Emails queued together (a daily job's notices, a ticket's staff alerts), delivered
     over one connection."""
-    return sender.deliver_all(email_ids, timezone.now())
+    sent = sender.deliver_all(email_ids, timezone.now())
+    if sent:
+        log.info("sent %s", counted(sent, "email"))
+    return sent
 
 
 @db_periodic_task(crontab(minute="*"))
 def send_due_emails():
-    return jobs.send_due_emails(timezone.now())
+    result = jobs.send_due_emails(timezone.now())
+    if result["sent"] or result["recovered"]:
+        # Retries, and emails whose own task was lost or whose worker stopped mid-send.
+        recovered = result["recovered"]
+        stopped = f" ({recovered} left sending by a stopped worker)" if recovered else ""
+        log.info("sent %s%s", counted(result["sent"], "due email"), stopped)
+    return result
 
 
 @db_task()
 def process_inbound(message_id: int):
-    return inbound.process(message_id, timezone.now()).status
+    status = inbound.process(message_id, timezone.now()).status
+    log.info("inbound message %s: %s", message_id, status)
+    return status
 
 
 @db_periodic_task(crontab(minute="*"))
 def process_waiting_inbound():
     """Messages whose processing was lost (a worker stopped) are picked up again."""
-    return jobs.process_waiting_inbound(timezone.now())
+    result = jobs.process_waiting_inbound(timezone.now())
+    if result["processed"]:
+        log.info("processed %s left waiting", counted(result["processed"], "inbound message"))
+    return result

@@ -1,25 +1,29 @@
 from django.urls import path
 
-from . import ticket_views as tickets
+from sportello.accounts import views as accounts
+from sportello.billing import views as billing
+from sportello.helpdesk import views as tickets
+from sportello.mail import views as mail
+
 from . import views
 
 app_name = "portal"
 urlpatterns = [
     path("", views.dashboard, name="home"),
     path("services/<int:pk>/", views.service_detail, name="service"),
-    path("mail/", views.mail_history, name="mail_history"),
-    path("mail/<int:pk>/", views.mail_detail, name="mail"),
-    path("settings/profile/", views.profile, name="profile"),
+    path("mail/", mail.mail_history, name="mail_history"),
+    path("mail/<int:pk>/", mail.mail_detail, name="mail"),
+    path("settings/profile/", accounts.profile, name="profile"),
     path("settings/contact-address/", views.contact_address, name="contact_address"),
-    path("invoices/", views.invoices, name="invoices"),
-    path("invoices/<int:pk>/", views.invoice_detail, name="invoice"),
-    path("invoices/<int:pk>/pdf/", views.invoice_pdf_download, name="invoice_pdf"),
-    path("invoices/<int:pk>/report/", views.report_payment, name="report_payment"),
-    path("invoices/<int:pk>/credit/", views.apply_credit, name="apply_credit"),
-    path("funds/", views.add_funds, name="add_funds"),
-    path("quotes/", views.quotes, name="quotes"),
-    path("quotes/<int:pk>/", views.quote_detail, name="quote"),
-    path("quotes/<int:pk>/accept/", views.accept_quote, name="accept_quote"),
+    path("invoices/", billing.invoices, name="invoices"),
+    path("invoices/<int:pk>/", billing.invoice_detail, name="invoice"),
+    path("invoices/<int:pk>/pdf/", billing.invoice_pdf_download, name="invoice_pdf"),
+    path("invoices/<int:pk>/report/", billing.report_payment, name="report_payment"),
+    path("invoices/<int:pk>/credit/", billing.apply_credit, name="apply_credit"),
+    path("funds/", billing.add_funds, name="add_funds"),
+    path("quotes/", billing.quotes, name="quotes"),
+    path("quotes/<int:pk>/", billing.quote_detail, name="quote"),
+    path("quotes/<int:pk>/accept/", billing.accept_quote, name="accept_quote"),
     path("tickets/", tickets.ticket_list, name="tickets"),
     path("tickets/new/", tickets.ticket_new, name="ticket_new"),
     path("tickets/<str:code>/", tickets.ticket_detail, name="ticket"),

@@ -1,28 +1,20 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.formats import date_format, number_format
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from sportello.accounts import actions as account_actions
-from sportello.accounts.forms import ContactAddressForm, ProfileForm
+from sportello.accounts.forms import ContactAddressForm
 from sportello.billing import actions as billing
-from sportello.billing.models import BillingSettings, Invoice, PaymentReport, Quote
-from sportello.billing.pdf import invoice_pdf
+from sportello.billing.models import Invoice
 from sportello.catalog.models import RenewalPolicy
-from sportello.core.money import ZERO, cents, percent_of
+from sportello.core.access import client_required
+from sportello.core.money import ZERO
+from sportello.helpdesk import actions as helpdesk
+from sportello.helpdesk.forms import UpgradeForm
 from sportello.services import actions as service_actions
 from sportello.services.models import Service
-
-from .decorators import client_required
-from .forms import AddFundsForm, CreditForm, PaymentReportForm, UpgradeForm
-
-MAIL_PAGE = 50
 
 
 @client_required
@@ -64,7 +56,7 @@ def service_detail(request, client, pk):
                 messages.success(request, _("Renewal confirmed: here is the invoice."))
                 return redirect("portal:invoice", pk=invoice.pk)
             if action == "upgrade" and upgrade_form.is_valid():
-                ticket = service_actions.request_upgrade(
+                ticket = helpdesk.request_upgrade(
                     service, upgrade_form.cleaned_data["description"], timezone.now(),
                     request=request,
                 )  # fmt: skip
@@ -96,30 +88,10 @@ def service_detail(request, client, pk):
 
 
 @client_required
-def mail_history(request, client):
-    emails = client.emails.for_listing()
-    return render(request, "portal/mail_history.html", {"emails": emails[: MAIL_PAGE * 4]})
-
-
-@client_required
-def mail_detail(request, client, pk):
-    email = get_object_or_404(client.emails, pk=pk)
-    return render(request, "portal/mail_detail.html", {"email": email})
-
-
-@client_required
-def profile(request, client):
-    form = ProfileForm(request.POST or None, instance=client)
-    if request.method == "POST" and form.is_valid():
-        account_actions.update_profile(request, client, form)
-        messages.success(request, _("Your profile has been saved."))
-        return redirect("portal:profile")
-    return render(request, "portal/profile.html", {"form": form, "client": client})
-
-
-@client_required
 def contact_address(request, client):
-    form = ContactAddressForm(request.POST or None, client=client)
+    form = ContactAddressForm(
+        request.POST or None, client=client, hosted_domain_of=service_actions.hosted_domain_of
+    )
     if request.method == "POST" and form.is_valid():
         new_email = form.cleaned_data["email"]
         account_actions.request_contact_change(request, client, new_email)
@@ -136,238 +108,9 @@ def contact_address(request, client):
             "form": form,
             "client": client,
             "pending": account_actions.pending_contact_change(client),
-            "current_hosted": account_actions.hosted_domain_of(client, client.contact_email),
+            "current_hosted": service_actions.hosted_domain_of(client, client.contact_email),
         },
     )
 
 
 # --- Billing ------------------------------------------------------------------------------
-
-INVOICE_TABS = ["open", "overdue", "paid", "all"]
-
-
-def _visible_invoices(client):
-    """Drafts are the provider's business: the client sees only issued documents."""
-    return client.invoices.exclude(status=Invoice.Status.DRAFT)
-
-
-def _visible_quotes(client):
-    return client.quotes.exclude(status=Quote.Status.DRAFT)
-
-
-def _tab_filters(today):
-    return {
-        "open": Q(status=Invoice.Status.OPEN),
-        # The same test as Invoice.is_overdue, done by the database.
-        "overdue": Q(status=Invoice.Status.OPEN, due_on__lt=today),
-        "paid": Q(status=Invoice.Status.PAID),
-        "all": Q(),
-    }
-
-
-@client_required
-def invoices(request, client):
-    today = timezone.localdate()
-    filters = _tab_filters(today)
-    tab = request.GET.get("show")
-    if tab not in filters:
-        tab = "open"
-    visible = _visible_invoices(client)
-    counts = visible.aggregate(**{name: Count("pk", filter=q) for name, q in filters.items()})
-    # What is still to pay comes by due date, oldest first; the rest newest first.
-    order = ("due_on", "id") if tab in {"open", "overdue"} else ("-issued_on", "-id")
-    rows = list(visible.filter(filters[tab]).order_by(*order))
-    for invoice in rows:
-        invoice.overdue = invoice.is_overdue(today)
-    labels = {"open": _("To pay"), "overdue": _("Overdue"), "paid": _("Paid"), "all": _("All")}
-    tabs = [{"key": key, "label": labels[key], "count": counts[key]} for key in INVOICE_TABS]
-    return render(request, "portal/invoices.html", {"invoices": rows, "tab": tab, "tabs": tabs})
-
-
-def _invoice_page(request, client, invoice, credit_form=None):
-    today = timezone.localdate()
-    is_open = invoice.status == Invoice.Status.OPEN
-    balance = cents(billing.credit_balance(client)) if is_open else None
-    may_apply_credit = is_open and invoice.purpose != Invoice.Purpose.FUNDS and balance > 0
-    if credit_form is None and may_apply_credit:
-        credit_form = CreditForm(initial={"amount": min(balance, invoice.amount_due)})
-    reports = list(invoice.reports.filter(status=PaymentReport.Status.PENDING))
-    for report in reports:
-        report.next_working_day = report.review_on > timezone.localdate(report.created_at)
-    billing_settings = BillingSettings.current()
-    return render(
-        request,
-        "portal/invoice.html",
-        {
-            "invoice": invoice,
-            "lines": invoice.lines.all(),
-            "breakdown": invoice.vat_breakdown(),
-            "payments": invoice.payments.all(),
-            "credit_notes": invoice.credit_notes.exclude(status=Invoice.Status.DRAFT),
-            "reports": reports,
-            "billing": billing_settings,
-            "cutoff": f"{billing_settings.report_cutoff_hour:02d}:00",
-            "is_open": is_open,
-            "overdue": invoice.is_overdue(today),
-            "balance": balance,
-            "credit_form": credit_form,
-        },
-    )
-
-
-@client_required
-def invoice_detail(request, client, pk):
-    invoice = get_object_or_404(
-        _visible_invoices(client).select_related("corrects").prefetch_related("lines"), pk=pk
-    )
-    return _invoice_page(request, client, invoice)
-
-
-@client_required
-def invoice_pdf_download(request, client, pk):
-    invoice = get_object_or_404(_visible_invoices(client), pk=pk)
-    response = HttpResponse(invoice_pdf(invoice), content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=billing.pdf_filename(invoice)
-    )
-    return response
-
-
-@client_required
-def report_payment(request, client, pk):
-    invoice = get_object_or_404(_visible_invoices(client), pk=pk)
-    form = PaymentReportForm(
-        request.POST or None,
-        initial={"amount": invoice.amount_due if invoice.status == Invoice.Status.OPEN else None},
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            report = billing.report_payment(
-                client, invoice, form.cleaned_data, timezone.now(), request=request
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(
-                request,
-                _("Thank you: we will review your payment report on %(day)s.")
-                % {"day": date_format(report.review_on, "DATE_FORMAT")},
-            )
-            return redirect("portal:invoice", pk=invoice.pk)
-    return render(
-        request,
-        "portal/report_payment.html",
-        {
-            "invoice": invoice,
-            "form": form,
-            "is_open": invoice.status == Invoice.Status.OPEN,
-            "cutoff": f"{BillingSettings.current().report_cutoff_hour:02d}:00",
-        },
-    )
-
-
-@client_required
-@require_POST
-def apply_credit(request, client, pk):
-    invoice = get_object_or_404(
-        _visible_invoices(client).select_related("corrects").prefetch_related("lines"), pk=pk
-    )
-    form = CreditForm(request.POST)
-    if form.is_valid():
-        amount = form.cleaned_data["amount"]
-        try:
-            billing.apply_credit(client, invoice, amount, timezone.now(), request=request)
-        except ValidationError as error:
-            form.add_error("amount", error)
-        else:
-            messages.success(
-                request,
-                _("%(amount)s EUR of your credit has been applied to this invoice.")
-                % {"amount": number_format(amount, 2)},
-            )
-            return redirect("portal:invoice", pk=invoice.pk)
-    return _invoice_page(request, client, invoice, credit_form=form)
-
-
-@client_required
-def add_funds(request, client):
-    form = AddFundsForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            notice = billing.add_funds(
-                client, form.cleaned_data["amount"], timezone.now(), request=request
-            )
-        except ValidationError as error:
-            form.add_error("amount", error)
-        else:
-            messages.success(
-                request,
-                _(
-                    "Your payment notice is ready: once we receive the payment, the funds are "
-                    "added to your credit balance."
-                ),
-            )
-            return redirect("portal:invoice", pk=notice.pk)
-    return render(
-        request,
-        "portal/add_funds.html",
-        {
-            "form": form,
-            "balance": billing.credit_balance(client),
-            "billing": BillingSettings.current(),
-            "entries": client.credit.select_related("invoice"),
-            "waiting": client.invoices.filter(
-                status=Invoice.Status.OPEN, purpose=Invoice.Purpose.FUNDS
-            ).order_by("due_on", "id"),
-        },
-    )
-
-
-@client_required
-def quotes(request, client):
-    rows = _visible_quotes(client).prefetch_related("lines")
-    return render(request, "portal/quotes.html", {"quotes": rows})
-
-
-@client_required
-def quote_detail(request, client, pk):
-    quote = get_object_or_404(
-        _visible_quotes(client)
-        .select_related("deposit_invoice", "balance_invoice")
-        .prefetch_related("lines"),
-        pk=pk,
-    )
-    expired = (
-        quote.status == Quote.Status.SENT
-        and quote.valid_until is not None
-        and timezone.localdate() > quote.valid_until
-    )
-    return render(
-        request,
-        "portal/quote.html",
-        {
-            "quote": quote,
-            "lines": quote.lines.all(),
-            "deposit": percent_of(quote.net_total, quote.deposit_percent),
-            "expired": expired,
-        },
-    )
-
-
-@client_required
-@require_POST
-def accept_quote(request, client, pk):
-    quote = get_object_or_404(_visible_quotes(client), pk=pk)
-    try:
-        deposit = billing.accept_quote(quote, timezone.now(), request=request)
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-        return redirect("portal:quote", pk=quote.pk)
-    if deposit is None:
-        messages.success(request, _("Thank you: the quote is accepted."))
-        return redirect("portal:quote", pk=quote.pk)
-    messages.success(
-        request, _("Thank you: the quote is accepted. This is the invoice for the deposit.")
-    )
-    return redirect("portal:invoice", pk=deposit.pk)

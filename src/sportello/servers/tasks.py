@@ -1,5 +1,6 @@
 """Monitoring in the workers: every minute the due checks are handed out in batches."""
 
+import logging
 import math
 import time
 from datetime import timedelta
@@ -10,6 +11,8 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 
 from . import monitoring
 from .models import Monitor
+
+log = logging.getLogger(__name__)
 
 WINDOW_SECONDS = 10
 # A batch that finds more due checks claims again, for up to this long.
@@ -29,6 +32,10 @@ def run_checks():
         for key, value in counts.items():
             totals[key] += value
         if counts["checked"] < monitoring.BATCH or time.monotonic() - started > BATCH_SECONDS:
+            # Checks run every minute, a batch per ten seconds: a line only when a service
+            # went down or came back (`-v 2` shows every batch).
+            level = logging.INFO if totals["down"] or totals["up"] else logging.DEBUG
+            log.log(level, "monitoring: %(checked)s checked, %(down)s down, %(up)s up", totals)
             return totals
 
 

@@ -8,9 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sportello.catalog.models import ProductType
+from sportello.core.access import client_required, staff_required
 from sportello.core.params import to_id
-from sportello.desk.decorators import staff_required
-from sportello.portal.decorators import client_required
 from sportello.services.models import Service
 
 from . import actions, plans, reports

@@ -118,27 +118,10 @@ def confirm_renewal(service: Service, now):
     return invoice
 
 
-def request_upgrade(service: Service, description: str, now, *, request=None):
-    """An upgrade request (SRV-6) is a ticket for the sales team, who answer with costs and
-    times; it is open to every client, help desk or not."""
-    from sportello.helpdesk.actions import open_ticket
-    from sportello.helpdesk.models import Category
-
-    description = description.strip()
-    if len(description) < 10:
-        raise ValidationError(_("Describe what you would like to add in a few words."))
-    with transaction.atomic():
-        audit.record(
-            AuditEvent.Action.UPGRADE_REQUESTED, request=request, client=service.client,
-            detail=f"{service}: {description[:300]}",
-        )  # fmt: skip
-        return open_ticket(
-            service.client,
-            category=Category.objects.get(kind=Category.Kind.UPGRADE, active=True),
-            service=service,
-            subject=_("Upgrade of %(service)s") % {"service": service.name},
-            body=description,
-            details={"to_add": description},
-            now=now,
-            request=request,
-        )
+def hosted_domain_of(client, email: str) -> str | None:
+    """The domain of `email` when the client hosts it with us: that mailbox dies with
+    the service, so it is a poor contact address (ACC-6)."""
+    domain = email.rsplit("@", 1)[-1].lower()
+    if Service.objects.for_client(client).hosting_domain(domain).exists():
+        return domain
+    return None

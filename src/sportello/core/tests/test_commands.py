@@ -8,7 +8,7 @@ import pytest
 
 from sportello.accounts.models import Client, User
 from sportello.catalog.models import Product
-from sportello.core.demo import seed_demo, seed_volume
+from sportello.demo.data import seed_demo, seed_volume
 from sportello.services.models import Service
 
 

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand
 from django.db import DatabaseError
 from django.utils import timezone
 
-from sportello.mail.inbound import department_for, process, store
+from sportello.mail.inbound import process, recipient_known, store
 from sportello.mail.models import InboundMessage
 
 # sysexits.h: what an MTA's pipe transport understands.
@@ -27,7 +27,7 @@ class Command(BaseCommand):
         if not raw.strip() or b":" not in raw.split(b"\n", 1)[0]:
             self.fail(EX_DATAERR, "the input is not an email message")
         try:
-            if department_for(recipient) is None:
+            if not recipient_known(recipient):
                 self.fail(EX_NOUSER, f"no department receives mail for {recipient}")
             row, _created = store(raw, recipient, InboundMessage.Channel.PIPE, timezone.now(),
                                   envelope_from=sender)  # fmt: skip

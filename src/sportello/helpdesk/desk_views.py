@@ -11,17 +11,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from sportello.accounts.models import User
+from sportello.billing.desk_views import can_bill
 from sportello.billing.models import Invoice
-from sportello.core.params import to_id
+from sportello.core.access import staff_required
+from sportello.core.params import page_number, to_id
 from sportello.helpdesk import actions
 from sportello.helpdesk.forms import HoldForm, MergeForm, MoveForm, NoteForm, StaffReplyForm
 from sportello.helpdesk.models import Attachment, CannedReply, Category, Department, Ticket
 from sportello.helpdesk.uploads import refused_uploads
-from sportello.portal.ticket_views import attachment_response
 
-from .billing_views import can_bill
-from .decorators import staff_required
-from .views import page_number
+from .views import attachment_response
 
 PAGE = 50
 STATUS_FILTERS = {

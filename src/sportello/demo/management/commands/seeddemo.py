@@ -2,7 +2,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from sportello.core import demo
+from sportello.demo import data as demo
 
 
 class Command(BaseCommand):

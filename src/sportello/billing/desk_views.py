@@ -29,12 +29,12 @@ from sportello.billing.models import (
 )
 from sportello.billing.pdf import invoice_pdf
 from sportello.billing.pricing import line_net
+from sportello.core.access import staff_required
 from sportello.core.models import AuditEvent
 from sportello.core.money import ZERO
-from sportello.core.params import to_id
+from sportello.core.params import PAGE, page_number, to_id
 
-from .decorators import staff_required
-from .forms import (
+from .desk_forms import (
     INVOICE_NUMBER,
     ChargeForm,
     ClientPaymentForm,
@@ -48,7 +48,6 @@ from .forms import (
     QuoteLineFormSet,
     StatementUploadForm,
 )
-from .views import PAGE, page_number
 
 BILLING_ROLES = (User.Role.ADMIN, User.Role.BILLING)
 billing_staff = staff_required(*BILLING_ROLES)

@@ -1,5 +1,6 @@
-"""Ticket events the help desk sends, so extra-contract work can follow its tickets without
-the help desk knowing about it. Receivers run inside the help desk's transaction."""
+"""Ticket events the help desk sends, so apps above it (extra-contract work) can follow its
+tickets without the help desk knowing about them. Receivers run inside the help desk's
+transaction."""
 
 from django.dispatch import Signal
 

@@ -56,12 +56,3 @@ class AddFundsForm(forms.Form):
         _("Amount (EUR)"),
         help_text=_("You receive a payment notice; the funds are credited when it is paid."),
     )
-
-
-class UpgradeForm(forms.Form):
-    description = forms.CharField(
-        label=_("What would you like to add?"),
-        widget=forms.Textarea(attrs={"rows": 4}),
-        min_length=10,
-        max_length=2000,
-    )

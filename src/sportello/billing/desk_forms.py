@@ -222,9 +222,3 @@ class ChargeForm(forms.Form):
     description = forms.CharField(label=_("Description"), max_length=300)
     amount = money_field(_("Net amount"))
     invoice_now = forms.BooleanField(label=_("Invoice it now"), required=False)
-
-
-class CancellationForm(forms.Form):
-    received_on = forms.DateField(
-        label=_("Registered letter received on"), widget=forms.DateInput(attrs={"type": "date"})
-    )

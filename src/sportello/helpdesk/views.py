@@ -10,14 +10,13 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from sportello.core.access import client_required
 from sportello.helpdesk import actions
 from sportello.helpdesk.forms import ClientReplyForm, TicketForm
 from sportello.helpdesk.models import Attachment, Message, Ticket
 from sportello.helpdesk.uploads import refused_uploads
 from sportello.kb.actions import suggestions_followed_by_ticket
 from sportello.kb.views import suggestions_for
-
-from .decorators import client_required
 
 
 def attachment_response(attachment: Attachment) -> FileResponse:

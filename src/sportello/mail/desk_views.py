@@ -13,16 +13,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from sportello.accounts.models import User
+from sportello.core.access import ADMIN, AGENT, staff_required
+from sportello.core.params import page_number
 from sportello.mail import backends
 from sportello.mail.inbound import process
 from sportello.mail.models import InboundMessage
 
-from .decorators import staff_required
-from .views import page_number
-
 PAGE = 50
-MAIL_STAFF = (User.Role.ADMIN, User.Role.AGENT)
+MAIL_STAFF = (ADMIN, AGENT)
 
 
 @staff_required(*MAIL_STAFF)
@@ -98,7 +96,7 @@ def inbound_raw(request, pk):
     return response
 
 
-@staff_required(User.Role.ADMIN)
+@staff_required(ADMIN)
 def mail_dns(request):
     domain, selector = backends.signing_domain()
     return render(

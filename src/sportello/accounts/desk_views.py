@@ -1,0 +1,19 @@
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from sportello.accounts import actions as account_actions
+from sportello.accounts.forms import ProfileForm
+from sportello.accounts.models import Client, User
+from sportello.core.access import staff_required
+
+
+@staff_required(User.Role.ADMIN, User.Role.BILLING, User.Role.AGENT)
+def client_edit(request, pk):
+    client = get_object_or_404(Client.objects.select_related("owner"), pk=pk)
+    form = ProfileForm(request.POST or None, instance=client)
+    if request.method == "POST" and form.is_valid():
+        account_actions.update_profile(request, client, form, by_staff=True)
+        messages.success(request, _("The client's profile has been saved."))
+        return redirect("desk:client", pk=client.pk)
+    return render(request, "desk/client_edit.html", {"form": form, "client": client})
