@@ -16,4 +16,4 @@ def client_edit(request, pk):
         account_actions.update_profile(request, client, form, by_staff=True)
         messages.success(request, _("The client's profile has been saved."))
         return redirect("desk:client", pk=client.pk)
-    return render(request, "desk/client_edit.html", {"form": form, "client": client})
+    return render(request, "accounts/desk/client_edit.html", {"form": form, "client": client})

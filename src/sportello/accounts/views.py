@@ -80,4 +80,4 @@ def profile(request, client):
         actions.update_profile(request, client, form)
         messages.success(request, _("Your profile has been saved."))
         return redirect("portal:profile")
-    return render(request, "portal/profile.html", {"form": form, "client": client})
+    return render(request, "accounts/profile.html", {"form": form, "client": client})

@@ -16,6 +16,6 @@ def job_runs(request):
     preview = registry.run_day(registry.run_time(tomorrow), dry_run=True, record=False)
     return render(
         request,
-        "desk/job_runs.html",
+        "automation/desk/job_runs.html",
         {"runs": JobRun.objects.all()[:100], "tomorrow": tomorrow, "preview": preview},
     )

@@ -152,7 +152,7 @@ def invoice_list(request):
         overdue=Count("pk", filter=Q(due_on__lt=today)),
     )
     context.update(form=form, totals=totals, section="invoices")
-    return render(request, "desk/billing/invoice_list.html", context)
+    return render(request, "billing/desk/invoice_list.html", context)
 
 
 @billing_staff
@@ -197,7 +197,7 @@ def invoice_new(request):
     pending = list(client.charges.filter(invoice_line__isnull=True)) if client else []
     return render(
         request,
-        "desk/billing/invoice_new.html",
+        "billing/desk/invoice_new.html",
         {
             "form": form,
             "lines": lines,
@@ -266,7 +266,7 @@ def invoice_detail(request, pk):
     quote = Quote.objects.filter(Q(deposit_invoice=invoice) | Q(balance_invoice=invoice)).first()
     return render(
         request,
-        "desk/billing/invoice_detail.html",
+        "billing/desk/invoice_detail.html",
         {
             "invoice": invoice,
             "overdue": invoice.is_overdue(today),
@@ -351,7 +351,7 @@ def payment_list(request):
     payments = Payment.objects.select_related("client", "invoice", "recorded_by")
     context = paged(request, payments)
     context.update(form=form, section="payments")
-    return render(request, "desk/billing/payment_list.html", context)
+    return render(request, "billing/desk/payment_list.html", context)
 
 
 # --- Bank statements ------------------------------------------------------------------------
@@ -395,7 +395,7 @@ def statements(request):
     )
     return render(
         request,
-        "desk/billing/statements.html",
+        "billing/desk/statements.html",
         {
             "form": form,
             "imports": StatementImport.objects.select_related("uploaded_by")[:20],
@@ -456,7 +456,7 @@ def payment_reports(request):
     )
     return render(
         request,
-        "desk/billing/payment_reports.html",
+        "billing/desk/payment_reports.html",
         {"pending": pending, "reviewed": reviewed, "today": today, "section": "payment_reports"},
     )
 
@@ -495,7 +495,7 @@ def quote_list(request):
         quotes = quotes.filter(status=status)
     context = paged(request, quotes)
     context.update(statuses=Quote.Status.choices, status=status, section="quotes")
-    return render(request, "desk/billing/quote_list.html", context)
+    return render(request, "billing/desk/quote_list.html", context)
 
 
 @billing_staff
@@ -530,7 +530,7 @@ def quote_new(request):
             return redirect("desk:quote", pk=quote.pk)
     return render(
         request,
-        "desk/billing/quote_new.html",
+        "billing/desk/quote_new.html",
         {"form": form, "lines": lines, "section": "quotes"},
     )
 
@@ -570,7 +570,7 @@ def quote_detail(request, pk):
     lines = list(quote.lines.all())
     return render(
         request,
-        "desk/billing/quote_detail.html",
+        "billing/desk/quote_detail.html",
         {
             "quote": quote,
             "lines": lines,
@@ -617,7 +617,7 @@ def client_ledger(request, pk):
         invoice.overdue = invoice.is_overdue(today)
     return render(
         request,
-        "desk/billing/client_ledger.html",
+        "billing/desk/client_ledger.html",
         {
             "client": client,
             "form": form,

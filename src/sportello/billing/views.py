@@ -55,7 +55,7 @@ def invoices(request, client):
         invoice.overdue = invoice.is_overdue(today)
     labels = {"open": _("To pay"), "overdue": _("Overdue"), "paid": _("Paid"), "all": _("All")}
     tabs = [{"key": key, "label": labels[key], "count": counts[key]} for key in INVOICE_TABS]
-    return render(request, "portal/invoices.html", {"invoices": rows, "tab": tab, "tabs": tabs})
+    return render(request, "billing/invoices.html", {"invoices": rows, "tab": tab, "tabs": tabs})
 
 
 def _invoice_page(request, client, invoice, credit_form=None):
@@ -71,7 +71,7 @@ def _invoice_page(request, client, invoice, credit_form=None):
     billing_settings = BillingSettings.current()
     return render(
         request,
-        "portal/invoice.html",
+        "billing/invoice.html",
         {
             "invoice": invoice,
             "lines": invoice.lines.all(),
@@ -130,7 +130,7 @@ def report_payment(request, client, pk):
             return redirect("portal:invoice", pk=invoice.pk)
     return render(
         request,
-        "portal/report_payment.html",
+        "billing/report_payment.html",
         {
             "invoice": invoice,
             "form": form,
@@ -184,7 +184,7 @@ def add_funds(request, client):
             return redirect("portal:invoice", pk=notice.pk)
     return render(
         request,
-        "portal/add_funds.html",
+        "billing/add_funds.html",
         {
             "form": form,
             "balance": billing.credit_balance(client),
@@ -200,7 +200,7 @@ def add_funds(request, client):
 @client_required
 def quotes(request, client):
     rows = _visible_quotes(client).prefetch_related("lines")
-    return render(request, "portal/quotes.html", {"quotes": rows})
+    return render(request, "billing/quotes.html", {"quotes": rows})
 
 
 @client_required
@@ -218,7 +218,7 @@ def quote_detail(request, client, pk):
     )
     return render(
         request,
-        "portal/quote.html",
+        "billing/quote.html",
         {
             "quote": quote,
             "lines": quote.lines.all(),

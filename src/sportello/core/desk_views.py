@@ -12,6 +12,6 @@ def audit_log(request):
         events = events.filter(action=action)
     return render(
         request,
-        "desk/audit_log.html",
+        "core/desk/audit_log.html",
         {"events": events[:200], "actions": AuditEvent.Action.choices, "action": action},
     )

@@ -70,7 +70,7 @@ def client_home(request, client):
 @client_required
 def client_request(request, client):
     if not client.may_use_helpdesk:
-        return render(request, "portal/ticket_no_access.html", {"client": client})
+        return render(request, "helpdesk/ticket_no_access.html", {"client": client})
     form = RequestForm(request.POST or None, request.FILES or None, client=client,
                        initial={"service": request.GET.get("service")},
                        refused=refused_uploads(request))  # fmt: skip

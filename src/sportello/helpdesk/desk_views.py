@@ -105,7 +105,7 @@ def ticket_queue(request):
     query.pop("page", None)
     return render(
         request,
-        "desk/tickets.html",
+        "helpdesk/desk/tickets.html",
         {
             "departments": departments,
             "current": current,
@@ -172,7 +172,7 @@ def ticket_detail(request, code):
     client = ticket.client
     return render(
         request,
-        "desk/ticket.html",
+        "helpdesk/desk/ticket.html",
         {
             "ticket": ticket,
             "history": history,
@@ -303,7 +303,7 @@ def presence(request, code):
     actions.record_presence(ticket, request.user, now, replying=request.POST.get("replying") == "1")
     return render(
         request,
-        "desk/_ticket_presence.html",
+        "helpdesk/desk/_ticket_presence.html",
         {"others": actions.others_present(ticket, request.user, now)},
     )
 

@@ -38,13 +38,13 @@ def ticket_list(request, client):
     tickets = client.tickets.select_related("category", "service")
     tickets = tickets.open() if show == "open" else tickets.exclude(status__in=Ticket.OPEN_STATUSES)
     page = Paginator(tickets, 25).get_page(request.GET.get("page"))
-    return render(request, "portal/tickets.html", {"client": client, "page": page, "show": show})
+    return render(request, "helpdesk/tickets.html", {"client": client, "page": page, "show": show})
 
 
 @client_required
 def ticket_new(request, client):
     if not client.may_use_helpdesk:
-        return render(request, "portal/ticket_no_access.html", {"client": client})
+        return render(request, "helpdesk/ticket_no_access.html", {"client": client})
     round_the_clock = actions.support_level(client) == "global"
     form = TicketForm(
         request.POST or None,
@@ -89,7 +89,7 @@ def ticket_new(request, client):
         )  # fmt: skip
     return render(
         request,
-        "portal/ticket_new.html",
+        "helpdesk/ticket_new.html",
         {
             "client": client,
             "form": form,
@@ -131,7 +131,7 @@ def ticket_detail(request, client, code):
     )
     return render(
         request,
-        "portal/ticket.html",
+        "helpdesk/ticket.html",
         {
             "client": client,
             "ticket": ticket,

@@ -34,7 +34,7 @@ def inbound_list(request):
     rows = list(rows[(page - 1) * PAGE : page * PAGE + 1])
     return render(
         request,
-        "desk/inbound_list.html",
+        "mail/desk/inbound_list.html",
         {
             "rows": rows[:PAGE],
             "has_next": len(rows) > PAGE,
@@ -58,7 +58,7 @@ def inbound_detail(request, pk):
     body = raw.split(b"\r\n\r\n", 1)[-1] if b"\r\n\r\n" in raw else raw.split(b"\n\n", 1)[-1]
     return render(
         request,
-        "desk/inbound_detail.html",
+        "mail/desk/inbound_detail.html",
         {"row": row, "headers": headers, "body": body[:20_000].decode("utf-8", "replace")},
     )
 
@@ -101,7 +101,7 @@ def mail_dns(request):
     domain, selector = backends.signing_domain()
     return render(
         request,
-        "desk/mail_dns.html",
+        "mail/desk/mail_dns.html",
         {
             "domain": domain,
             "selector": selector,

@@ -34,6 +34,6 @@ def record_cancellation(request, pk):
     )
     return render(
         request,
-        "desk/record_cancellation.html",
+        "services/desk/record_cancellation.html",
         {"service": service, "form": form, "effective_on": effective_on, "owed": owed},
     )
