@@ -2,7 +2,9 @@
 basic-plan server whose monitoring watches the demo's own web server."""
 
 from datetime import date, datetime, time, timedelta
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.utils import timezone
 
 from sportello.accounts.models import Client
@@ -56,7 +58,8 @@ def seed_servers(today: date) -> None:
         actions.activate_monitor(
             rossi_server,
             kind=Monitor.Kind.HTTP,
-            url="http://127.0.0.1:8000/cookies/",
+            # The demo server is this machine: watch the port Sportello itself answers on.
+            url=f"http://127.0.0.1:{urlsplit(settings.SITE_URL).port or 80}/cookies/",
             expected_status=200,
             now=timezone.now(),
         )
