@@ -6,6 +6,7 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
+from django.utils.crypto import get_random_string
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -24,21 +25,27 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 DEBUG = env_bool("DEBUG")
 TESTING = env_bool("TESTING") or "pytest" in sys.modules
-# With DEBUG too: a key everybody knows would let anyone forge sessions and reset links.
-SECRET_KEY = os.environ.get("SECRET_KEY")
-if not SECRET_KEY:
-    key_file = DATA_DIR / "secret_key"
-    if not key_file.exists():
-        from django.utils.crypto import get_random_string
 
+
+def key_in_data_dir(name: str, make) -> str:
+    """A key generated once into the data directory, readable by its owner only; two
+    processes starting together agree on the first one written."""
+    key_file = DATA_DIR / name
+    if not key_file.exists():
         try:
             descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:  # another process made it first
             pass
         else:
             with os.fdopen(descriptor, "w") as out:
-                out.write(get_random_string(64))
-    SECRET_KEY = key_file.read_text().strip()
+                out.write(make())
+    return key_file.read_text().strip()
+
+
+# With DEBUG too: a key everybody knows would let anyone forge sessions and reset links.
+SECRET_KEY = os.environ.get("SECRET_KEY") or key_in_data_dir(
+    "secret_key", lambda: get_random_string(64)
+)
 
 ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
 # Reverse proxies (addresses or networks) whose X-Forwarded-For is believed: login
@@ -221,18 +228,9 @@ def _mfa_encryption_keys() -> list[bytes]:
     encrypts, the others only decrypt), else one generated into the data directory."""
     if keys := os.environ.get("MFA_ENCRYPTION_KEYS"):
         return [key.strip().encode() for key in keys.split(",") if key.strip()]
-    key_file = DATA_DIR / "mfa_key"
-    if not key_file.exists():
-        from cryptography.fernet import Fernet
+    from cryptography.fernet import Fernet
 
-        try:
-            descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another process made it first
-            pass
-        else:
-            with os.fdopen(descriptor, "wb") as out:
-                out.write(Fernet.generate_key())
-    return [key_file.read_bytes().strip()]
+    return [key_in_data_dir("mfa_key", lambda: Fernet.generate_key().decode()).encode()]
 
 
 MFA_ENCRYPTION_KEYS = _mfa_encryption_keys()
