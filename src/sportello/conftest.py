@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from sportello import testing
 from sportello.browser import browser, new_page, page  # noqa: F401  (fixtures)
+from sportello.core.calendar import forget_office_calendar
 from sportello.mail.jobs import send_due_emails
 
 
@@ -104,6 +105,12 @@ def _no_throttle_leak(settings, tmp_path):
             "LOCATION": str(tmp_path),
         }
     }
+
+
+@pytest.fixture(autouse=True)
+def _fresh_office_calendar():
+    # A test's closing days vanish with its rollback, which sends no signal.
+    forget_office_calendar()
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import AuditEvent, Provider
+from .models import AuditEvent, ClosingDay, OfficeCalendar, Provider
 
 
 @admin.register(Provider)
@@ -23,3 +23,17 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(OfficeCalendar)
+class OfficeCalendarAdmin(admin.ModelAdmin):
+    list_display = ["country", "region"]
+
+    def has_add_permission(self, request):
+        return not OfficeCalendar.objects.exists()
+
+
+@admin.register(ClosingDay)
+class ClosingDayAdmin(admin.ModelAdmin):
+    list_display = ["day", "name", "every_year"]
+    list_filter = ["every_year"]

@@ -23,4 +23,12 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self):
+        from django.db.models.signals import post_delete, post_save
+
+        from .calendar import forget_office_calendar
+        from .models import ClosingDay, OfficeCalendar
+
         post_migrate.connect(site_follows_site_url, sender=self)
+        for model in (ClosingDay, OfficeCalendar):
+            post_save.connect(forget_office_calendar, sender=model)
+            post_delete.connect(forget_office_calendar, sender=model)

@@ -1,5 +1,7 @@
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import Self
 
 from django.conf import settings
 from django.db import models
@@ -31,11 +33,13 @@ class TranslatedName(models.Model):
 
 
 # The settings rows already read in the current unit of work (see `settings_read_once`).
-_settings_read: ContextVar[dict | None] = ContextVar("settings_read", default=None)
+_settings_read: ContextVar[dict[type["SettingsRow"], "SettingsRow"] | None] = ContextVar(
+    "settings_read", default=None
+)
 
 
 @contextmanager
-def settings_read_once():
+def settings_read_once() -> Iterator[None]:
     """Within this block each settings row is read from the database once: one unit of work
     (an inbound message, a delivery batch) sees one consistent set of settings, and a change
     made by staff applies from the next unit."""
@@ -53,13 +57,14 @@ class SettingsRow(models.Model):
         abstract = True
 
     @classmethod
-    def current(cls):
+    def current(cls) -> Self:
         read = _settings_read.get()
         if read is None:
-            return cls.objects.get_or_create(pk=1)[0]
-        if cls not in read:
-            read[cls] = cls.objects.get_or_create(pk=1)[0]
-        return read[cls]
+            return cls._default_manager.get_or_create(pk=1)[0]
+        row = read.get(cls)
+        if not isinstance(row, cls):
+            row = read[cls] = cls._default_manager.get_or_create(pk=1)[0]
+        return row
 
 
 class Provider(SettingsRow):
@@ -157,3 +162,45 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.get_action_display()}"
+
+
+class OfficeCalendar(SettingsRow):
+    """The provider's working days (HD-9): Monday to Friday, less the national holidays of
+    its country, those of its region if it has one, and its own closing days."""
+
+    country = models.CharField(_("country of the national holidays"), max_length=2, default="IT")
+    region = models.CharField(
+        _("region or province"),
+        max_length=10,
+        blank=True,
+        help_text=_(
+            "Its holidays count too (e.g. MI: Saint Ambrose on 7 December; for Spain the "
+            "autonomous community, e.g. MD). Empty: national holidays only."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("office calendar")
+        verbose_name_plural = _("office calendar")
+
+    def __str__(self):
+        return f"{self.country} {self.region}".strip()
+
+
+class ClosingDay(models.Model):
+    """A day the provider's office is closed: 24 December, the August closure, a patron
+    saint. SLA clocks, payment reviews and migration slots skip it."""
+
+    day = models.DateField(_("day"))
+    name = models.CharField(_("name"), max_length=120)
+    every_year = models.BooleanField(
+        _("every year"), default=False, help_text=_("The same day and month in every year.")
+    )
+
+    class Meta:
+        verbose_name = _("closing day")
+        verbose_name_plural = _("closing days")
+        ordering = ["day"]
+
+    def __str__(self):
+        return f"{self.day:%d/%m}{'' if self.every_year else f'/{self.day:%Y}'} {self.name}"

@@ -72,6 +72,13 @@ def test_reports_after_17_are_reviewed_the_next_working_day(reported, review_on)
     assert actions.review_day(reported) == review_on
 
 
+def test_reports_wait_out_the_providers_closing_days():
+    from sportello.core.models import ClosingDay
+
+    ClosingDay.objects.create(day=date(2026, 3, 11), name="Chiusura straordinaria")
+    assert actions.review_day(datetime(2026, 3, 10, 17, 0, tzinfo=ROME)) == date(2026, 3, 12)
+
+
 def test_approving_a_report_records_the_payment(owner):
     invoice = actions.create_invoice(owner, [Line("Hosting", D("100"))], NOW, send=False)
     report = actions.report_payment(

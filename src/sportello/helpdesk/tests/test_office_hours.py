@@ -1,7 +1,12 @@
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from sportello.helpdesk.office import OfficeHours, due_after
+
+# The office calendar (closing days, region) is a settings row.
+pytestmark = pytest.mark.django_db
 
 ROME = ZoneInfo("Europe/Rome")
 OFFICE = OfficeHours(time(9), time(17, 30))
@@ -43,3 +48,18 @@ def test_open_only_in_office_hours():
     assert OFFICE.is_open(at(2026, 11, 23, 10, 0))
     assert not OFFICE.is_open(at(2026, 11, 23, 17, 30))
     assert not OFFICE.is_open(at(2026, 11, 21, 10, 0))  # Saturday
+
+
+def test_the_providers_closing_days_and_region_stop_the_clock():
+    from sportello.core.models import ClosingDay, OfficeCalendar
+
+    # Monday 7 December 2026 is Saint Ambrose, a holiday in Milan only; 8th is national.
+    friday = at(2026, 12, 4, 17, 0)
+    assert OFFICE.add(friday, 4) == at(2026, 12, 7, 12, 30)
+    OfficeCalendar.objects.update_or_create(pk=1, defaults={"country": "IT", "region": "MI"})
+    assert OFFICE.add(friday, 4) == at(2026, 12, 9, 12, 30)
+    # 24 December closed every year, and a one-off closure on Wednesday 9th.
+    ClosingDay.objects.create(day=datetime(2020, 12, 24).date(), name="Vigilia", every_year=True)
+    ClosingDay.objects.create(day=datetime(2026, 12, 9).date(), name="Inventario")
+    assert OFFICE.add(friday, 4) == at(2026, 12, 10, 12, 30)
+    assert OFFICE.add(at(2026, 12, 23, 17, 0), 4) == at(2026, 12, 28, 12, 30)
