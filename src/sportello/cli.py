@@ -11,7 +11,21 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sportello.settings")
     from django.core.management import execute_from_command_line
 
+    one_line_usage_errors()
     execute_from_command_line(sys.argv)
+
+
+def one_line_usage_errors() -> None:
+    """A wrong option is one line on stderr, like every other refusal of a command, not
+    argparse's usage block ("--help" still shows the usage)."""
+    from django.core.management.base import CommandError, CommandParser
+
+    def error(parser, message):
+        if parser.called_from_command_line:
+            parser.exit(2, f"{parser.prog}: {message}\n")
+        raise CommandError(f"Error: {message}")
+
+    CommandParser.error = error
 
 
 if __name__ == "__main__":

@@ -506,10 +506,14 @@ WELCOME_NEWS = {
 }
 
 
+LANGUAGES = ("it", "en", "es")
+
+
 @transaction.atomic
-def seed_knowledge_base(now: datetime) -> None:
-    """Categories, the starter articles (published in all three languages) and a welcome
-    news item. Keyed by slug: running it again changes nothing."""
+def seed_knowledge_base(now: datetime, languages: tuple[str, ...] = LANGUAGES) -> dict[str, int]:
+    """Categories, the starter articles (published in `languages`) and a welcome news item.
+    Keyed by slug and language: running it again adds only what is missing (a language
+    asked for later) and never changes what is there."""
     categories = {}
     for slug, position, name_it, name_en, name_es in CATEGORIES:
         categories[slug] = Category.objects.get_or_create(
@@ -521,7 +525,7 @@ def seed_knowledge_base(now: datetime) -> None:
                 "name_es": name_es,
             },  # fmt: skip
         )[0]
-    articles = {}
+    articles, made = {}, {"articles": 0, "translations": 0}
     for slug, spec in ARTICLES.items():
         article, created = Article.objects.get_or_create(
             slug=slug,
@@ -532,9 +536,11 @@ def seed_knowledge_base(now: datetime) -> None:
             },
         )
         articles[slug] = (article, created, spec)
-        if not created:
-            continue
-        for language in ("it", "en", "es"):
+        made["articles"] += created
+        present = set(article.translations.values_list("language", flat=True))
+        for language in languages:
+            if language in present:
+                continue
             title, body = spec[language]
             ArticleTranslation.objects.create(
                 article=article,
@@ -544,10 +550,13 @@ def seed_knowledge_base(now: datetime) -> None:
                 status=ArticleTranslation.Status.PUBLISHED,
                 published_at=now,
             )
+            made["translations"] += 1
     for article, created, spec in articles.values():
         if created:
             article.related.set([articles[other][0] for other in spec["related"]])
     if not NewsItem.objects.exists():
         news = NewsItem.objects.create(publish_at=now)
-        for language, (title, body) in WELCOME_NEWS.items():
+        for language in languages:
+            title, body = WELCOME_NEWS[language]
             NewsTranslation.objects.create(news=news, language=language, title=title, body=body)
+    return made
