@@ -1,5 +1,8 @@
 """Account operations: each one a transaction with its audit row and its emails."""
 
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
 from allauth.account.internal.flows.email_verification import (
     add_email_verification_sent_message,
 )
@@ -12,6 +15,7 @@ from django.conf import settings
 from django.contrib.auth import login
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.db import transaction
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
@@ -23,11 +27,14 @@ from sportello.mail.actions import queue_rendered, queue_to_client, render_email
 from .models import Client, Tier, User
 from .twofactor import record_mfa
 
+if TYPE_CHECKING:
+    from .forms import ProfileForm
+
 Action = AuditEvent.Action
 
 
 @transaction.atomic
-def register_client(request, user, data: dict) -> Client:
+def register_client(request: HttpRequest, user: User, data: Mapping[str, Any]) -> Client:
     user.language = data.get("language") or user.language
     user.save(update_fields=["language"])
     client = Client.objects.create(
@@ -43,7 +50,9 @@ def register_client(request, user, data: dict) -> Client:
 
 
 @transaction.atomic
-def update_profile(request, client: Client, form, *, by_staff: bool = False) -> Client:
+def update_profile(
+    request: HttpRequest, client: Client, form: "ProfileForm", *, by_staff: bool = False
+) -> Client:
     changed = [f for f in form.changed_data if f != "language"]
     client = form.save()
     language = form.cleaned_data.get("language")
@@ -57,7 +66,7 @@ def update_profile(request, client: Client, form, *, by_staff: bool = False) -> 
     return client
 
 
-def request_contact_change(request, client: Client, new_email: str) -> EmailAddress:
+def request_contact_change(request: HttpRequest, client: Client, new_email: str) -> EmailAddress:
     """The new address becomes the registered one only when its owner opens the link
     sent to it (ACC-5); until then every mail still goes to the old address.
 
@@ -128,7 +137,7 @@ class StaffEnrolmentTokens(PasswordResetTokenGenerator):
 
     key_salt = "sportello.accounts.staff-enrolment"
 
-    def _make_hash_value(self, user, timestamp):
+    def _make_hash_value(self, user: User, timestamp: int) -> str:
         enrolled = Authenticator.objects.filter(user=user).exists()
         return f"{user.pk}{user.password}{enrolled}{user.is_active}{timestamp}"
 
@@ -156,7 +165,7 @@ def user_for_enrolment(uidb64: str, token: str) -> User | None:
     return user
 
 
-def invite_staff(user: User, *, request=None) -> str:
+def invite_staff(user: User, *, request: HttpRequest | None = None) -> str:
     """Mail the enrolment link to the staff member; the link is returned for the command
     line. An account that already has a second factor is not invited again: its owner
     removes it from their own two-factor page first."""
@@ -183,7 +192,7 @@ def invite_staff(user: User, *, request=None) -> str:
 
 
 @transaction.atomic
-def enrol_staff(request, user: User, *, password: str, secret: str) -> None:
+def enrol_staff(request: HttpRequest, user: User, *, password: str, secret: str) -> None:
     """Set the password and the second factor chosen on the invitation page, and sign the
     person in with both steps passed: they just proved the code from their app."""
     user.set_password(password)

@@ -52,7 +52,7 @@ class AccountAdapter(DefaultAccountAdapter):
                 **context,
                 **links,
             }
-            subject = render_to_string(f"{template_prefix}_subject.txt", context)
+            subject: str = render_to_string(f"{template_prefix}_subject.txt", context)
             subject = self.format_email_subject(" ".join(subject.split()))
             text = render_to_string(f"{template_prefix}_message.txt", context).strip()
         client = getattr(user, "client", None) if user else None

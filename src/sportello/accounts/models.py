@@ -1,3 +1,5 @@
+from typing import Any, ClassVar
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
@@ -5,10 +7,10 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 
-class UserManager(BaseUserManager):
+class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
-    def _create_user(self, email, password, **extra):
+    def _create_user(self, email: str, password: str | None, **extra: Any) -> "User":
         if not email:
             raise ValueError("An email address is required")
         user = self.model(email=self.normalize_email(email).lower(), **extra)
@@ -16,12 +18,12 @@ class UserManager(BaseUserManager):
         user.save(using=self._db)
         return user
 
-    def create_user(self, email, password=None, **extra):
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> "User":
         extra.setdefault("is_staff", False)
         extra.setdefault("is_superuser", False)
         return self._create_user(email, password, **extra)
 
-    def create_superuser(self, email, password=None, **extra):
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> "User":
         extra.update(is_staff=True, is_superuser=True, role=User.Role.ADMIN)
         return self._create_user(email, password, **extra)
 
@@ -36,7 +38,9 @@ class User(AbstractUser):
         BILLING = "billing", _("Billing clerk")
         AGENT = "agent", _("Agent")
 
-    username = None
+    # No user name: the email is the login. django-stubs types `username` as AbstractUser's
+    # field and cannot express a subclass removing it.
+    username = None  # type: ignore[assignment]
     email = models.EmailField(_("email address"), unique=True)
     language = models.CharField(
         _("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
@@ -51,8 +55,11 @@ class User(AbstractUser):
     )
 
     USERNAME_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
-    objects = UserManager()
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
+    # django-stubs expects the manager of an AbstractUser to be Django's UserManager, which
+    # creates users by user name; this one creates them by email, from BaseUserManager as
+    # Django documents for a custom user model.
+    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
 
     class Meta:
         verbose_name = _("user")
@@ -61,7 +68,7 @@ class User(AbstractUser):
     def __str__(self):
         return self.email
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         # Staff status follows the role, so no one is staff without one; admins configure
         # everything, so they hold every permission of the admin site.
         if self.role == self.Role.ADMIN:
@@ -102,7 +109,7 @@ class Tier(models.Model):
         return self.name
 
     @classmethod
-    def default(cls):
+    def default(cls) -> "Tier | None":
         return cls.objects.filter(is_default=True).first()
 
 

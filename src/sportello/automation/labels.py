@@ -1,5 +1,7 @@
 """Names of the jobs and of what they count, as staff read them."""
 
+from collections.abc import Mapping
+
 from django.utils.translation import gettext_lazy as _
 
 JOB_LABELS = {
@@ -36,5 +38,5 @@ COUNT_LABELS = {
 }
 
 
-def describe(counts: dict) -> str:
+def describe(counts: Mapping[str, int]) -> str:
     return ", ".join(f"{COUNT_LABELS.get(key, key)}: {value}" for key, value in counts.items())

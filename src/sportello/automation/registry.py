@@ -9,18 +9,35 @@ and returns what it would do.
 import logging
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
+from typing import Protocol, TypedDict, TypeVar
 
 from django.utils import timezone
 
 from .models import JobRun
 
+# What a job did (or would do), by what it counts: {"invoices": 3, "services": 5}.
+Counts = dict[str, int]
+
+
+class Job(Protocol):
+    def __call__(self, now: datetime, dry_run: bool = False) -> Counts: ...
+
+
+class JobResult(TypedDict):
+    counts: Counts
+    errors: list[str]
+    duration_ms: int
+
+
+J = TypeVar("J", bound=Job)
+
 log = logging.getLogger(__name__)
-JOBS: dict[str, Callable] = {}
+JOBS: dict[str, Job] = {}
 
 
-def job(name: str):
-    def register(fn):
+def job(name: str) -> Callable[[J], J]:
+    def register(fn: J) -> J:
         JOBS[name] = fn
         return fn
 
@@ -28,14 +45,15 @@ def job(name: str):
 
 
 def run_day(now: datetime, *, dry_run: bool = False, only: list[str] | None = None,
-            record: bool = True) -> dict:  # fmt: skip
+            record: bool = True) -> dict[str, JobResult]:  # fmt: skip
     """Run every registered job as of `now`; one job failing does not stop the others."""
-    results = {}
+    results: dict[str, JobResult] = {}
     for name, fn in JOBS.items():
         if only and name not in only:
             continue
         started = time.monotonic()
-        counts, errors = {}, []
+        counts: Counts = {}
+        errors: list[str] = []
         try:
             counts = fn(now, dry_run=dry_run) or {}
         except Exception as error:  # recorded on the run; the next job still runs
@@ -55,7 +73,7 @@ def run_day(now: datetime, *, dry_run: bool = False, only: list[str] | None = No
     return results
 
 
-def run_time(day) -> datetime:
+def run_time(day: date) -> datetime:
     """The moment of a business day at which the daily run happens (provider's time)."""
     from datetime import datetime as dt
     from datetime import time as t

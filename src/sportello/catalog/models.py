@@ -108,7 +108,7 @@ class Product(models.Model):
     def expiry_for(self, registered_on: date) -> date:
         """Services run one term from registration (SRV-2), or to the product's fixed
         calendar date (showcases and banners renew on 31 December, SRV-3)."""
-        if self.fixed_renewal_month:
+        if self.fixed_renewal_month and self.fixed_renewal_day is not None:
             candidate = date(registered_on.year, self.fixed_renewal_month, self.fixed_renewal_day)
             return (
                 candidate

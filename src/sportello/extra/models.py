@@ -10,8 +10,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from sportello.core.models import SettingsRow, TranslatedName
+from sportello.core.money import MoneyDigits
 
-MONEY = {"max_digits": 10, "decimal_places": 2}
+MONEY: MoneyDigits = {"max_digits": 10, "decimal_places": 2}
 
 
 class Level(models.TextChoices):

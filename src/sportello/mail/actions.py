@@ -1,16 +1,41 @@
 """Queue outgoing email. Every message is a row first; a task delivers it after commit."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Model
 from django.template.loader import get_template
 from django.utils import timezone, translation
 
 from sportello.core.models import Provider
 
 from .models import EmailAttachment, OutboundEmail
+
+if TYPE_CHECKING:
+    # django-stubs reads this alias as the configured user model (accounts.User).
+    from django.contrib.auth.models import _User
+
+
+class Addressee(Protocol):
+    """What mail reads from a client (`accounts.Client`, an app above this one, so the
+    email rows refer to it by its id)."""
+
+    @property
+    def pk(self) -> int: ...
+    @property
+    def language(self) -> str: ...
+    @property
+    def contact_email(self) -> str: ...
+    @property
+    def owner(self) -> "_User": ...
+
+
+# (file name, content type, bytes or an invoice whose PDF the sender renders: a
+# `billing.Invoice`, from an app above this one, so the attachment refers to it by its id)
+Attachment = tuple[str, str, bytes | Model]
 
 # Emails queued together are delivered by tasks of this many, so a daily run of thousands
 # of notices enqueues a few hundred tasks, not one per email.
@@ -22,7 +47,7 @@ def subject_with_prefix(subject: str, provider: Provider | None = None) -> str:
     return f"[{(provider or Provider.current()).name}] {subject}"
 
 
-def render_email(template: str, context: dict, language: str,
+def render_email(template: str, context: dict[str, Any], language: str,
                  provider: Provider | None = None) -> tuple[str, str, str]:  # fmt: skip
     """Subject, text and HTML of `mail/<template>/` in the recipient's language."""
     with translation.override(language):
@@ -38,18 +63,19 @@ class ClientMail:
     """An email to a client: `attachments` are (file name, content type, bytes or an
     invoice whose PDF the sender renders)."""
 
-    client: object
+    client: Addressee
     template: str
-    context: dict = field(default_factory=dict)
-    attachments: Sequence = ()
+    context: dict[str, Any] = field(default_factory=dict)
+    attachments: Sequence[Attachment] = ()
     # The first message of a conversation (a ticket) and this one's own Message-ID, so
     # mail programs thread the notifications.
     thread_id: str = ""
     message_id: str = ""
 
 
-def queue_to_client(client, template: str, context: dict | None = None,
-                    attachments=(), **threading) -> OutboundEmail:  # fmt: skip
+def queue_to_client(client: Addressee, template: str, context: dict[str, Any] | None = None,
+                    attachments: Sequence[Attachment] = (),
+                    **threading: str) -> OutboundEmail:  # fmt: skip
     """Mail to a client goes only to the registered contact address (HD-6), in their
     language; `threading` may give the `message_id` and `thread_id`."""
     mail = ClientMail(client, template, context or {}, attachments, **threading)
@@ -78,7 +104,7 @@ def queue_to_clients(mails: list[ClientMail]) -> list[OutboundEmail]:
                 body_text=text,
                 body_html=html,
                 language=client.language,
-                client=client,
+                client_id=client.pk,
                 user=client.owner,
                 message_id=mail.message_id,
                 thread_id=mail.thread_id,
@@ -88,14 +114,15 @@ def queue_to_clients(mails: list[ClientMail]) -> list[OutboundEmail]:
     return _queue(emails, [mail.attachments for mail in mails])
 
 
-def queue_to_staff(recipients, template: str, context: dict, *,
-                   personal=False) -> list[OutboundEmail]:  # fmt: skip
+def queue_to_staff(recipients: Iterable["_User"], template: str, context: dict[str, Any], *,
+                   personal: bool = False) -> list[OutboundEmail]:  # fmt: skip
     """Alerts to staff, each in their own language; they belong to no client's mail history.
     An alert is rendered once per language, or once per person when `personal` (it greets
     them by name: `staff` in the template)."""
     provider = Provider.current()
     context = {"provider": provider, "site_url": settings.SITE_URL, **context}
-    rendered, emails = {}, []
+    rendered: dict[tuple[str, int | None], tuple[str, str, str]] = {}
+    emails = []
     for staff in recipients:
         key = (staff.language, staff.pk if personal else None)
         if key not in rendered:
@@ -117,9 +144,10 @@ def queue_to_staff(recipients, template: str, context: dict, *,
     return _queue(emails, [()] * len(emails)) if emails else []
 
 
-def queue_rendered(*, to_address, template, subject, body_text, body_html, language,
-                   client=None, user=None, attachments=(), message_id="",
-                   thread_id="") -> OutboundEmail:  # fmt: skip
+def queue_rendered(*, to_address: str, template: str, subject: str, body_text: str,
+                   body_html: str, language: str, client: Addressee | None = None,
+                   user: "_User | None" = None, attachments: Sequence[Attachment] = (),
+                   message_id: str = "", thread_id: str = "") -> OutboundEmail:  # fmt: skip
     email = OutboundEmail(
         message_id=message_id,
         thread_id=thread_id,
@@ -129,14 +157,16 @@ def queue_rendered(*, to_address, template, subject, body_text, body_html, langu
         body_text=body_text,
         body_html=body_html,
         language=language,
-        client=client,
+        client_id=client.pk if client is not None else None,
         user=user,
         next_attempt_at=timezone.now(),
     )
     return _queue([email], [attachments])[0]
 
 
-def _queue(emails: list[OutboundEmail], attachments: list[Sequence]) -> list[OutboundEmail]:
+def _queue(
+    emails: list[OutboundEmail], attachments: list[Sequence[Attachment]]
+) -> list[OutboundEmail]:
     OutboundEmail.objects.bulk_create(emails)
     EmailAttachment.objects.bulk_create(
         [
@@ -144,7 +174,11 @@ def _queue(emails: list[OutboundEmail], attachments: list[Sequence]) -> list[Out
                 email=email,
                 filename=filename,
                 content_type=content_type,
-                **({"content": content} if isinstance(content, bytes) else {"invoice": content}),
+                **(
+                    {"content": content}
+                    if isinstance(content, bytes)
+                    else {"invoice_id": content.pk}
+                ),
             )
             for email, files in zip(emails, attachments, strict=True)
             for filename, content_type, content in files

@@ -52,7 +52,7 @@ class KnownRecipients:
 
     TTL = 60.0
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.addresses: dict[str, float] = {}
 
     def check(self, address: str) -> bool:

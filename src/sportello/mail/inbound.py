@@ -17,6 +17,7 @@ from functools import lru_cache
 
 import nh3
 from django.conf import settings as django_settings
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 
 from sportello.core.models import settings_read_once
@@ -182,8 +183,9 @@ def _set(pk, status, reason, now) -> InboundMessage:
 def _process(row: InboundMessage, now: datetime, trust_sender: bool) -> None:
     """Transport's part: read the message, record bounces, refuse loops, check the
     recipient and authenticate the sender; then the handler turns it into work."""
+    raw = bytes(row.raw)  # a BinaryField may read back as a memoryview
     try:
-        message = BytesParser(policy=MESSAGE_POLICY).parsebytes(row.raw)
+        message = BytesParser(policy=MESSAGE_POLICY).parsebytes(raw)
         row.subject = clean(" ".join(str(message.get("Subject", "")).split()))[:300]
         sender = from_address(message)
     except Quarantine:
@@ -208,7 +210,7 @@ def _process(row: InboundMessage, now: datetime, trust_sender: bool) -> None:
     mail_settings = MailSettings.current()
     if not trust_sender:
         verdict = authentication.authenticate(
-            row.raw, message, sender.rsplit("@", 1)[1], mail_settings.trusted_authserv_id
+            raw, message, sender.rsplit("@", 1)[1], mail_settings.trusted_authserv_id
         )
         required = mail_settings.auth_policy == MailSettings.AuthPolicy.ALWAYS
         if not verdict.authenticated and (required or verdict.dmarc_published):
@@ -330,7 +332,7 @@ def _record_bounce(row: InboundMessage, message, now: datetime) -> None:
         return
     OutboundEmail.objects.filter(pk=email.pk).update(status=OutboundEmail.Status.BOUNCED)
     if email.user_id:
-        type(email.user).objects.filter(pk=email.user_id, email__iexact=email.to_address).update(
+        get_user_model().objects.filter(pk=email.user_id, email__iexact=email.to_address).update(
             email_bounced_at=now
         )
     row.reason = f"bounced: {email.to_address}"

@@ -2,14 +2,14 @@ from datetime import date, datetime, timedelta
 
 from django.utils import timezone
 
-from sportello.automation.registry import job
+from sportello.automation.registry import Counts, job
 
 from . import inbound
 from .models import InboundMessage, OutboundEmail
 from .sender import STALE_SENDING, deliver_all
 
 
-def send_due_emails(now: datetime, limit: int = 500) -> dict:
+def send_due_emails(now: datetime, limit: int = 500) -> Counts:
     """Deliver what is due: retries whose backoff has passed and anything a crash left."""
     stale = OutboundEmail.objects.filter(
         status=OutboundEmail.Status.SENDING, next_attempt_at__lt=now - STALE_SENDING
@@ -21,17 +21,17 @@ def send_due_emails(now: datetime, limit: int = 500) -> dict:
     return {"sent": sent, "recovered": stale}
 
 
-def process_waiting_inbound(now: datetime, limit: int = 500) -> dict:
+def process_waiting_inbound(now: datetime, limit: int = 500) -> Counts:
     """Stored messages still waiting a minute after arrival; processing claims each one, so
     the task that was queued for it and this sweep cannot both handle it."""
     waiting = InboundMessage.objects.filter(
         status=InboundMessage.Status.RECEIVED, received_at__lt=now - timedelta(minutes=1)
     ).values_list("pk", flat=True)[:limit]
-    return {"processed": sum(1 for pk in list(waiting) if inbound.process(pk, now))}
+    return {"processed": len([pk for pk in list(waiting) if inbound.process(pk, now)])}
 
 
 @job("mail_history_purge")
-def purge_mail_history(now: datetime, dry_run: bool = False) -> dict:
+def purge_mail_history(now: datetime, dry_run: bool = False) -> Counts:
     """On the purge day each year, delete mail-history copies older than 1 January of the
     previous year (ACC-8). Run again, it finds nothing left to delete."""
     from sportello.automation.models import JobSettings
