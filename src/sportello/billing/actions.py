@@ -1,19 +1,22 @@
 """Billing operations. Each is one transaction; each writes its audit row and its emails."""
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cache
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Model, Q
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from sportello.accounts.models import Client
+from sportello.accounts.models import Client, User
 from sportello.core import audit
 from sportello.core.calendar import next_working_day, same_or_next_working_day
 from sportello.core.models import AuditEvent
@@ -47,7 +50,8 @@ class Line:
     description: str
     unit_price: Decimal
     quantity: Decimal = Decimal(1)
-    service: object = None
+    # A `services.Service`, from an app above this one: the line refers to it by its id.
+    service: Model | None = None
     period_start: date | None = None
     period_end: date | None = None
     vat_rate: Decimal | None = None  # None: the client's rate on the day
@@ -68,7 +72,7 @@ def local_day(now: datetime) -> date:
 
 @transaction.atomic
 def draft_invoice(client: Client, lines: list[Line], now: datetime, *,
-                  purpose=Invoice.Purpose.STANDARD, coupon: str = "",
+                  purpose: str = Invoice.Purpose.STANDARD, coupon: str = "",
                   include_pending_charges: bool = False) -> Invoice:  # fmt: skip
     treatment = vat_treatment(client, local_day(now))
     invoice = Invoice.objects.create(
@@ -92,19 +96,19 @@ def draft_invoice(client: Client, lines: list[Line], now: datetime, *,
     return invoice
 
 
-def _add_line(invoice, line: Line, default_rate: Decimal, position: int) -> InvoiceLine:
+def _add_line(invoice: Invoice, line: Line, default_rate: Decimal, position: int) -> InvoiceLine:
     new = _new_line(invoice, line, default_rate, position)
     new.save()
     return new
 
 
-def _new_line(invoice, line: Line, default_rate: Decimal, position: int) -> InvoiceLine:
+def _new_line(invoice: Invoice, line: Line, default_rate: Decimal, position: int) -> InvoiceLine:
     if Decimal(line.quantity) <= 0:
         raise ValidationError(_("Quantities must be greater than zero."))
     return InvoiceLine(
         invoice=invoice,
         description=line.description,
-        service=line.service,
+        service_id=line.service.pk if line.service is not None else None,
         period_start=line.period_start,
         period_end=line.period_end,
         quantity=line.quantity,
@@ -115,7 +119,7 @@ def _new_line(invoice, line: Line, default_rate: Decimal, position: int) -> Invo
     )
 
 
-def _apply_coupon(invoice: Invoice, code: str, today: date, rate: Decimal, position: int):
+def _apply_coupon(invoice: Invoice, code: str, today: date, rate: Decimal, position: int) -> None:
     coupon = Coupon.objects.filter(code__iexact=code.strip()).first()
     if coupon is None or today < coupon.valid_from or (coupon.valid_to and today > coupon.valid_to):
         raise ValidationError(_("This coupon is not valid."))
@@ -145,7 +149,8 @@ def _apply_coupon(invoice: Invoice, code: str, today: date, rate: Decimal, posit
 
 
 @transaction.atomic
-def issue_invoice(invoice: Invoice, now: datetime, *, request=None, send: bool = True) -> Invoice:
+def issue_invoice(invoice: Invoice, now: datetime, *, request: HttpRequest | None = None,
+                  send: bool = True) -> Invoice:  # fmt: skip
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if invoice.status != Invoice.Status.DRAFT:
         raise ValidationError(_("Only a draft can be issued."))
@@ -165,16 +170,18 @@ def issue_invoice(invoice: Invoice, now: datetime, *, request=None, send: bool =
     return invoice
 
 
-def create_invoice(client, lines, now, **options) -> Invoice:
-    send = options.pop("send", True)
-    request = options.pop("request", None)
+def create_invoice(client: Client, lines: list[Line], now: datetime, *,
+                   purpose: str = Invoice.Purpose.STANDARD, coupon: str = "",
+                   include_pending_charges: bool = False, request: HttpRequest | None = None,
+                   send: bool = True) -> Invoice:  # fmt: skip
     with transaction.atomic():
-        return issue_invoice(draft_invoice(client, lines, now, **options), now,
-                             request=request, send=send)  # fmt: skip
+        draft = draft_invoice(client, lines, now, purpose=purpose, coupon=coupon,
+                              include_pending_charges=include_pending_charges)  # fmt: skip
+        return issue_invoice(draft, now, request=request, send=send)
 
 
 def create_invoices(drafts: list[tuple[Client, list[Line]]], now: datetime, *,
-                    purpose=Invoice.Purpose.STANDARD,
+                    purpose: str = Invoice.Purpose.STANDARD,
                     include_pending_charges: bool = False) -> list[Invoice]:  # fmt: skip
     """Issue one invoice per (client, lines), in one transaction, each exactly as
     `create_invoice` issues it: lines and pending charges, VAT, number, payment reference,
@@ -187,7 +194,9 @@ def create_invoices(drafts: list[tuple[Client, list[Line]]], now: datetime, *,
     with transaction.atomic():
         clients = [client for client, _lines in drafts]
         pending = _pending_charges(clients) if include_pending_charges else {}
-        invoices, new_lines, charged = [], [], []
+        invoices: list[Invoice] = []
+        new_lines: list[InvoiceLine] = []
+        charged: list[Charge] = []
         for client, lines in drafts:
             treatment = vat_treatment(client, today, billing, rate_on)
             invoice = Invoice(
@@ -224,14 +233,15 @@ def create_invoices(drafts: list[tuple[Client, list[Line]]], now: datetime, *,
 
 def _pending_charges(clients: list[Client]) -> dict[int, list[Charge]]:
     """Each client's extras not yet invoiced, locked, newest first."""
-    pending = defaultdict(list)
+    pending: defaultdict[int, list[Charge]] = defaultdict(list)
     charges = Charge.objects.filter(client__in=clients, invoice_line__isnull=True)
     for charge in charges.select_for_update():
         pending[charge.client_id].append(charge)
     return pending
 
 
-def _mark_issued(invoice: Invoice, lines: list[InvoiceLine], billing, today: date) -> None:
+def _mark_issued(invoice: Invoice, lines: list[InvoiceLine], billing: BillingSettings,
+                 today: date) -> None:  # fmt: skip
     invoice.net_total, invoice.vat_total, invoice.total = totals(lines)
     if invoice.total < 0:
         raise ValidationError(_("An invoice cannot have a negative total."))
@@ -241,7 +251,7 @@ def _mark_issued(invoice: Invoice, lines: list[InvoiceLine], billing, today: dat
     invoice.status = Invoice.Status.OPEN
 
 
-def _numbered_at_issue(invoice: Invoice, billing) -> bool:
+def _numbered_at_issue(invoice: Invoice, billing: BillingSettings) -> bool:
     numbered_now = (
         billing.numbering == BillingSettings.Numbering.AT_ISSUE
         or invoice.purpose == Invoice.Purpose.CORRECTION
@@ -254,7 +264,7 @@ def _issued(invoice: Invoice) -> str:
     return f"{invoice.display_number} {invoice.total} {invoice.currency}"
 
 
-def _settle_at_issue(invoices: list[Invoice], billing, today: date) -> None:
+def _settle_at_issue(invoices: list[Invoice], billing: BillingSettings, today: date) -> None:
     """A new invoice of nothing is paid at once; otherwise the client's credit is spent on
     it, when the provider applies credit automatically."""
     uses_credit = [
@@ -291,7 +301,7 @@ def _give_number(invoice: Invoice, today: date) -> None:
 
 def _give_numbers(invoices: list[Invoice], today: date) -> None:
     """Consecutive numbers of each series, in the order of `invoices`, taken as one block."""
-    by_series = defaultdict(list)
+    by_series: defaultdict[str, list[Invoice]] = defaultdict(list)
     for invoice in invoices:
         credit_note = invoice.kind == Invoice.Kind.CREDIT_NOTE
         series = numbering.CREDIT_NOTE_SERIES if credit_note else numbering.INVOICE_SERIES
@@ -366,9 +376,10 @@ def credit_balances(clients: list[Client], *, lock: bool = False) -> dict[int, D
 
 @transaction.atomic
 def record_payment(client: Client, amount: Decimal, received_on: date, *,
-                   method=Payment.Method.BANK_TRANSFER, currency: str = "EUR",
-                   invoice: Invoice | None = None, reference: str = "", actor=None,
-                   request=None) -> Payment:  # fmt: skip
+                   method: str = Payment.Method.BANK_TRANSFER, currency: str = "EUR",
+                   invoice: Invoice | None = None, reference: str = "",
+                   actor: User | None = None,
+                   request: HttpRequest | None = None) -> Payment:  # fmt: skip
     """A payment received: it settles the invoice as far as it goes, the rest is credit."""
     if Decimal(amount) <= 0:
         raise ValidationError(_("The amount must be greater than zero."))
@@ -444,7 +455,7 @@ def _pay_with_credit(invoice: Invoice, amount: Decimal, day: date) -> Payment:
 
 @transaction.atomic
 def apply_credit(client: Client, invoice: Invoice, amount: Decimal, now: datetime,
-                 request=None) -> Payment:  # fmt: skip
+                 request: HttpRequest | None = None) -> Payment:  # fmt: skip
     """The client spends part of the credit balance on an open invoice (BIL-9)."""
     amount = cents(amount)
     balance = credit_balance(client, lock=True)
@@ -468,7 +479,9 @@ def apply_credit(client: Client, invoice: Invoice, amount: Decimal, now: datetim
     return payment
 
 
-def add_funds(client: Client, amount: Decimal, now: datetime, request=None) -> Invoice:
+def add_funds(
+    client: Client, amount: Decimal, now: datetime, request: HttpRequest | None = None
+) -> Invoice:
     """A payment notice for funds; once paid they become credit."""
     amount = cents(amount)
     if amount < Decimal("10.00"):
@@ -487,7 +500,8 @@ def add_funds(client: Client, amount: Decimal, now: datetime, request=None) -> I
 
 @transaction.atomic
 def issue_credit_note(invoice: Invoice, now: datetime, *, reason: str,
-                      amount: Decimal | None = None, request=None) -> Invoice:  # fmt: skip
+                      amount: Decimal | None = None,
+                      request: HttpRequest | None = None) -> Invoice:  # fmt: skip
     """Correct an issued invoice (BIL-12): a credit note with its own gapless series. The
     credited net comes off what is due; on a paid invoice it becomes credit."""
     original = Invoice.objects.select_for_update().get(pk=invoice.pk)
@@ -573,7 +587,8 @@ def is_repeat_late_payer(client: Client, today: date) -> bool:
 
 @transaction.atomic
 def add_charge(client: Client, description: str, amount: Decimal, now: datetime, *,
-               invoice_now: bool = False, actor=None, request=None) -> Charge:  # fmt: skip
+               invoice_now: bool = False, actor: User | None = None,
+               request: HttpRequest | None = None) -> Charge:  # fmt: skip
     """A one-off extra (BIL-13), e.g. a control-panel password recovery."""
     charge = Charge.objects.create(
         client=client, description=description, amount=cents(amount), created_by=actor
@@ -604,8 +619,8 @@ def review_day(reported_at: datetime) -> date:
 
 
 @transaction.atomic
-def report_payment(client: Client, invoice: Invoice, data: dict, now: datetime,
-                   request=None) -> PaymentReport:  # fmt: skip
+def report_payment(client: Client, invoice: Invoice, data: Mapping[str, Any], now: datetime,
+                   request: HttpRequest | None = None) -> PaymentReport:  # fmt: skip
     invoice = client.invoices.get(pk=invoice.pk)
     if invoice.status != Invoice.Status.OPEN:
         raise ValidationError(_("This invoice has nothing left to pay."))
@@ -620,7 +635,9 @@ def report_payment(client: Client, invoice: Invoice, data: dict, now: datetime,
 
 
 @transaction.atomic
-def approve_report(report: PaymentReport, actor, request=None) -> Payment:
+def approve_report(
+    report: PaymentReport, actor: User, request: HttpRequest | None = None
+) -> Payment:
     report = PaymentReport.objects.select_for_update().get(pk=report.pk)
     if report.status != PaymentReport.Status.PENDING:
         raise ValidationError(_("This report has already been reviewed."))
@@ -637,7 +654,7 @@ def approve_report(report: PaymentReport, actor, request=None) -> Payment:
 
 
 @transaction.atomic
-def reject_report(report: PaymentReport, actor, request=None) -> None:
+def reject_report(report: PaymentReport, actor: User, request: HttpRequest | None = None) -> None:
     updated = PaymentReport.objects.filter(
         pk=report.pk, status=PaymentReport.Status.PENDING
     ).update(status=PaymentReport.Status.REJECTED, reviewed_by=actor)
@@ -651,7 +668,7 @@ def reject_report(report: PaymentReport, actor, request=None) -> None:
 
 
 @transaction.atomic
-def send_quote(quote: Quote, request=None) -> Quote:
+def send_quote(quote: Quote, request: HttpRequest | None = None) -> Quote:
     quote = Quote.objects.select_for_update().get(pk=quote.pk)
     if quote.status != Quote.Status.DRAFT or not quote.lines.exists():
         raise ValidationError(_("Only a draft with lines can be sent."))
@@ -663,8 +680,9 @@ def send_quote(quote: Quote, request=None) -> Quote:
 
 
 @transaction.atomic
-def accept_quote(quote: Quote, now: datetime, request=None) -> Invoice:
-    """The client accepts (BIL-1): the deposit invoice is issued and mailed at once."""
+def accept_quote(quote: Quote, now: datetime, request: HttpRequest | None = None) -> Invoice | None:
+    """The client accepts (BIL-1): the deposit invoice is issued and mailed at once (none
+    when the quote asks no deposit)."""
     quote = Quote.objects.select_for_update().get(pk=quote.pk)
     if quote.status != Quote.Status.SENT:
         raise ValidationError(_("This quote cannot be accepted any more."))
@@ -688,7 +706,7 @@ def accept_quote(quote: Quote, now: datetime, request=None) -> Invoice:
 
 @transaction.atomic
 def invoice_quote_balance(quote: Quote, now: datetime, *, delivered: bool,
-                          request=None) -> Invoice | None:  # fmt: skip
+                          request: HttpRequest | None = None) -> Invoice | None:  # fmt: skip
     """The balance invoice, at delivery or when the client's material never came (BIL-2).
     The row lock makes it once only, whoever asks first."""
     quote = Quote.objects.select_for_update().get(pk=quote.pk)

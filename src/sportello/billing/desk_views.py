@@ -298,7 +298,7 @@ def payment_message(payment: Payment) -> str:
             "applied": amount(payment.applied_to_invoice),
             "credit": amount(credit),
         }
-    if payment.invoice_id:
+    if payment.invoice is not None:
         return _("Payment of %(amount)s EUR recorded on %(number)s.") % {
             "amount": amount(payment.amount),
             "number": payment.invoice.display_number,

@@ -1,13 +1,13 @@
 from datetime import datetime, timedelta
 
-from sportello.automation.registry import job
+from sportello.automation.registry import Counts, job
 
 from .actions import invoice_quote_balance
 from .models import BillingSettings, Quote
 
 
 @job("quote_balances")
-def invoice_overdue_balances(now: datetime, dry_run: bool = False) -> dict:
+def invoice_overdue_balances(now: datetime, dry_run: bool = False) -> Counts:
     """Balance invoices for accepted quotes whose work is still not delivered N days after
     acceptance, because the client's material never came (BIL-2). Safe to run twice: the
     quote row is locked and a quote with a balance invoice is skipped."""

@@ -1,5 +1,6 @@
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -8,9 +9,12 @@ from django.db.models import Q, Sum
 from django.utils.translation import gettext_lazy as _
 
 from sportello.core.models import SettingsRow
-from sportello.core.money import ZERO, cents
+from sportello.core.money import ZERO, MoneyDigits, cents
 
-MONEY = {"max_digits": 12, "decimal_places": 2}
+if TYPE_CHECKING:
+    from .pricing import VatRow
+
+MONEY: MoneyDigits = {"max_digits": 12, "decimal_places": 2}
 
 
 class BillingSettings(SettingsRow):
@@ -226,6 +230,8 @@ class Invoice(models.Model):
     billing_vat_number = models.CharField(_("VAT number"), max_length=32, blank=True)
     billing_fiscal_code = models.CharField(_("tax code"), max_length=32, blank=True)
     language = models.CharField(_("language"), max_length=8, blank=True)
+    # Not a column: the staff pages that list invoices set it for their templates.
+    overdue: bool
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -272,7 +278,7 @@ class Invoice(models.Model):
     def is_overdue(self, today: date) -> bool:
         return self.status == self.Status.OPEN and self.due_on is not None and self.due_on < today
 
-    def vat_breakdown(self) -> list[dict]:
+    def vat_breakdown(self) -> "list[VatRow]":
         """Net and VAT per rate: VAT is computed on the sum of the net lines of each rate."""
         from .pricing import vat_breakdown
 

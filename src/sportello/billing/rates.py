@@ -23,13 +23,13 @@ def parse_rates(text: str) -> list[tuple[date, str, Decimal]]:
             continue
         if len(row) != 3:
             raise ValidationError(_("line %(n)s: expected 3 columns") % {"n": number})
-        day, currency, rate = (cell.strip() for cell in row)
+        day_text, currency, rate = (cell.strip() for cell in row)
         try:
-            day = date.fromisoformat(day)
+            day = date.fromisoformat(day_text)
         except ValueError:
             raise ValidationError(
                 _("line %(n)s: '%(value)s' is not a date (YYYY-MM-DD)")
-                % {"n": number, "value": day}
+                % {"n": number, "value": day_text}
             ) from None
         if not (len(currency) == 3 and currency.isalpha()):
             raise ValidationError(

@@ -6,27 +6,29 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
+from sportello.accounts.models import User
 from sportello.core import audit
 from sportello.core.models import AuditEvent
 
 from . import actions
 from .models import BankEntry, Invoice, Payment, StatementImport
 from .references import invoice_id_from_reference
-from .statements import StatementError, credits, parse_statement
+from .statements import StatementEntry, StatementError, credits, parse_statement
 
 INVOICE_NUMBER = re.compile(r"\b(20\d\d)\s*/\s*0*(\d{1,6})\b")
 
 
-def _by_reference(entry) -> Invoice | None:
+def _by_reference(entry: StatementEntry) -> Invoice | None:
     invoice_id = invoice_id_from_reference(entry.reference) if entry.reference else None
     if invoice_id is None:
         return None
     return Invoice.objects.filter(pk=invoice_id, status=Invoice.Status.OPEN).first()
 
 
-def _by_number(entry) -> Invoice | None:
+def _by_number(entry: StatementEntry) -> Invoice | None:
     for year, number in INVOICE_NUMBER.findall(entry.remittance):
         invoice = Invoice.objects.filter(
             kind=Invoice.Kind.INVOICE, year=int(year), number=int(number),
@@ -37,7 +39,7 @@ def _by_number(entry) -> Invoice | None:
     return None
 
 
-def _suggestion(entry) -> Invoice | None:
+def _suggestion(entry: StatementEntry) -> Invoice | None:
     """Same amount due and the client's name in the payer's: likely, so only suggested."""
     if not entry.counterparty:
         return None
@@ -53,8 +55,8 @@ def _suggestion(entry) -> Invoice | None:
 
 
 @transaction.atomic
-def import_statement(data: bytes, filename: str, now: datetime, *, actor=None,
-                     request=None) -> StatementImport:  # fmt: skip
+def import_statement(data: bytes, filename: str, now: datetime, *, actor: User | None = None,
+                     request: HttpRequest | None = None) -> StatementImport:  # fmt: skip
     """Apply a CAMT.053 or MT940 file. One transaction: every matched payment is applied or
     none is. Entries already imported (same account and bank reference) are skipped, so the
     same statement imported twice applies nothing new."""
@@ -99,7 +101,7 @@ def import_statement(data: bytes, filename: str, now: datetime, *, actor=None,
     return record
 
 
-def _apply(bank_entry: BankEntry, invoice: Invoice, actor) -> Payment:
+def _apply(bank_entry: BankEntry, invoice: Invoice, actor: User | None) -> Payment:
     payment = actions.record_payment(
         invoice.client, bank_entry.amount, bank_entry.booking_date, currency=bank_entry.currency,
         invoice=invoice, reference=bank_entry.entry_id, actor=actor,
@@ -112,7 +114,7 @@ def _apply(bank_entry: BankEntry, invoice: Invoice, actor) -> Payment:
 
 
 @transaction.atomic
-def match_entry(bank_entry: BankEntry, invoice: Invoice, *, actor=None) -> Payment:
+def match_entry(bank_entry: BankEntry, invoice: Invoice, *, actor: User | None = None) -> Payment:
     """Staff confirm a suggestion or match an entry by hand."""
     bank_entry = BankEntry.objects.select_for_update().get(pk=bank_entry.pk)
     if bank_entry.status == BankEntry.Status.MATCHED:

@@ -10,9 +10,13 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import TypeAlias
 
 from lxml import etree
 from stdnum import iso11649
+
+# lxml ships no type information: its elements are untyped here.
+Element: TypeAlias = etree._Element
 
 MAX_BYTES = 20 * 1024 * 1024
 NOT_A_STATEMENT = "not a CAMT.053 or MT940 statement"
@@ -186,7 +190,7 @@ def _parse_camt(data: bytes) -> list[Statement]:
     ]
 
 
-def _camt_statement(stmt, stmt_path: str, entry_prefix: str) -> Statement:
+def _camt_statement(stmt: Element, stmt_path: str, entry_prefix: str) -> Statement:
     statement_id = _text(stmt, "Id")
     if not statement_id:
         raise StatementError(f"element {stmt_path}/Id: missing")
@@ -199,7 +203,7 @@ def _camt_statement(stmt, stmt_path: str, entry_prefix: str) -> Statement:
     return Statement("camt.053", account, statement_id, _unique_ids(entries))
 
 
-def _camt_entries(ntry, path: str, account: str) -> list[StatementEntry]:
+def _camt_entries(ntry: Element, path: str, account: str) -> list[StatementEntry]:
     status = _text(ntry, "Sts/Cd") or _text(ntry, "Sts")
     if status and status != "BOOK":
         # Pending and informational entries can still be cancelled; they come back once booked.
@@ -236,7 +240,7 @@ def _camt_entries(ntry, path: str, account: str) -> list[StatementEntry]:
     if len(transactions) < 2 or not all(_camt_tx_amount_path(tx) for tx in transactions):
         return [entry(entry_id, signed, details)]
 
-    parts = []
+    parts: list[tuple[Element, Decimal, Decimal]] = []
     for index, tx in enumerate(transactions, 1):
         tx_path = f"{path}/NtryDtls/TxDtls[{index}]"
         amount_path = _camt_tx_amount_path(tx)
@@ -260,14 +264,14 @@ def _camt_entries(ntry, path: str, account: str) -> list[StatementEntry]:
     ]
 
 
-def _camt_tx_amount_path(tx) -> str:
+def _camt_tx_amount_path(tx: Element) -> str:
     for path in ("Amt", "AmtDtls/TxAmt/Amt"):
         if tx.find(path) is not None:
             return path
     return ""
 
 
-def _camt_details(tx, ntry, is_credit: bool) -> tuple[str, str, str]:
+def _camt_details(tx: Element | None, ntry: Element, is_credit: bool) -> tuple[str, str, str]:
     """Counterparty, remittance text and structured reference of one transaction."""
     counterparty = remittance = reference = ""
     if tx is not None:
@@ -285,12 +289,12 @@ def _camt_details(tx, ntry, is_credit: bool) -> tuple[str, str, str]:
     return counterparty, remittance, reference or _find_rf_reference(remittance)
 
 
-def _text(parent, path: str) -> str:
+def _text(parent: Element, path: str) -> str:
     element = parent.find(path)
     return _clean(element.text) if element is not None else ""
 
 
-def _camt_amount(parent, path: str, where: str) -> tuple[Decimal, str]:
+def _camt_amount(parent: Element, path: str, where: str) -> tuple[Decimal, str]:
     element = parent.find(path)
     where = f"element {where}/{path}"
     if element is None:
@@ -308,7 +312,7 @@ def _camt_amount(parent, path: str, where: str) -> tuple[Decimal, str]:
     return Decimal(text), currency.strip().upper()
 
 
-def _camt_sign(parent, where: str) -> Decimal:
+def _camt_sign(parent: Element, where: str) -> Decimal:
     indicator = _text(parent, "CdtDbtInd")
     if indicator == "CRDT":
         return Decimal(1)
@@ -318,7 +322,7 @@ def _camt_sign(parent, where: str) -> Decimal:
     raise StatementError(f"element {where}/CdtDbtInd: {problem}")
 
 
-def _camt_date(parent, path: str, where: str) -> date | None:
+def _camt_date(parent: Element, path: str, where: str) -> date | None:
     container = parent.find(path)
     if container is None:
         return None
@@ -519,7 +523,7 @@ def _booking_date(value_date: date, mmdd: str) -> date | None:
 def _mt940_entry(
     field: _Field, details: _Field | None, account: str, currency: str
 ) -> StatementEntry:
-    def fail(problem: str):
+    def fail(problem: str) -> StatementError:
         return StatementError(f"line {field.line}: {problem}")
 
     quoted = _quote(field.text)
@@ -534,9 +538,10 @@ def _mt940_entry(
         raise fail(f"value date {quoted} is not a date")
     booking_date = value_date
     if head.group("entry"):
-        booking_date = _booking_date(value_date, head.group("entry"))
-        if booking_date is None:
+        entry_date = _booking_date(value_date, head.group("entry"))
+        if entry_date is None:
             raise fail(f"entry date {quoted} is not a date")
+        booking_date = entry_date
     rest = content[head.end() :]
     transaction_type = _TRANSACTION_TYPE.search(rest)
     if not transaction_type:
@@ -577,8 +582,8 @@ def _mt940_details(field: _Field) -> tuple[str, str]:
         name = subfields.get("32", []) + subfields.get("33", [])
         return _join_wrapped(purpose), _join_wrapped(name)
     text = _clean(" ".join(field.lines))
-    name = re.search(r"/NAME/([^/]+)", text)
-    return text, _clean(name.group(1)) if name else ""
+    name_match = re.search(r"/NAME/([^/]+)", text)
+    return text, _clean(name_match.group(1)) if name_match else ""
 
 
 def _join_wrapped(parts: list[str]) -> str:

@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 from sportello.accounts.fiscal import EU_COUNTRIES
+from sportello.accounts.models import Client
 
 from .models import BillingSettings, Invoice, VatRate
 
@@ -17,7 +18,7 @@ class VatTreatment:
 
 
 def vat_treatment(
-    client,
+    client: Client,
     day: date,
     billing: BillingSettings | None = None,
     rate_on: Callable[[str, date], Decimal] | None = None,
