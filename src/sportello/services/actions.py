@@ -1,10 +1,13 @@
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from sportello.catalog.models import ProductType, RenewalPolicy
+from sportello.accounts.models import Client, User
+from sportello.billing.models import Invoice
+from sportello.catalog.models import Product, ProductType, RenewalPolicy
 from sportello.core import audit
 from sportello.core.models import AuditEvent
 from sportello.mail.actions import queue_to_client
@@ -14,13 +17,13 @@ from .models import Service
 
 @transaction.atomic
 def create_service(
-    client,
-    product,
+    client: Client,
+    product: Product,
     *,
     name: str,
     registered_on: date,
-    request=None,
-    actor=None,
+    request: HttpRequest | None = None,
+    actor: User | None = None,
     parent: Service | None = None,
     operating_system: str = "",
     ip_address: str | None = None,
@@ -78,7 +81,8 @@ def cancellation_terms(service: Service, today: date) -> tuple[date, bool]:
 
 @transaction.atomic
 def request_cancellation(service: Service, today: date, *, channel: str = "panel",
-                         request=None, actor=None) -> Service:  # fmt: skip
+                         request: HttpRequest | None = None,
+                         actor: User | None = None) -> Service:  # fmt: skip
     service = Service.objects.select_for_update().get(pk=service.pk)
     if service.renewal_policy != RenewalPolicy.TACIT or service.status not in Service.LIVE_STATUSES:
         raise ValidationError(
@@ -103,7 +107,7 @@ def request_cancellation(service: Service, today: date, *, channel: str = "panel
     return service
 
 
-def confirm_renewal(service: Service, now):
+def confirm_renewal(service: Service, now: datetime) -> Invoice:
     """A service renewed only on confirmation (SRV-3): the client confirms, the renewal
     invoice is issued at once."""
     from .renewals import invoice_renewals
@@ -118,7 +122,7 @@ def confirm_renewal(service: Service, now):
     return invoice
 
 
-def hosted_domain_of(client, email: str) -> str | None:
+def hosted_domain_of(client: Client, email: str) -> str | None:
     """The domain of `email` when the client hosts it with us: that mailbox dies with
     the service, so it is a poor contact address (ACC-6)."""
     domain = email.rsplit("@", 1)[-1].lower()

@@ -1,15 +1,18 @@
 """Daily jobs of the service lifecycle: renewal invoices, expiry notices, suspension."""
 
 from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 from itertools import groupby
+from typing import TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
-from sportello.automation.registry import job
+from sportello.automation.registry import Counts, job
+from sportello.billing.models import Invoice
 from sportello.catalog.models import Product, RenewalPolicy
 from sportello.mail.actions import ClientMail, queue_to_client, queue_to_clients
 
@@ -27,13 +30,16 @@ from .renewals import (
 BATCH = 200
 
 
-def batches(items: list, size: int = BATCH):
+T = TypeVar("T")
+
+
+def batches(items: list[T], size: int = BATCH) -> Iterator[list[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
 
 @job("renewal_invoices")
-def renewal_invoices(now: datetime, dry_run: bool = False) -> dict:
+def renewal_invoices(now: datetime, dry_run: bool = False) -> Counts:
     from sportello.automation.models import JobSettings
 
     today = timezone.localdate(now)
@@ -51,6 +57,7 @@ def renewal_invoices(now: datetime, dry_run: bool = False) -> dict:
             invoices += len(groups)
             services += len(due)
             continue
+        issued: Sequence[Invoice | None]
         try:
             issued = invoice_renewals_together(groups, now)
         except (IntegrityError, ValidationError):
@@ -66,13 +73,13 @@ def renewal_invoices(now: datetime, dry_run: bool = False) -> dict:
 
 
 @job("expiry_notices")
-def expiry_notices(now: datetime, dry_run: bool = False) -> dict:
+def expiry_notices(now: datetime, dry_run: bool = False) -> Counts:
     """Notices at the configured days before (and after) expiry; the unique claim makes
     each one go out once per service and expiry date."""
     today = timezone.localdate(now)
     # The products noticed at each offset: one query per offset, not per product type.
     terms = terms_by_type()
-    products_at = defaultdict(list)
+    products_at: defaultdict[int, list[int]] = defaultdict(list)
     for pk, product_type in Product.objects.values_list("pk", "type"):
         if product_type in terms:  # types without their own terms get no notices
             for offset in terms[product_type].notice_offsets:
@@ -142,7 +149,7 @@ def send_notices(services: list[Service], offset: int) -> int:
 
 
 @job("suspensions")
-def suspensions(now: datetime, dry_run: bool = False) -> dict:
+def suspensions(now: datetime, dry_run: bool = False) -> Counts:
     """Expired and unpaid past the grace days: tacitly renewed services whose renewal
     invoice is still open are suspended (blocked), with a notice if the provider wants one;
     services not renewed go expired, domains on hold (SRV-7, SRV-8, BIL-7)."""
@@ -155,12 +162,12 @@ def suspensions(now: datetime, dry_run: bool = False) -> dict:
     not_renewed = past.exclude(renewals__period_start=F("expires_on"))
     domains = list(not_renewed.filter(product__type="domain").values_list("pk", flat=True))
     others = list(not_renewed.exclude(product__type="domain").values_list("pk", flat=True))
-    unpaid = list(unpaid.values_list("pk", flat=True))
+    unpaid_pks = list(unpaid.values_list("pk", flat=True))
     if dry_run:
-        return {"suspended": len(unpaid), "on_hold": len(domains), "expired": len(others)}
+        return {"suspended": len(unpaid_pks), "on_hold": len(domains), "expired": len(others)}
     notify = JobSettings.current().suspension_notice
     suspended = 0
-    for pk in unpaid:
+    for pk in unpaid_pks:
         # Compare-and-swap: only the run that blocks the service sends its notice.
         if Service.objects.filter(pk=pk, status=Service.Status.ACTIVE).update(
             status=Service.Status.SUSPENDED
@@ -178,7 +185,7 @@ def suspensions(now: datetime, dry_run: bool = False) -> dict:
 
 
 @job("cancellations")
-def cancellations(now: datetime, dry_run: bool = False) -> dict:
+def cancellations(now: datetime, dry_run: bool = False) -> Counts:
     """Cancelled services end on the day their cancellation takes effect (SRV-4)."""
     today = timezone.localdate(now)
     due = Service.objects.filter(
@@ -190,7 +197,7 @@ def cancellations(now: datetime, dry_run: bool = False) -> dict:
 
 
 @job("terminations")
-def terminations(now: datetime, dry_run: bool = False) -> dict:
+def terminations(now: datetime, dry_run: bool = False) -> Counts:
     """Blocked services still unpaid N days after expiry are terminated; domains on hold
     are released (SRV-8). N is per product type."""
     today = timezone.localdate(now)
@@ -203,7 +210,7 @@ def terminations(now: datetime, dry_run: bool = False) -> dict:
 
 
 @job("disk_quota")
-def disk_quota(now: datetime, dry_run: bool = False) -> dict:
+def disk_quota(now: datetime, dry_run: bool = False) -> Counts:
     """Hosting over its disk quota is suspended with a notice, and reactivated once back
     under it (SRV-9); usage comes from `sportello importusage`."""
     over = Q(disk_used_mb__gt=F("product__disk_quota_mb"))

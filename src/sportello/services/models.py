@@ -1,7 +1,10 @@
+from typing import Self
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from sportello.accounts.models import Client
 from sportello.catalog.models import (
     DOMAIN_BOUND_TYPES,
     OperatingSystem,
@@ -12,18 +15,18 @@ from sportello.catalog.models import (
 )
 
 
-class ServiceQuerySet(models.QuerySet):
-    def for_client(self, client):
+class ServiceQuerySet(models.QuerySet["Service"]):
+    def for_client(self, client: Client) -> Self:
         return self.filter(client=client)
 
-    def hosting_domain(self, domain: str):
+    def hosting_domain(self, domain: str) -> Self:
         """Live services that carry mail for `domain` or one of its subdomains."""
         return self.filter(
             product__type__in=DOMAIN_BOUND_TYPES,
             status__in=Service.LIVE_STATUSES,
         ).filter(models.Q(name__iexact=domain) | models.Q(name__iendswith="." + domain))
 
-    def for_listing(self):
+    def for_listing(self) -> Self:
         return self.select_related("product", "parent__product").order_by("expires_on", "id")
 
     def support_level(self) -> str:
@@ -117,7 +120,7 @@ class Service(models.Model):
     def __str__(self):
         return f"{self.name} ({self.product})"
 
-    def clean(self):
+    def clean(self) -> None:
         # The admin's form lands here: a support plan only where it applies (SRV-10).
         from sportello.catalog.models import ProductType
         from sportello.catalog.rules import check_support_plan

@@ -10,12 +10,13 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sportello.accounts.models import Client
 from sportello.billing import actions as billing
 from sportello.billing.models import BillingSettings, Invoice
 from sportello.billing.signals import invoice_paid
 from sportello.catalog.models import Product, RenewalPolicy
 
-from .models import RenewalTerms, Service, ServiceRenewal
+from .models import RenewalTerms, Service, ServiceQuerySet, ServiceRenewal
 
 DEFAULT_TERMS = RenewalTerms(invoice_lead_days=10)
 
@@ -47,7 +48,7 @@ def expiry_cutoff(today: date, lookup: str, days: Callable[[RenewalTerms], int])
     return condition
 
 
-def due_for_renewal(today: date):
+def due_for_renewal(today: date) -> ServiceQuerySet:
     """Tacitly renewed live services whose renewal invoice is due today or earlier, with
     no renewal claimed yet for the current period."""
     condition = expiry_cutoff(today, "lte", lambda terms: terms.invoice_lead_days)
@@ -79,7 +80,7 @@ def renewal_line(service: Service, period_end: date) -> billing.Line:
     )
 
 
-def invoice_renewals(client, services: list[Service], now: datetime) -> Invoice | None:
+def invoice_renewals(client: Client, services: list[Service], now: datetime) -> Invoice | None:
     """One invoice for all of a client's renewals due together (BIL-5); None if another
     run claimed any of these periods first."""
     try:
