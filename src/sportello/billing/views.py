@@ -245,3 +245,17 @@ def accept_quote(request, client, pk):
         request, _("Thank you: the quote is accepted. This is the invoice for the deposit.")
     )
     return redirect("portal:invoice", pk=deposit.pk)
+
+
+@client_required
+def payments(request, client):
+    """Every payment received from the client and every movement of their credit (ACC-7)."""
+    return render(
+        request,
+        "billing/payments.html",
+        {
+            "payments": client.payments.select_related("invoice").order_by("-received_on", "-id"),
+            "entries": client.credit.select_related("invoice").order_by("-created_at", "-id"),
+            "balance": billing.credit_balance(client),
+        },
+    )

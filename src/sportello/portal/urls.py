@@ -21,6 +21,7 @@ urlpatterns = [
     path("invoices/<int:pk>/report/", billing.report_payment, name="report_payment"),
     path("invoices/<int:pk>/credit/", billing.apply_credit, name="apply_credit"),
     path("funds/", billing.add_funds, name="add_funds"),
+    path("payments/", billing.payments, name="payments"),
     path("quotes/", billing.quotes, name="quotes"),
     path("quotes/<int:pk>/", billing.quote_detail, name="quote"),
     path("quotes/<int:pk>/accept/", billing.accept_quote, name="accept_quote"),

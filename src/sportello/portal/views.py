@@ -35,6 +35,7 @@ def dashboard(request, client):
             "to_pay": to_pay,
             "to_pay_total": sum((invoice.amount_due for invoice in to_pay), ZERO),
             "credit_balance": billing.credit_balance(client),
+            "open_tickets": list(client.tickets.open().order_by("-last_activity_at")[:5]),
         },
     )
 

@@ -40,6 +40,7 @@ ALLOWED = {
     "portal:report_payment": OWNER,
     "portal:apply_credit": OWNER,
     "portal:add_funds": CLIENTS,
+    "portal:payments": CLIENTS,
     "portal:quotes": CLIENTS,
     "portal:quote": OWNER,
     "portal:accept_quote": OWNER,

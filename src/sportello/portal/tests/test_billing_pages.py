@@ -529,3 +529,32 @@ def test_billing_pages_in_the_browser(live_server, new_page):
     visit(reverse("portal:invoices") + "?show=all", "20-phone-invoices")
     visit(reverse("portal:add_funds"), "21-phone-add-funds")
     visit(reverse("portal:quote", args=[sent.pk]), "22-phone-quote")
+
+
+def test_payment_history_lists_the_clients_own_payments_and_credit(
+    client, owner, other_client, invoice
+):
+    actions.record_payment(owner, Decimal("150.00"), date(2026, 12, 1), invoice=invoice,
+                           reference="CRO-OLGA-1")  # fmt: skip
+    actions.record_payment(other_client, Decimal("77.77"), date(2026, 12, 2))
+    client.force_login(english(owner))
+    page = client.get(reverse("portal:payments")).content.decode()
+    assert invoice.display_number in page and "150.00" in page
+    assert "Overpayment" in page  # the part beyond the invoice became credit
+    assert "77.77" not in page
+    # Reached from the invoices list and the dashboard.
+    for url in (reverse("portal:invoices"), reverse("portal:home")):
+        assert reverse("portal:payments") in client.get(url).content.decode()
+
+
+def test_dashboard_shows_the_open_tickets(client, owner):
+    from sportello.helpdesk.models import Ticket
+    from sportello.testing import make_ticket
+
+    ticket = make_ticket(owner)
+    client.force_login(owner.owner)
+    page = client.get(reverse("portal:home")).content.decode()
+    assert ticket.code in page and reverse("portal:tickets") in page
+    Ticket.objects.filter(pk=ticket.pk).update(status=Ticket.Status.CLOSED)
+    link = reverse("portal:ticket", args=[ticket.code])
+    assert link not in client.get(reverse("portal:home")).content.decode()
