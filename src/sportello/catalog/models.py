@@ -118,13 +118,19 @@ class Product(models.Model):
         return registered_on + relativedelta(months=self.term_months)
 
 
+# Invoices are issued in euro, so every catalogue price is in euro too: a price in another
+# currency would be invoiced as if it were euro. (Payments in other currencies are
+# converted with the rate of the day, BIL-10.)
+INVOICING_CURRENCY = "EUR"
+
+
 class Price(models.Model):
-    """A net price (VAT excluded) for one billing cycle."""
+    """A net price (VAT excluded) for one billing cycle, in the invoicing currency."""
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="prices")
     cycle_months = models.PositiveSmallIntegerField(_("billing cycle in months"), default=12)
     amount = models.DecimalField(_("net price"), max_digits=10, decimal_places=2)
-    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    currency = models.CharField(_("currency"), max_length=3, default=INVOICING_CURRENCY)
 
     class Meta:
         verbose_name = _("price")
@@ -133,10 +139,25 @@ class Price(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["product", "cycle_months"], name="one_price_per_cycle"),
             models.CheckConstraint(condition=models.Q(amount__gte=0), name="price_not_negative"),
+            models.CheckConstraint(
+                condition=models.Q(currency=INVOICING_CURRENCY), name="price_in_invoicing_currency"
+            ),
         ]
 
     def __str__(self):
         return f"{self.product}: {self.amount} {self.currency} / {self.cycle_months}"
+
+    def clean(self):
+        if self.currency != INVOICING_CURRENCY:
+            raise ValidationError(
+                {
+                    "currency": _(
+                        "Prices are in %(currency)s, the currency invoices are issued in: "
+                        "convert this price to %(currency)s."
+                    )
+                    % {"currency": INVOICING_CURRENCY}
+                }
+            )
 
 
 class SupportPlanRule(models.Model):

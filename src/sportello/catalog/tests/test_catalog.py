@@ -155,3 +155,38 @@ def test_only_administrators_configure_the_catalogue(client):
     assert client.get("/admin/catalog/product/").status_code == 302
     client.force_login(make_staff("admin"))
     assert client.get("/admin/catalog/product/").status_code == 200
+
+
+def test_a_price_in_another_currency_is_refused_with_a_clear_error(client):
+    from django.core.exceptions import ValidationError
+    from django.db import IntegrityError, transaction
+    from django.urls import reverse
+
+    from sportello.catalog.models import Price
+    from sportello.testing import make_product, make_staff
+
+    product = make_product("hosting-usd", price="100.00")
+    price = product.prices.get()
+    price.currency = "USD"
+    with pytest.raises(ValidationError) as error:
+        price.full_clean()
+    assert "EUR" in error.value.message_dict["currency"][0]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Price.objects.filter(pk=price.pk).update(currency="USD")
+
+    client.force_login(make_staff("admin"))
+    url = reverse("admin:catalog_product_change", args=[product.pk])
+    form = client.get(url).context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None and not isinstance(v, list)}
+    data.update({
+        "prices-TOTAL_FORMS": "1", "prices-INITIAL_FORMS": "1",
+        "prices-MIN_NUM_FORMS": "0", "prices-MAX_NUM_FORMS": "1000",
+        "prices-0-id": str(price.pk), "prices-0-product": str(product.pk),
+        "prices-0-cycle_months": "12", "prices-0-amount": "100.00", "prices-0-currency": "USD",
+        "support_rules-TOTAL_FORMS": "0", "support_rules-INITIAL_FORMS": "0",
+        "support_rules-MIN_NUM_FORMS": "0", "support_rules-MAX_NUM_FORMS": "1000",
+    })  # fmt: skip
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "EUR" in str(response.context["inline_admin_formsets"][0].formset.errors)
+    assert Price.objects.get(pk=price.pk).currency == "EUR"
