@@ -1,14 +1,18 @@
 """Operations of the knowledge base and the announcements."""
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, TypedDict
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncMonth
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from sportello.accounts.models import Client
+from sportello.accounts.models import Client, User
 from sportello.core import audit
 from sportello.core.models import AuditEvent
 from sportello.mail.actions import queue_to_client
@@ -23,6 +27,12 @@ from .models import (
     Vote,
 )
 
+if TYPE_CHECKING:
+    from .forms import ArticleForm
+
+# Who reads, votes or opens a suggestion: a login, or a visitor known by a cookie.
+Reader = User | AnonymousUser | None
+
 # An article opened from a suggestion counts as a ticket avoided unless the same person
 # opens a ticket within this time.
 TICKET_WINDOW = timedelta(hours=24)
@@ -32,16 +42,17 @@ MAILING_BATCH = 200
 # --- articles -----------------------------------------------------------------------------
 
 
-def save_article(form, *, request=None) -> Article:
+def save_article(form: "ArticleForm", *, request: HttpRequest | None = None) -> Article:
     """The article's place and audience (category, address, related articles)."""
     with transaction.atomic():
-        article = form.save()
+        article: Article = form.save()
         audit.record(AuditEvent.Action.ARTICLE_SAVED, request=request, detail=article.slug)
     return article
 
 
 def save_translation(article: Article, language: str, *, title: str, body: str, now: datetime,
-                     publish: bool | None = None, request=None) -> ArticleTranslation:  # fmt: skip
+                     publish: bool | None = None,
+                     request: HttpRequest | None = None) -> ArticleTranslation:  # fmt: skip
     """Write one language version; `publish` True/False also changes its state."""
     title, body = title.strip(), body.strip()
     if not title or not body:
@@ -71,8 +82,10 @@ def save_translation(article: Article, language: str, *, title: str, body: str, 
 # --- helpful votes ------------------------------------------------------------------------
 
 
-def vote(article: Article, helpful: bool, *, user=None, browser: str = "", now: datetime) -> Vote:
+def vote(article: Article, helpful: bool, *, user: Reader = None, browser: str = "",
+         now: datetime) -> Vote:  # fmt: skip
     """One vote per person; voting again changes the answer instead of adding one."""
+    key: dict[str, Any]
     if user is not None and user.is_authenticated:
         key = {"user": user}
     elif browser:
@@ -96,7 +109,7 @@ def helpful_count(article: Article) -> int:
     return article.votes.filter(helpful=True).count()
 
 
-def vote_of(article: Article, *, user=None, browser: str = "") -> Vote | None:
+def vote_of(article: Article, *, user: Reader = None, browser: str = "") -> Vote | None:
     if user is not None and user.is_authenticated:
         return article.votes.filter(user=user).first()
     if browser:
@@ -107,10 +120,11 @@ def vote_of(article: Article, *, user=None, browser: str = "") -> Vote | None:
 # --- suggestions and the tickets they avoided (HD-11) -----------------------------------
 
 
-def record_suggestion_opening(article: Article, *, user=None, session_key: str = "",
+def record_suggestion_opening(article: Article, *, user: Reader = None, session_key: str = "",
                               now: datetime) -> SuggestionOpening | None:  # fmt: skip
     """Remember that someone writing a ticket opened this suggested article. Opening it
     again within the ticket window does not count twice."""
+    key: dict[str, Any]
     if user is not None and user.is_authenticated:
         key = {"user": user}
     elif session_key:
@@ -126,7 +140,7 @@ def record_suggestion_opening(article: Article, *, user=None, session_key: str =
         return SuggestionOpening.objects.create(article=article, opened_at=now, **key)
 
 
-def suggestions_followed_by_ticket(user, now: datetime, *, session_key: str = "") -> int:
+def suggestions_followed_by_ticket(user: Reader, now: datetime, *, session_key: str = "") -> int:
     """The help desk calls this when `user` opens a ticket: the suggestions they opened in
     the last 24 hours did not avoid it. Returns how many openings it marked."""
     who = Q(user=user) if user is not None and user.is_authenticated else Q(pk__in=[])
@@ -137,24 +151,33 @@ def suggestions_followed_by_ticket(user, now: datetime, *, session_key: str = ""
     ).update(ticket_followed_at=now)
 
 
-def tickets_avoided(now: datetime, *, months: int = 12) -> dict:
+class TicketsAvoided(TypedDict):
+    # Rows of `opened`, `followed` and `avoided`, with `article_id` and `article__slug`
+    # per article, with `month` per month.
+    per_article: list[Mapping[str, Any]]
+    per_month: list[Mapping[str, Any]]
+    avoided: int
+    pending: int
+
+
+def tickets_avoided(now: datetime, *, months: int = 12) -> TicketsAvoided:
     """Per article and per month: suggestions opened, followed by a ticket, and avoided.
     Openings younger than the ticket window are still pending and not counted yet."""
     settled = SuggestionOpening.objects.filter(
         opened_at__lte=now - TICKET_WINDOW, opened_at__gt=now - timedelta(days=31 * months)
     )
-    counts = {
-        "opened": Count("id"),
-        "followed": Count("id", filter=~Q(ticket_followed_at=None)),
-        "avoided": Count("id", filter=Q(ticket_followed_at=None)),
-    }
-    per_article = list(
-        settled.values("article_id", "article__slug").annotate(**counts).order_by("-avoided")
+    opened = Count("id")
+    followed = Count("id", filter=~Q(ticket_followed_at=None))
+    avoided = Count("id", filter=Q(ticket_followed_at=None))
+    per_article: list[Mapping[str, Any]] = list(
+        settled.values("article_id", "article__slug")
+        .annotate(opened=opened, followed=followed, avoided=avoided)
+        .order_by("-avoided")
     )
-    per_month = list(
+    per_month: list[Mapping[str, Any]] = list(
         settled.annotate(month=TruncMonth("opened_at"))
         .values("month")
-        .annotate(**counts)
+        .annotate(opened=opened, followed=followed, avoided=avoided)
         .order_by("-month")
     )
     pending = SuggestionOpening.objects.filter(
@@ -171,7 +194,7 @@ def tickets_avoided(now: datetime, *, months: int = 12) -> dict:
 # --- announcements ------------------------------------------------------------------------
 
 
-def may_mail_clients(user) -> bool:
+def may_mail_clients(user: Reader) -> bool:
     """Mailing a news item to every client speaks to all of them at once in the provider's
     name: administrators decide it. Agents and billing clerks write and publish news."""
     return bool(user and user.is_authenticated and user.is_admin)
@@ -184,7 +207,8 @@ def _to_be_mailed(news: NewsItem) -> bool:
     )
 
 
-def save_news(news: NewsItem, versions: dict[str, tuple[str, str]], *, request=None) -> NewsItem:
+def save_news(news: NewsItem, versions: dict[str, tuple[str, str]], *,
+              request: HttpRequest | None = None) -> NewsItem:  # fmt: skip
     """Save a news item and its language versions ({language: (title, body)}); a language
     left empty is removed. A news item that is, or was, to be mailed to all clients is
     saved by an administrator only: another may not send their text to every client, nor
@@ -214,11 +238,13 @@ def save_news(news: NewsItem, versions: dict[str, tuple[str, str]], *, request=N
     return news
 
 
-def published_news(now: datetime):
+def published_news(now: datetime) -> QuerySet[NewsItem]:
     return NewsItem.objects.filter(publish_at__lte=now).prefetch_related("translations")
 
 
-def latest_news(language: str, now: datetime, limit: int = 3) -> list[tuple]:
+def latest_news(
+    language: str, now: datetime, limit: int = 3
+) -> list[tuple[NewsItem, NewsTranslation]]:
     """(news item, its version for the reader) of the latest published news."""
     items = []
     for news in published_news(now)[:limit]:

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -114,7 +116,7 @@ class ArticleTranslation(models.Model):
     def __str__(self):
         return f"{self.title} ({self.language})"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.body_html = render_markdown(self.body)
         self.body_text = plain_text(self.body_html)
         super().save(*args, **kwargs)
@@ -202,7 +204,7 @@ class NewsItem(models.Model):
     def get_absolute_url(self):
         return reverse("kb:news_item", args=[self.pk])
 
-    def translation_for(self, language: str | None):
+    def translation_for(self, language: str | None) -> "NewsTranslation | None":
         versions = {t.language: t for t in self.translations.all()}
         code = pick_language(versions, language)
         return versions.get(code) if code else None
@@ -225,7 +227,7 @@ class NewsTranslation(models.Model):
     def __str__(self):
         return f"{self.title} ({self.language})"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.body_html = render_markdown(self.body)
         super().save(*args, **kwargs)
 

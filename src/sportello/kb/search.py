@@ -62,7 +62,7 @@ def stem(word: str, language: str) -> str | None:
 
 def terms(text: str, language: str) -> list[str]:
     """The distinct stems of a text, in order."""
-    seen = {}
+    seen: dict[str, None] = {}
     for match in WORD.finditer(text or ""):
         stemmed = stem(match.group(), language)
         if stemmed:
@@ -191,7 +191,8 @@ def highlight(text: str, stems, language: str, *, whole: bool = False) -> SafeSt
         start = words[first].start() if first else 0
         end = words[last - 1].end() if last < len(words) else len(text)
     marked = set(hits)
-    out, cursor = [], start
+    out: list[str] = []
+    cursor = start
     for i, m in enumerate(words):
         if m.start() < start or m.end() > end:
             continue

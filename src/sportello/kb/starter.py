@@ -2,6 +2,7 @@
 in Italian, English and Spanish. The demo loads them; a provider can edit or withdraw them."""
 
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 
@@ -15,7 +16,9 @@ CATEGORIES = [
     ("support", 3, "Assistenza", "Getting help", "Asistencia"),
 ]  # fmt: skip
 
-ARTICLES = {
+# slug: category, position, related slugs, audience (public when missing), and the title and
+# text per language code.
+ARTICLES: dict[str, dict[str, Any]] = {
     "mail-client-settings": {
         "category": "email",
         "position": 1,
@@ -525,7 +528,8 @@ def seed_knowledge_base(now: datetime, languages: tuple[str, ...] = LANGUAGES) -
                 "name_es": name_es,
             },  # fmt: skip
         )[0]
-    articles, made = {}, {"articles": 0, "translations": 0}
+    articles: dict[str, tuple[Article, bool, dict[str, Any]]] = {}
+    made = {"articles": 0, "translations": 0}
     for slug, spec in ARTICLES.items():
         article, created = Article.objects.get_or_create(
             slug=slug,
