@@ -5,18 +5,24 @@ import re
 import secrets
 import string
 import unicodedata
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from pathlib import PurePath
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Sum
+from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
+from sportello.accounts.models import Client, User
 from sportello.core import audit
 from sportello.core.models import AuditEvent
 from sportello.mail.actions import queue_to_client, queue_to_staff
+from sportello.mail.models import InboundMessage
+from sportello.services.models import Service
 
 from .models import (
     Attachment,
@@ -31,6 +37,12 @@ from .models import (
 )
 from .office import OfficeHours, due_after
 from .signals import ticket_assigned, ticket_opened, ticket_status_changed
+
+if TYPE_CHECKING:
+    from django.core.files.uploadedfile import UploadedFile
+
+    # A file from a form, or a part of an inbound email.
+    Upload = UploadedFile[Any]
 
 Action = AuditEvent.Action
 Status = Ticket.Status
@@ -50,7 +62,7 @@ MB = 1024 * 1024
 # --- Rules ------------------------------------------------------------------------------
 
 
-def support_level(client) -> str:
+def support_level(client: Client) -> str:
     return client.services.support_level()
 
 
@@ -99,26 +111,36 @@ def message_too_large(name: str, settings: HelpdeskSettings) -> str:
     }  # fmt: skip
 
 
-def check_attachment(upload, settings: HelpdeskSettings) -> None:
-    extension = PurePath(upload.name).suffix.lower().lstrip(".")
+# Uploads always have a name and a size; Django's types leave room for files without.
+def _name(upload: "Upload") -> str:
+    return upload.name or ""
+
+
+def _size(upload: "Upload") -> int:
+    return upload.size or 0
+
+
+def check_attachment(upload: "Upload", settings: HelpdeskSettings) -> None:
+    extension = PurePath(_name(upload)).suffix.lower().lstrip(".")
     if extension not in settings.allowed_extensions():
         raise ValidationError(
             _("%(name)s: this type of file is not accepted (accepted: %(types)s).")
             % {"name": upload.name, "types": ", ".join(sorted(settings.allowed_extensions()))}
         )
-    if upload.size > settings.attachment_max_mb * MB:
-        raise ValidationError(file_too_large(upload.name, settings))
+    if _size(upload) > settings.attachment_max_mb * MB:
+        raise ValidationError(file_too_large(_name(upload), settings))
 
 
-def check_attachments(attachments, settings: HelpdeskSettings, ticket: Ticket | None = None):
+def check_attachments(attachments: Iterable["Upload"], settings: HelpdeskSettings,
+                      ticket: Ticket | None = None) -> None:  # fmt: skip
     """Each file, the files of one message together and all the attachments of the ticket
     (`None` for a new one) together stay within the limits."""
     total = 0
     for upload in attachments:
         check_attachment(upload, settings)
-        total += upload.size
+        total += _size(upload)
         if total > settings.message_attachments_max_mb * MB:
-            raise ValidationError(message_too_large(upload.name, settings))
+            raise ValidationError(message_too_large(_name(upload), settings))
     if not total:
         return
     used = 0
@@ -154,7 +176,7 @@ def office_of(ticket: Ticket, settings: HelpdeskSettings | None = None) -> Offic
     return OfficeHours(department.opens_at, department.closes_at, country)
 
 
-def set_targets(ticket: Ticket, start: datetime, settings=None) -> None:
+def set_targets(ticket: Ticket, start: datetime, settings: HelpdeskSettings | None = None) -> None:
     target = ResponseTarget.objects.filter(priority=ticket.priority).first()
     first, resolution = (
         (target.first_response_hours, target.resolution_hours)
@@ -169,7 +191,8 @@ def set_targets(ticket: Ticket, start: datetime, settings=None) -> None:
 # --- Notifications ----------------------------------------------------------------------
 
 
-def notify_client(ticket: Ticket, template: str, context: dict | None = None, *, first=False):
+def notify_client(ticket: Ticket, template: str, context: dict[str, Any] | None = None, *,
+                  first: bool = False) -> None:  # fmt: skip
     thread = ticket.thread_id()
     queue_to_client(
         ticket.client,
@@ -180,13 +203,14 @@ def notify_client(ticket: Ticket, template: str, context: dict | None = None, *,
     )
 
 
-def notify_staff(ticket: Ticket, message: Message, recipients, *, new=False) -> None:
+def notify_staff(ticket: Ticket, message: Message | None, recipients: Iterable[User], *,
+                 new: bool = False) -> None:  # fmt: skip
     """New tickets and client replies reach the assignee, or the department's staff."""
     queue_to_staff(recipients, "ticket_staff", {"ticket": ticket, "message": message, "new": new})
 
 
-def staff_to_alert(ticket: Ticket):
-    if ticket.assignee_id:
+def staff_to_alert(ticket: Ticket) -> list[User]:
+    if ticket.assignee is not None:
         return [ticket.assignee]
     return list(ticket.department.agents.filter(is_active=True))
 
@@ -194,8 +218,10 @@ def staff_to_alert(ticket: Ticket):
 # --- Messages ---------------------------------------------------------------------------
 
 
-def _add_message(ticket, kind, author, body, now, attachments=(), *, quoted="", source=None,
-                 **event) -> Message:  # fmt: skip
+def _add_message(ticket: Ticket, kind: str, author: User | None, body: str, now: datetime,
+                 attachments: Sequence["Upload"] = (), *, quoted: str = "",
+                 source: InboundMessage | None = None, event: str = "",
+                 data: dict[str, Any] | None = None) -> Message:  # fmt: skip
     message = Message.objects.create(
         ticket=ticket,
         kind=kind,
@@ -203,26 +229,27 @@ def _add_message(ticket, kind, author, body, now, attachments=(), *, quoted="", 
         body=body,
         quoted=quoted,
         source=source,
-        event=event.get("event", ""),
-        event_data=event.get("data", {}),
+        event=event,
+        event_data=data if data is not None else {},
         created_at=now,
     )
     for upload in attachments:
         Attachment.objects.create(
             message=message,
             file=upload,
-            filename=PurePath(upload.name).name[:200],
+            filename=PurePath(_name(upload)).name[:200],
             content_type=getattr(upload, "content_type", "") or "application/octet-stream",
-            size=upload.size,
+            size=_size(upload),
         )
     return message
 
 
-def _event(ticket, author, now, event, **data) -> Message:
+def _event(ticket: Ticket, author: User | None, now: datetime, event: str, **data: str) -> Message:
     return _add_message(ticket, Message.Kind.EVENT, author, "", now, event=event, data=data)
 
 
-def _check_attachments(attachments, settings=None, ticket=None) -> None:
+def _check_attachments(attachments: Sequence["Upload"], settings: HelpdeskSettings | None = None,
+                       ticket: Ticket | None = None) -> None:  # fmt: skip
     if not attachments:
         return
     check_attachments(attachments, settings or HelpdeskSettings.current(), ticket)
@@ -231,10 +258,12 @@ def _check_attachments(attachments, settings=None, ticket=None) -> None:
 # --- Client side ------------------------------------------------------------------------
 
 
-def open_ticket(client, *, category: Category, subject: str, body: str, now: datetime,
-                service=None, priority=Priority.NORMAL, details=None, attachments=(),
-                channel=Ticket.Channel.PANEL, user=None, request=None, acknowledge=True,
-                quoted="", source=None) -> Ticket:  # fmt: skip
+def open_ticket(client: Client, *, category: Category, subject: str, body: str, now: datetime,
+                service: Service | None = None, priority: str = Priority.NORMAL,
+                details: dict[str, Any] | None = None, attachments: Sequence["Upload"] = (),
+                channel: str = Ticket.Channel.PANEL, user: User | None = None,
+                request: HttpRequest | None = None, acknowledge: bool = True, quoted: str = "",
+                source: InboundMessage | None = None) -> Ticket:  # fmt: skip
     """`acknowledge=False` for mail that no automatic answer may go to (loops)."""
     by_email = channel == Ticket.Channel.EMAIL
     subject = single_line(subject)
@@ -301,8 +330,9 @@ def open_ticket(client, *, category: Category, subject: str, body: str, now: dat
 
 
 @transaction.atomic
-def reply_as_client(ticket: Ticket, user, body: str, now: datetime, attachments=(), *,
-                    quoted="", source=None) -> Message:  # fmt: skip
+def reply_as_client(ticket: Ticket, user: User, body: str, now: datetime,
+                    attachments: Sequence["Upload"] = (), *, quoted: str = "",
+                    source: InboundMessage | None = None) -> Message:  # fmt: skip
     # With what the staff alert names, locking only the ticket's row.
     ticket = (
         Ticket.objects.select_related("client", "department", "category")
@@ -310,9 +340,11 @@ def reply_as_client(ticket: Ticket, user, body: str, now: datetime, attachments=
         .get(pk=ticket.pk)
     )
     if ticket.status == Status.MERGED:
+        assert ticket.merged_into is not None  # set whenever a ticket is merged
         raise ValidationError(_("This ticket was merged into %(code)s: write there.")
                               % {"code": ticket.merged_into.code})  # fmt: skip
     if ticket.status == Status.CLOSED:
+        assert ticket.closed_at is not None  # set whenever a ticket is closed
         limit = ticket.closed_at + timedelta(days=HelpdeskSettings.current().reopen_days)
         if now > limit:
             raise ValidationError(
@@ -338,7 +370,8 @@ def reply_as_client(ticket: Ticket, user, body: str, now: datetime, attachments=
 
 
 @transaction.atomic
-def decide_held_request(held: HeldRequest, user, confirmed: bool, now: datetime, request=None):
+def decide_held_request(held: HeldRequest, user: User, confirmed: bool, now: datetime,
+                        request: HttpRequest | None = None) -> HeldRequest:  # fmt: skip
     held = HeldRequest.objects.select_for_update().select_related("ticket").get(pk=held.pk)
     if held.status != HeldRequest.Status.PENDING:
         raise ValidationError(_("This request has already been answered."))
@@ -360,12 +393,14 @@ def decide_held_request(held: HeldRequest, user, confirmed: bool, now: datetime,
 
 
 @transaction.atomic
-def reply_as_staff(ticket: Ticket, staff, body: str, now: datetime, *, then=Status.OPEN,
-                   attachments=()) -> Message:  # fmt: skip
+def reply_as_staff(ticket: Ticket, staff: User, body: str, now: datetime, *,
+                   then: str = Status.OPEN,
+                   attachments: Sequence["Upload"] = ()) -> Message:  # fmt: skip
     """A public answer; `then` is the status it leaves: in progress, waiting for the
     client (HD-14) or closed."""
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     if ticket.status == Status.MERGED:
+        assert ticket.merged_into is not None  # set whenever a ticket is merged
         raise ValidationError(_("This ticket was merged: answer in %(code)s.")
                               % {"code": ticket.merged_into.code})  # fmt: skip
     if not body.strip():
@@ -383,7 +418,8 @@ def reply_as_staff(ticket: Ticket, staff, body: str, now: datetime, *, then=Stat
 
 
 @transaction.atomic
-def add_note(ticket: Ticket, staff, body: str, now: datetime, attachments=()) -> Message:
+def add_note(ticket: Ticket, staff: User, body: str, now: datetime,
+             attachments: Sequence["Upload"] = ()) -> Message:  # fmt: skip
     if not body.strip():
         raise ValidationError(_("Write a message."))
     if attachments:
@@ -395,7 +431,8 @@ def add_note(ticket: Ticket, staff, body: str, now: datetime, attachments=()) ->
     return message
 
 
-def _change_status(ticket: Ticket, author, status: str, now: datetime, *, quiet=False) -> bool:
+def _change_status(ticket: Ticket, author: User | None, status: str, now: datetime, *,
+                   quiet: bool = False) -> bool:  # fmt: skip
     """Set the status and record it; `quiet` when the notification is the reply's."""
     if ticket.status == status:
         return False
@@ -412,7 +449,7 @@ def _change_status(ticket: Ticket, author, status: str, now: datetime, *, quiet=
 
 
 @transaction.atomic
-def set_status(ticket: Ticket, staff, status: str, now: datetime) -> Ticket:
+def set_status(ticket: Ticket, staff: User, status: str, now: datetime) -> Ticket:
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     if ticket.status == Status.MERGED or status not in (
         Status.OPEN, Status.WAITING, Status.CLOSED
@@ -425,7 +462,7 @@ def set_status(ticket: Ticket, staff, status: str, now: datetime) -> Ticket:
 
 
 @transaction.atomic
-def assign(ticket: Ticket, staff, assignee, now: datetime) -> Ticket:
+def assign(ticket: Ticket, staff: User, assignee: User | None, now: datetime) -> Ticket:
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     if assignee is not None and not (
         assignee.is_admin or assignee.departments.filter(pk=ticket.department_id).exists()
@@ -441,7 +478,8 @@ def assign(ticket: Ticket, staff, assignee, now: datetime) -> Ticket:
 
 
 @transaction.atomic
-def move(ticket: Ticket, staff, category: Category, note: str, now: datetime, request=None):
+def move(ticket: Ticket, staff: User, category: Category, note: str, now: datetime,
+         request: HttpRequest | None = None) -> Ticket:  # fmt: skip
     """A wrong category is corrected by staff, with a note on why (HD-10); the ticket goes
     to the new category's department and leaves its assignee behind if they are not there."""
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
@@ -450,7 +488,7 @@ def move(ticket: Ticket, staff, category: Category, note: str, now: datetime, re
     old = ticket.category
     ticket.category = category
     ticket.department = category.department
-    if ticket.assignee_id and not (
+    if ticket.assignee is not None and not (
         ticket.assignee.is_admin
         or ticket.assignee.departments.filter(pk=category.department_id).exists()
     ):
@@ -465,7 +503,8 @@ def move(ticket: Ticket, staff, category: Category, note: str, now: datetime, re
 
 
 @transaction.atomic
-def merge(source: Ticket, target: Ticket, staff, now: datetime, request=None) -> Ticket:
+def merge(source: Ticket, target: Ticket, staff: User, now: datetime,
+          request: HttpRequest | None = None) -> Ticket:  # fmt: skip
     """A duplicate of the same incident goes into the other ticket (HD-5): its messages and
     attachments move, it stays as a pointer, and the client is told."""
     source, target = (
@@ -498,7 +537,7 @@ def merge(source: Ticket, target: Ticket, staff, now: datetime, request=None) ->
 
 
 @transaction.atomic
-def hold_request(ticket: Ticket, staff, description: str, now: datetime) -> HeldRequest:
+def hold_request(ticket: Ticket, staff: User, description: str, now: datetime) -> HeldRequest:
     """Staff ask the client to confirm from the panel a change that arrived by email
     (ACC-10): nothing is done until the client does."""
     if not description.strip():
@@ -520,14 +559,19 @@ def hold_request(ticket: Ticket, staff, description: str, now: datetime) -> Held
 PRESENCE_SECONDS = 90
 
 
-def record_presence(ticket: Ticket, user, now: datetime, *, replying: bool = False) -> None:
+class Presence(TypedDict):
+    name: str
+    replying: bool
+
+
+def record_presence(ticket: Ticket, user: User, now: datetime, *, replying: bool = False) -> None:
     defaults = {"seen_at": now}
     if replying:
         defaults["replying_at"] = now
     TicketPresence.objects.update_or_create(ticket=ticket, user=user, defaults=defaults)
 
 
-def others_present(ticket: Ticket, user, now: datetime) -> list[dict]:
+def others_present(ticket: Ticket, user: User, now: datetime) -> list[Presence]:
     since = now - timedelta(seconds=PRESENCE_SECONDS)
     rows = (
         TicketPresence.objects.filter(ticket=ticket, seen_at__gte=since)
@@ -543,7 +587,8 @@ def others_present(ticket: Ticket, user, now: datetime) -> list[dict]:
     ]
 
 
-def request_upgrade(service, description: str, now, *, request=None):
+def request_upgrade(service: Service, description: str, now: datetime, *,
+                    request: HttpRequest | None = None) -> Ticket:  # fmt: skip
     """An upgrade request (SRV-6) is a ticket for the sales team, who answer with costs and
     times; it is open to every client, help desk or not."""
     description = description.strip()

@@ -4,6 +4,7 @@ tickets of their departments; administrators see all."""
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
+from django.forms import Form
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -201,6 +202,7 @@ def handle_action(request, ticket, forms, now) -> bool:
     """Run the posted action; True when it worked (the page then redirects)."""
     staff = request.user
     action = request.POST.get("action")
+    form: Form
     try:
         if action == "reply":
             form = forms["reply"] = StaffReplyForm(
@@ -217,8 +219,9 @@ def handle_action(request, ticket, forms, now) -> bool:
                         "read it, then send again."
                     ),
                 )
-                form.data = form.data.copy()
-                form.data["seen"] = latest
+                data = request.POST.copy()
+                data["seen"] = latest
+                form.data = data
                 return False
             actions.reply_as_staff(
                 ticket,

@@ -3,6 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from sportello.services.models import Service
+
 from .actions import single_line
 from .models import Category, HelpdeskSettings, Priority, Ticket
 
@@ -75,7 +77,7 @@ class TicketForm(AttachmentsForm):
     category = CategoryChoiceField(
         label=_("What is it about?"), queryset=Category.objects.none(), empty_label=None
     )  # the template lists the categories under their departments
-    service = forms.ModelChoiceField(
+    service: "forms.ModelChoiceField[Service]" = forms.ModelChoiceField(
         label=_("Service or domain"),
         queryset=None,
         required=False,

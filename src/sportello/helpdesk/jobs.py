@@ -4,14 +4,14 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 
-from sportello.automation.registry import job
+from sportello.automation.registry import Counts, job
 
 from .actions import _change_status, notify_client
 from .models import HelpdeskSettings, Ticket
 
 
 @job("ticket_auto_close")
-def auto_close(now: datetime, dry_run: bool = False) -> dict:
+def auto_close(now: datetime, dry_run: bool = False) -> Counts:
     """Tickets waiting for the client close after the configured hours without an answer
     (HD-13), with a notice. The status check in the update is the claim: a ticket the
     client answered meanwhile, or that another run closed, is left alone."""

@@ -83,7 +83,9 @@ def event_text(message) -> str:
         data["total"] = number_format(Decimal(data["total"]), 2)
     statuses = dict(Ticket.Status.choices)
     texts = {
-        "status": lambda: _("Status: %(status)s") % {"status": statuses.get(data.get("status"))},
+        "status": lambda: (
+            _("Status: %(status)s") % {"status": statuses.get(data.get("status", ""))}
+        ),
         "reopened": lambda: _("Reopened by the client's answer"),
         "assigned": lambda: (
             _("Assigned to %(name)s") % {"name": data.get("to")}
