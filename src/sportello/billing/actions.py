@@ -25,6 +25,7 @@ from sportello.mail.actions import ClientMail, queue_to_client, queue_to_clients
 
 from . import numbering
 from .models import (
+    LARGEST_AMOUNT,
     BillingSettings,
     Charge,
     Coupon,
@@ -381,8 +382,10 @@ def record_payment(client: Client, amount: Decimal, received_on: date, *,
                    actor: User | None = None,
                    request: HttpRequest | None = None) -> Payment:  # fmt: skip
     """A payment received: it settles the invoice as far as it goes, the rest is credit."""
-    if Decimal(amount) <= 0:
-        raise ValidationError(_("The amount must be greater than zero."))
+    if cents(Decimal(amount)) <= 0:
+        raise ValidationError(_("The amount must be at least one cent."))
+    if Decimal(amount) > LARGEST_AMOUNT:
+        raise ValidationError(_("This amount is larger than an invoice or payment can hold."))
     if invoice is not None and invoice.client_id != client.pk:
         raise ValidationError(_("This invoice belongs to another client."))
     euro, rate = to_euro(Decimal(amount), currency, received_on)

@@ -8,7 +8,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from sportello.accounts.models import Client
-from sportello.billing.models import Invoice, Payment
+from sportello.billing.models import LARGEST_AMOUNT, Invoice, Payment
+from sportello.billing.pricing import line_net
 from sportello.core.params import to_id
 
 INVOICE_NUMBER = re.compile(r"^(\d{4})\s*/\s*(\d{1,6})$")
@@ -21,8 +22,8 @@ def date_input():
 
 
 def money_field(label, *, required=True, positive=True, **options):
-    if positive:
-        options.setdefault("min_value", Decimal("0.01"))
+    options.setdefault("min_value", Decimal("0.01") if positive else -LARGEST_AMOUNT)
+    options.setdefault("max_value", LARGEST_AMOUNT)
     return forms.DecimalField(
         label=label, max_digits=12, decimal_places=2, required=required, **options
     )
@@ -97,6 +98,40 @@ class LineRowForm(forms.Form):
     def has_changed(self):
         return any(name != "quantity" for name in self.changed_data)
 
+    def clean(self):
+        data = super().clean()
+        quantity, unit_price = data.get("quantity"), data.get("unit_price")
+        if quantity is not None and unit_price is not None:
+            if abs(line_net(quantity, unit_price)) > LARGEST_AMOUNT:
+                self.add_error(
+                    "unit_price",
+                    _("This line comes to more than %(largest)s: split it over several invoices.")
+                    % {"largest": f"{LARGEST_AMOUNT:,}"},
+                )
+        return data
+
+
+class LinesFormSet(forms.BaseFormSet):
+    """Lines whose sum an invoice can hold."""
+
+    def clean(self):
+        super().clean()
+        if any(form.errors for form in self.forms):
+            return
+        total = sum(
+            (
+                line_net(form.cleaned_data["quantity"], form.cleaned_data["unit_price"])
+                for form in self.forms
+                if form.has_changed() and form.cleaned_data.get("unit_price") is not None
+            ),
+            Decimal(0),
+        )
+        if abs(total) > LARGEST_AMOUNT:
+            raise ValidationError(
+                _("These lines come to more than %(largest)s: split them over several invoices.")
+                % {"largest": f"{LARGEST_AMOUNT:,}"}
+            )
+
 
 class InvoiceLineForm(LineRowForm):
     description = forms.CharField(label=_("Description"), max_length=300)
@@ -115,7 +150,9 @@ class InvoiceLineForm(LineRowForm):
     )
 
 
-InvoiceLineFormSet = forms.formset_factory(InvoiceLineForm, extra=5, max_num=50)
+InvoiceLineFormSet = forms.formset_factory(
+    InvoiceLineForm, formset=LinesFormSet, extra=5, max_num=50
+)
 
 
 class PaymentForm(forms.Form):
@@ -212,7 +249,7 @@ class QuoteLineForm(LineRowForm):
     unit_price = money_field(_("Net unit price"), positive=False)
 
 
-QuoteLineFormSet = forms.formset_factory(QuoteLineForm, extra=5, max_num=50)
+QuoteLineFormSet = forms.formset_factory(QuoteLineForm, formset=LinesFormSet, extra=5, max_num=50)
 
 
 # --- Client ledger --------------------------------------------------------------------------

@@ -15,6 +15,9 @@ if TYPE_CHECKING:
     from .pricing import VatRow
 
 MONEY: MoneyDigits = {"max_digits": 12, "decimal_places": 2}
+# The largest amount a line, a total or a payment may carry: a digit below what the money
+# columns hold, so the VAT and the sum of an invoice's lines still fit.
+LARGEST_AMOUNT = Decimal("999999999.99")
 
 
 class BillingSettings(SettingsRow):

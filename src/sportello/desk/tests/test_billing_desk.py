@@ -684,3 +684,30 @@ def test_extra_charge_waits_for_the_next_invoice_or_is_invoiced_now(desk, owner,
     assert invoice.display_number in page(desk.get(url))
     refused = desk.post(url, {"description": "", "amount": "0"})
     assert set(refused.context["form"].errors) == {"description", "amount"}
+
+
+def test_amounts_beyond_what_the_columns_hold_are_form_errors(desk, owner):
+    url = reverse("desk:invoice_new")
+    too_big = desk.post(url, invoice_post(owner, [("Server farm", "1000", "99999999.99")]))
+    assert too_big.status_code == 200 and "split" in page(too_big)
+    summed = desk.post(
+        url, invoice_post(owner, [("A", "1", "600000000.00"), ("B", "1", "600000000.00")])
+    )
+    assert summed.status_code == 200 and "split" in page(summed)
+    assert not Invoice.objects.exists()
+
+    payments = reverse("desk:payments")
+    data = {"client": owner.contact_email, "received_on": "2026-01-05", "currency": "EUR",
+            "method": Payment.Method.BANK_TRANSFER, "reference": ""}  # fmt: skip
+    for amount in ("99999999999.99", "0.001", "0.004"):
+        response = desk.post(payments, {**data, "amount": amount})
+        assert response.status_code == 200 and response.context["form"].errors, amount
+    assert not Payment.objects.exists()
+
+
+def test_a_payment_below_one_cent_is_refused_by_the_action(owner):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        actions.record_payment(owner, D("0.004"), date(2026, 1, 5))
+    assert not Payment.objects.exists()
