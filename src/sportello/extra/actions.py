@@ -1,15 +1,20 @@
 """Extra-contract operations. Each is one transaction, records the ticket's history and
 queues its notifications; the help desk's own actions do the ticket part."""
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from sportello.accounts.models import Client, User
 from sportello.billing import actions as billing
 from sportello.billing.models import Quote, QuoteLine
 from sportello.core import audit
@@ -22,8 +27,11 @@ from sportello.helpdesk.office import due_after
 from sportello.mail.actions import queue_to_staff
 from sportello.services.models import Service
 
-from .models import BilledLine, ExtraSettings, Intervention, Level, Technician, TimeEntry
+from .models import BilledLine, ExtraSettings, Intervention, Level, Skill, Technician, TimeEntry
 from .pricing import Breakdown, Kind, in_office_hours, in_ordinary_hours, money, price
+
+if TYPE_CHECKING:
+    from sportello.helpdesk.actions import Upload
 
 Request = Intervention.Request
 EntryKind = TimeEntry.Kind
@@ -56,7 +64,7 @@ def take_in_charge_due(ticket: Ticket, request: str, now: datetime) -> datetime:
     return due_after(now, settings.take_in_charge_hours, helpdesk.office_of(ticket))
 
 
-def earliest_planned_day(now: datetime):
+def earliest_planned_day(now: datetime) -> date:
     settings = ExtraSettings.current()
     day = timezone.localdate(now)
     for _step in range(settings.planned_notice_working_days):
@@ -126,8 +134,8 @@ def entry_kind(entry_kind_value: str, intervention: Intervention) -> Kind:
 class Charges:
     """What an intervention's time comes to: priced groups, covered entries, the cap."""
 
-    groups: list = field(default_factory=list)  # (Breakdown, [entries])
-    covered: list = field(default_factory=list)  # (entry, reason)
+    groups: list[tuple[Breakdown, list[TimeEntry]]] = field(default_factory=list)
+    covered: list[tuple[TimeEntry, str]] = field(default_factory=list)  # (entry, reason)
     cap: Decimal = ZERO  # taken off when a refused quote limits the bill (negative or 0)
 
     @property
@@ -135,15 +143,16 @@ class Charges:
         return sum((b.total for b, _e in self.groups), ZERO) + self.cap
 
 
-def compute_charges(intervention: Intervention, entries, *, fee_charged=False,
-                    already_billed=ZERO) -> Charges:  # fmt: skip
+def compute_charges(intervention: Intervention, entries: Iterable[TimeEntry], *,
+                    fee_charged: bool = False,
+                    already_billed: Decimal = ZERO) -> Charges:  # fmt: skip
     """Entries of the same level starting in the same band are billed together, priced in
     the band of the first one; the urgent fee once per intervention. When the client did
     not approve a quote, the whole is capped (EXT-6)."""
     settings = ExtraSettings.current()
     plan = support_plan(intervention.ticket)
     charges = Charges()
-    groups: dict[tuple, list] = {}
+    groups: dict[tuple[str, str, Kind], list[TimeEntry]] = {}
     for entry in sorted(entries, key=lambda e: (e.start, e.pk or 0)):
         reason = covered_by_plan(entry.kind, entry.start, plan, settings)
         if reason:
@@ -168,7 +177,7 @@ def running_charge(intervention: Intervention) -> Charges:
     return compute_charges(intervention, list(intervention.entries.all()))
 
 
-def is_qualified(user, intervention: Intervention) -> bool:
+def is_qualified(user: User, intervention: Intervention) -> bool:
     technician = Technician.objects.filter(user=user).first()
     if technician is None or not user.is_active:
         return False
@@ -177,9 +186,7 @@ def is_qualified(user, intervention: Intervention) -> bool:
     return technician.skills.filter(pk=intervention.skill_id).exists()
 
 
-def qualified_technicians(intervention: Intervention):
-    from sportello.accounts.models import User
-
+def qualified_technicians(intervention: Intervention) -> QuerySet[User]:
     people = User.objects.filter(is_active=True, is_staff=True, technician__isnull=False)
     department = intervention.ticket.department_id
     people = people.filter(departments=department) | people.filter(role=User.Role.ADMIN)
@@ -191,7 +198,8 @@ def qualified_technicians(intervention: Intervention):
 # --- History and notifications -----------------------------------------------------------
 
 
-def _event(ticket: Ticket, author, now: datetime, event: str, **data) -> Message:
+def _event(ticket: Ticket, author: User | None, now: datetime, event: str,
+           **data: str | bool) -> Message:  # fmt: skip
     Ticket.objects.filter(pk=ticket.pk).update(last_activity_at=now)
     return Message.objects.create(
         ticket=ticket, kind=Message.Kind.EVENT, author=author, event=event, event_data=data,
@@ -199,18 +207,18 @@ def _event(ticket: Ticket, author, now: datetime, event: str, **data) -> Message
     )  # fmt: skip
 
 
-def _notify_client(intervention: Intervention, template: str, context: dict) -> None:
+def _notify_client(intervention: Intervention, template: str, context: dict[str, Any]) -> None:
     helpdesk.notify_client(intervention.ticket, template, {"intervention": intervention,
                                                           **context})  # fmt: skip
 
 
-def _notify_staff(intervention: Intervention, what: str, recipients) -> None:
+def _notify_staff(intervention: Intervention, what: str, recipients: Iterable[User]) -> None:
     context = {"ticket": intervention.ticket, "intervention": intervention, "what": what}
     queue_to_staff(recipients, "extra_staff", context)
 
 
-def _staff_of(intervention: Intervention):
-    if intervention.technician_id:
+def _staff_of(intervention: Intervention) -> list[User]:
+    if intervention.technician is not None:
         return [intervention.technician]
     return helpdesk.staff_to_alert(intervention.ticket)
 
@@ -231,8 +239,9 @@ def _check_open(intervention: Intervention) -> None:
 # --- Opening --------------------------------------------------------------------------------
 
 
-def start_intervention(ticket: Ticket, now: datetime, *, request=Request.ORDINARY, skill=None,
-                       preferred_start=None, preferred_notes="") -> Intervention:  # fmt: skip
+def start_intervention(ticket: Ticket, now: datetime, *, request: str = Request.ORDINARY,
+                       skill: Skill | None = None, preferred_start: datetime | None = None,
+                       preferred_notes: str = "") -> Intervention:  # fmt: skip
     """Every extra-contract ticket gets its intervention, whatever channel opened it."""
     intervention, _created = Intervention.objects.update_or_create(
         ticket=ticket,
@@ -246,9 +255,12 @@ def start_intervention(ticket: Ticket, now: datetime, *, request=Request.ORDINAR
 
 
 @transaction.atomic
-def request_intervention(client, *, request: str, subject: str, body: str, now: datetime,
-                         skill=None, service=None, preferred_start=None, preferred_notes="",
-                         attachments=(), user=None, http_request=None) -> Intervention:  # fmt: skip
+def request_intervention(client: Client, *, request: str, subject: str, body: str,
+                         now: datetime, skill: Skill | None = None,
+                         service: Service | None = None, preferred_start: datetime | None = None,
+                         preferred_notes: str = "", attachments: Sequence["Upload"] = (),
+                         user: User | None = None,
+                         http_request: HttpRequest | None = None) -> Intervention:  # fmt: skip
     """The client asks for paid work (EXT-1): ordinary, urgent (urgent fee), planned
     night/holiday work with preferred dates, or a reboot."""
     if request not in Request.values:
@@ -268,7 +280,9 @@ def request_intervention(client, *, request: str, subject: str, body: str, now: 
 # --- Taking in charge -------------------------------------------------------------------------
 
 
-def mark_taken(intervention: Intervention, technician, author, now: datetime) -> bool:
+def mark_taken(
+    intervention: Intervention, technician: User, author: User | None, now: datetime
+) -> bool:
     """The ticket is taken in charge when it is assigned to a qualified technician."""
     if intervention.taken_in_charge_at or not is_qualified(technician, intervention):
         return False
@@ -282,7 +296,9 @@ def mark_taken(intervention: Intervention, technician, author, now: datetime) ->
 
 
 @transaction.atomic
-def take_in_charge(intervention: Intervention, staff, technician, now: datetime) -> Intervention:
+def take_in_charge(
+    intervention: Intervention, staff: User, technician: User, now: datetime
+) -> Intervention:
     intervention = _locked(intervention)
     _check_open(intervention)
     if not is_qualified(technician, intervention):
@@ -300,14 +316,17 @@ def take_in_charge(intervention: Intervention, staff, technician, now: datetime)
 # --- Estimates and quotes -------------------------------------------------------------------------
 
 
-def estimate_for(intervention: Intervention, level: str, start: datetime, minutes: int):
+def estimate_for(
+    intervention: Intervention, level: str, start: datetime, minutes: int
+) -> Breakdown:
     kind = entry_kind(EntryKind.WORK, intervention)
     return price(level, kind, start, minutes)
 
 
 @transaction.atomic
-def estimate(intervention: Intervention, staff, *, level: str, start: datetime, minutes: int,
-             now: datetime, request=None) -> Intervention:  # fmt: skip
+def estimate(intervention: Intervention, staff: User, *, level: str, start: datetime,
+             minutes: int, now: datetime,
+             request: HttpRequest | None = None) -> Intervention:  # fmt: skip
     """Staff's estimate for the client; above the threshold it is a quote the client must
     approve in the panel before work starts (EXT-6)."""
     intervention = _locked(intervention)
@@ -328,7 +347,8 @@ def estimate(intervention: Intervention, staff, *, level: str, start: datetime, 
     return intervention
 
 
-def _make_quote(intervention: Intervention, breakdown: Breakdown, now, request) -> Quote:
+def _make_quote(intervention: Intervention, breakdown: Breakdown, now: datetime,
+                request: HttpRequest | None) -> Quote:  # fmt: skip
     ticket = intervention.ticket
     client = ticket.client
     with translation.override(client.language):
@@ -344,7 +364,7 @@ def _make_quote(intervention: Intervention, breakdown: Breakdown, now, request) 
             status=Quote.Status.SENT,
             valid_until=timezone.localdate(now) + timedelta(days=30),
         )  # fmt: skip
-        lines = []
+        lines: list[tuple[str, int, Decimal]] = []
         label = f"{breakdown.level_label()}, {breakdown.band_label().lower()}"
         if breakdown.first_block_minutes:
             lines.append((f"{label}: " + _("first block"), 1, breakdown.first_block_price))
@@ -371,18 +391,19 @@ def _duration(breakdown: Breakdown) -> str:
 
 
 @transaction.atomic
-def decide_quote(intervention: Intervention, user, approve: bool, now: datetime,
-                 request=None) -> Intervention:  # fmt: skip
+def decide_quote(intervention: Intervention, user: User, approve: bool, now: datetime,
+                 request: HttpRequest | None = None) -> Intervention:  # fmt: skip
     intervention = _locked(intervention)
-    if not intervention.quote_pending:
+    quote = intervention.quote
+    if quote is None or not intervention.quote_pending:
         raise ValidationError(_("This quote has already been answered."))
     if approve:
-        billing.accept_quote(intervention.quote, now, request=request)
+        billing.accept_quote(quote, now, request=request)
     else:
-        Quote.objects.filter(pk=intervention.quote_id).update(status=Quote.Status.DECLINED)
+        Quote.objects.filter(pk=quote.pk).update(status=Quote.Status.DECLINED)
     intervention.quote_decided_at = now
     intervention.save(update_fields=["quote_decided_at"])
-    intervention.quote.refresh_from_db()
+    quote.refresh_from_db()
     _event(intervention.ticket, user, now,
            "extra_quote_approved" if approve else "extra_quote_refused")  # fmt: skip
     _notify_staff(intervention, "approved" if approve else "refused", _staff_of(intervention))
@@ -393,7 +414,7 @@ def decide_quote(intervention: Intervention, user, approve: bool, now: datetime,
 
 
 @transaction.atomic
-def log_time(intervention: Intervention, staff, *, technician, level: str, kind: str,
+def log_time(intervention: Intervention, staff: User, *, technician: User, level: str, kind: str,
              start: datetime, end: datetime, now: datetime,
              note: str = "") -> TimeEntry:  # fmt: skip
     intervention = _locked(intervention)
@@ -421,7 +442,7 @@ def log_time(intervention: Intervention, staff, *, technician, level: str, kind:
 
 
 @transaction.atomic
-def delete_entry(entry: TimeEntry, staff, now: datetime) -> None:
+def delete_entry(entry: TimeEntry, staff: User, now: datetime) -> None:
     entry = TimeEntry.objects.select_for_update().get(pk=entry.pk)
     if entry.billed_line_id:
         raise ValidationError(_("This time has already been billed."))
@@ -432,8 +453,8 @@ def delete_entry(entry: TimeEntry, staff, now: datetime) -> None:
 
 
 @transaction.atomic
-def close_not_possible(intervention: Intervention, staff, reason: str, now: datetime,
-                       request=None) -> Intervention:  # fmt: skip
+def close_not_possible(intervention: Intervention, staff: User, reason: str, now: datetime,
+                       request: HttpRequest | None = None) -> Intervention:  # fmt: skip
     """Nobody qualified, too hard or impossible: the ticket closes with no charge and the
     client is told, with an offer to look at alternatives together (EXT-1)."""
     intervention = _locked(intervention)
@@ -443,8 +464,9 @@ def close_not_possible(intervention: Intervention, staff, reason: str, now: date
     intervention.outcome = Intervention.Outcome.NOT_POSSIBLE
     intervention.closed_at = now
     intervention.save(update_fields=["outcome", "closed_at"])
-    if intervention.quote_pending:
-        Quote.objects.filter(pk=intervention.quote_id).update(status=Quote.Status.DECLINED)
+    quote = intervention.quote
+    if quote is not None and intervention.quote_pending:
+        Quote.objects.filter(pk=quote.pk).update(status=Quote.Status.DECLINED)
     _event(intervention.ticket, staff, now, "extra_not_possible")
     with translation.override(intervention.ticket.client.language):
         body = "\n\n".join([
@@ -456,7 +478,7 @@ def close_not_possible(intervention: Intervention, staff, reason: str, now: date
     return intervention
 
 
-def bill(intervention: Intervention, author, now: datetime) -> Decimal:
+def bill(intervention: Intervention, author: User | None, now: datetime) -> Decimal:
     """At closing, the time not billed yet becomes extra charges on the client's next
     invoice, or an invoice now (a setting); each line says how it was priced."""
     intervention = _locked(intervention)
@@ -495,17 +517,18 @@ def bill(intervention: Intervention, author, now: datetime) -> Decimal:
     )
     intervention.closed_at = now
     intervention.save(update_fields=["outcome", "closed_at"])
-    if intervention.quote_approved:
-        Quote.objects.filter(pk=intervention.quote_id).update(
-            status=Quote.Status.DELIVERED, delivered_at=now
-        )
-    elif intervention.quote_pending:
-        Quote.objects.filter(pk=intervention.quote_id).update(status=Quote.Status.DECLINED)
+    quote = intervention.quote
+    if quote is not None and intervention.quote_approved:
+        Quote.objects.filter(pk=quote.pk).update(status=Quote.Status.DELIVERED, delivered_at=now)
+    elif quote is not None and intervention.quote_pending:
+        Quote.objects.filter(pk=quote.pk).update(status=Quote.Status.DECLINED)
     _event(ticket, author, now, "extra_billed", total=f"{billed:.2f}")
     return billed
 
 
-def _billed_line(intervention, text, amount, breakdown, author, now) -> BilledLine:
+def _billed_line(intervention: Intervention, text: str, amount: Decimal,
+                 breakdown: dict[str, Any], author: User | None,
+                 now: datetime) -> BilledLine:  # fmt: skip
     charge = billing.add_charge(intervention.ticket.client, text[:300], amount, now, actor=author)
     return BilledLine.objects.create(
         intervention=intervention, charge=charge, breakdown=breakdown, amount=amount,

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sportello.accounts.models import User
 from sportello.helpdesk.forms import AttachmentsForm, SubjectField, attachments_field
+from sportello.services.models import Service
 
 from .models import Intervention, Level, Skill, TimeEntry
 from .pricing import Kind
@@ -32,7 +33,7 @@ class RequestForm(AttachmentsForm):
         label=_("Area"), queryset=Skill.objects.all(), empty_label=_("— choose —"),
         help_text=_("We assign the request to a technician prepared for this kind of work."),
     )  # fmt: skip
-    service = forms.ModelChoiceField(
+    service: "forms.ModelChoiceField[Service]" = forms.ModelChoiceField(
         label=_("Server or service"), queryset=None, required=False,
         empty_label=_("— none —"),
     )  # fmt: skip

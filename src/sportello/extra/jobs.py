@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sportello.automation.registry import job
+from sportello.automation.registry import Counts, job
 from sportello.helpdesk.models import Ticket
 
 from .actions import alert_late
@@ -10,7 +10,7 @@ from .models import Intervention
 
 
 @job("extra_take_in_charge")
-def alert_late_requests(now: datetime, dry_run: bool = False) -> dict:
+def alert_late_requests(now: datetime, dry_run: bool = False) -> Counts:
     """Requests not taken in charge by their due time alert the qualified technicians (or
     the department) once (EXT-1). The claim is a conditional update, so two runs never send
     the alert twice."""

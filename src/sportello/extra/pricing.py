@@ -5,9 +5,11 @@ An intervention is priced in the band where it starts: ordinary hours (Monday to
 or simple help by the on-duty staff. All amounts are net of VAT."""
 
 import math
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -28,7 +30,7 @@ class Kind:
     planned: bool = False
     simple: bool = False
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.planned and (self.urgent or self.simple):
             raise ValidationError(_("Planned work cannot also be urgent or simple help."))
 
@@ -53,7 +55,7 @@ class Breakdown:
     def slices_amount(self) -> Decimal:
         return cents(self.slices * self.slice_price)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """For JSON (the estimate command, stored breakdowns): amounts as strings."""
         data = asdict(self)
         for key, value in data.items():
@@ -62,9 +64,10 @@ class Breakdown:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Breakdown":
+    def from_dict(cls, data: Mapping[str, Any]) -> "Breakdown":
         money = {"urgent_fee", "first_block_price", "slice_price", "total"}
-        return cls(**{k: Decimal(v) if k in money else v for k, v in data.items()})
+        values: dict[str, Any] = {k: Decimal(v) if k in money else v for k, v in data.items()}
+        return cls(**values)
 
     def band_label(self) -> str:
         return str(Band(self.band).label)
@@ -145,12 +148,16 @@ def band_for(start: datetime, kind: Kind, settings: ExtraSettings) -> str:
     return Band.URGENT  # unplanned work at night or on a holiday is urgent by nature
 
 
-def rate_card() -> dict[tuple[str, str], Rate]:
+# The rates by (band, level).
+RateCard = dict[tuple[str, str], Rate]
+
+
+def rate_card() -> RateCard:
     return {(rate.band, rate.level): rate for rate in Rate.objects.all()}
 
 
 def price(level: str, kind: Kind, start: datetime, minutes: int, *, fee: bool = True,
-          rates: dict | None = None,
+          rates: RateCard | None = None,
           settings: ExtraSettings | None = None) -> Breakdown:  # fmt: skip
     """The price of `minutes` of work by a technician of `level` starting at `start`.
     `fee=False` leaves out the urgent fee (already charged on the same intervention)."""
@@ -190,8 +197,11 @@ def price(level: str, kind: Kind, start: datetime, minutes: int, *, fee: bool = 
     )
 
 
-def price_between(level: str, kind: Kind, start: datetime, end: datetime, **options):
+def price_between(level: str, kind: Kind, start: datetime, end: datetime, *, fee: bool = True,
+                  rates: RateCard | None = None,
+                  settings: ExtraSettings | None = None) -> Breakdown:  # fmt: skip
     """The same from a start and an end: every started minute counts."""
     if end <= start:
         raise ValidationError(_("The end must come after the start."))
-    return price(level, kind, start, math.ceil((end - start) / timedelta(minutes=1)), **options)
+    minutes = math.ceil((end - start) / timedelta(minutes=1))
+    return price(level, kind, start, minutes, fee=fee, rates=rates, settings=settings)

@@ -11,8 +11,8 @@ from sportello.helpdesk.models import Category
 ROME = ZoneInfo("Europe/Rome")
 
 
-def at(*args) -> datetime:
-    return datetime(*args, tzinfo=ROME)
+def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=ROME)
 
 
 @pytest.fixture
