@@ -3,11 +3,15 @@ Each is one transaction, writes an audit row and queues its emails."""
 
 import ipaddress
 import random
+from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import Any, TypedDict
 from urllib.parse import urlsplit
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,7 +30,7 @@ from .timeline import check_switch_slot, client_booking_earliest, plan_dates
 # --- Planned migration ----------------------------------------------------------------------
 
 
-def may_run_migrations(user) -> bool:
+def may_run_migrations(user: User | AnonymousUser | None) -> bool:
     """Who opens a migration and moves it on from the desk (the new server, the switch
     slot, the switch): administrators, and the agents who look after servers (the
     department server alerts go to, Helpdesk by default). These steps change a client's
@@ -39,14 +43,14 @@ def may_run_migrations(user) -> bool:
     return user.role == User.Role.AGENT and server_staff().filter(pk=user.pk).exists()
 
 
-def _check_migration_right(request, actor) -> None:
+def _check_migration_right(request: HttpRequest | None, actor: User | None) -> None:
     """Staff steps taken by a person need the right; the daily job's take none."""
     user = actor or getattr(request, "user", None)
     if user is not None and user.is_authenticated and not may_run_migrations(user):
         raise PermissionDenied
 
 
-def _mail_context(migration: Migration) -> dict:
+def _mail_context(migration: Migration) -> dict[str, Any]:
     level = plans.support_level(migration.server)
     return {
         "migration": migration,
@@ -56,7 +60,8 @@ def _mail_context(migration: Migration) -> dict:
     }
 
 
-def _record(action, migration, detail, *, request=None, actor=None):
+def _record(action: str, migration: Migration, detail: str, *,
+            request: HttpRequest | None = None, actor: User | None = None) -> None:  # fmt: skip
     audit.record(
         action,
         request=request,
@@ -73,8 +78,8 @@ def open_migration(
     now: datetime,
     *,
     reason: str = "",
-    request=None,
-    actor=None,
+    request: HttpRequest | None = None,
+    actor: User | None = None,
 ) -> Migration:
     """Day X: staff tell the client their dedicated server will be replaced, with the
     proposed switch date (at least 15 days ahead, seed 003); the timeline follows."""
@@ -131,7 +136,8 @@ def _locked(migration: Migration) -> Migration:
 
 
 @transaction.atomic
-def send_wishes(migration: Migration, wishes: dict, now: datetime, *, request=None) -> Migration:
+def send_wishes(migration: Migration, wishes: Mapping[str, Any], now: datetime, *,
+                request: HttpRequest | None = None) -> Migration:  # fmt: skip
     """The client's configuration wishes (due by X+10). A late form is still taken while the
     new server is not ready, and staff hear of it."""
     migration = _locked(migration)
@@ -162,7 +168,13 @@ def send_wishes(migration: Migration, wishes: dict, now: datetime, *, request=No
 
 @transaction.atomic
 def record_new_server(
-    migration: Migration, name: str, temporary_ip: str, now: datetime, *, request=None, actor=None
+    migration: Migration,
+    name: str,
+    temporary_ip: str,
+    now: datetime,
+    *,
+    request: HttpRequest | None = None,
+    actor: User | None = None,
 ) -> Migration:
     """X+15: the new server is handed over on a temporary IP; the client is told."""
     _check_migration_right(request, actor)
@@ -201,8 +213,8 @@ def book_switch(
     now: datetime,
     *,
     by_client: bool,
-    request=None,
-    actor=None,
+    request: HttpRequest | None = None,
+    actor: User | None = None,
 ) -> Migration:
     """Move the IP switch to another slot; both sides are told."""
     if not by_client:
@@ -235,7 +247,12 @@ def book_switch(
 
 @transaction.atomic
 def record_switch(
-    migration: Migration, now: datetime, *, by_client: bool, request=None, actor=None
+    migration: Migration,
+    now: datetime,
+    *,
+    by_client: bool,
+    request: HttpRequest | None = None,
+    actor: User | None = None,
 ) -> Migration:
     """The IPs are switched: the new server has the official IP, the old one the temporary
     IP until it is switched off. The client does it on a basic plan, staff on managed and
@@ -282,7 +299,14 @@ def may_monitor(server: Service) -> bool:
     } and bool(plans.support_level(server))
 
 
-def _check_target(server: Service, kind: str, port, url: str, expected_status) -> dict:
+class MonitorTarget(TypedDict):
+    port: int | None
+    url: str
+    expected_status: int | None
+
+
+def _check_target(server: Service, kind: str, port: int | None, url: str,
+                  expected_status: int | None) -> MonitorTarget:  # fmt: skip
     if kind == Monitor.Kind.TCP:
         if port is None or not 1 <= int(port) <= 65535:
             raise ValidationError(_("Give a port between 1 and 65535."))
@@ -316,12 +340,12 @@ def activate_monitor(
     *,
     kind: str,
     now: datetime,
-    port=None,
+    port: int | None = None,
     url: str = "",
-    expected_status=None,
+    expected_status: int | None = None,
     interval_minutes: int | None = None,
-    request=None,
-    actor=None,
+    request: HttpRequest | None = None,
+    actor: User | None = None,
 ) -> Monitor:
     server = (
         Service.objects.select_for_update().select_related("product", "client").get(pk=server.pk)
@@ -362,7 +386,13 @@ def activate_monitor(
 
 
 @transaction.atomic
-def pause_monitor(monitor: Monitor, now: datetime, *, request=None, actor=None) -> None:
+def pause_monitor(
+    monitor: Monitor,
+    now: datetime,
+    *,
+    request: HttpRequest | None = None,
+    actor: User | None = None,
+) -> None:
     Monitor.objects.filter(pk=monitor.pk).update(
         state=Monitor.State.PAUSED, state_since=now, next_check_at=None, failures=0, successes=0
     )
@@ -376,7 +406,13 @@ def pause_monitor(monitor: Monitor, now: datetime, *, request=None, actor=None) 
 
 
 @transaction.atomic
-def resume_monitor(monitor: Monitor, now: datetime, *, request=None, actor=None) -> None:
+def resume_monitor(
+    monitor: Monitor,
+    now: datetime,
+    *,
+    request: HttpRequest | None = None,
+    actor: User | None = None,
+) -> None:
     Monitor.objects.filter(pk=monitor.pk, state=Monitor.State.PAUSED).update(
         state=Monitor.State.PENDING, state_since=now, next_check_at=now, claim=""
     )
@@ -390,7 +426,9 @@ def resume_monitor(monitor: Monitor, now: datetime, *, request=None, actor=None)
 
 
 @transaction.atomic
-def remove_monitor(monitor: Monitor, *, request=None, actor=None) -> None:
+def remove_monitor(
+    monitor: Monitor, *, request: HttpRequest | None = None, actor: User | None = None
+) -> None:
     target, client = monitor.target, monitor.client
     monitor.delete()
     audit.record(

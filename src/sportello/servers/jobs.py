@@ -1,14 +1,17 @@
 """Daily jobs of dedicated servers: the migration timeline moves by date (SRV-12), and
 monitoring history is kept bounded (SRV-11)."""
 
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sportello.automation.labels import COUNT_LABELS, JOB_LABELS
-from sportello.automation.registry import job
+from sportello.automation.registry import Counts, job
 from sportello.mail.actions import queue_to_client
 
 from .actions import _mail_context
@@ -42,12 +45,15 @@ COUNT_LABELS.update(
 
 S = Migration.State
 
+# Tells the client or staff about one migration.
+Sender = Callable[[Migration], None]
+
 
 def _start_of(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def _once(migration: Migration, kind: str, send) -> bool:
+def _once(migration: Migration, kind: str, send: Sender) -> bool:
     """Send once per migration and kind: the unique claim stops a second run."""
     try:
         with transaction.atomic():
@@ -58,15 +64,15 @@ def _once(migration: Migration, kind: str, send) -> bool:
         return False
 
 
-def _client_mail(template: str, **extra):
-    def send(migration):
+def _client_mail(template: str, **extra: Any) -> Sender:
+    def send(migration: Migration) -> None:
         queue_to_client(migration.client, template, {**_mail_context(migration), **extra})
 
     return send
 
 
-def _staff_mail(kind: str):
-    def send(migration):
+def _staff_mail(kind: str) -> Sender:
+    def send(migration: Migration) -> None:
         alert_staff(
             "servers_staff_alert",
             {**_mail_context(migration), "kind": kind, "client": migration.client},
@@ -75,15 +81,22 @@ def _staff_mail(kind: str):
     return send
 
 
-def _both(*senders):
-    def send(migration):
+def _both(*senders: Sender) -> Sender:
+    def send(migration: Migration) -> None:
         for sender in senders:
             sender(migration)
 
     return send
 
 
-def _advance(queryset, old: str, new: str, template: str, dry_run: bool) -> int:
+def _switch_reminder_key(days: int) -> Callable[[Migration], str]:
+    # Keyed by the booked day, so a switch moved to another day is reminded again.
+    return lambda m: f"switch_reminder_{timezone.localdate(m.switch_at)}_{days}"
+
+
+def _advance(
+    queryset: QuerySet[Migration], old: str, new: str, template: str, dry_run: bool
+) -> int:
     """Move migrations from `old` to `new` by compare-and-swap: only the run that moves one
     tells the client."""
     moved = 0
@@ -99,7 +112,8 @@ def _advance(queryset, old: str, new: str, template: str, dry_run: bool) -> int:
     return moved
 
 
-def _each(queryset, kind, send, dry_run: bool) -> int:
+def _each(queryset: QuerySet[Migration], kind: str | Callable[[Migration], str], send: Sender,
+          dry_run: bool) -> int:  # fmt: skip
     sent = 0
     for migration in queryset.select_related("server", "client__owner"):
         key = kind(migration) if callable(kind) else kind
@@ -111,7 +125,7 @@ def _each(queryset, kind, send, dry_run: bool) -> int:
 
 
 @job("server_migrations")
-def server_migrations(now: datetime, dry_run: bool = False) -> dict:
+def server_migrations(now: datetime, dry_run: bool = False) -> Counts:
     """The timeline of seed 003, as of `now`: reminders before each deadline, notices when
     one passes, and the old server switched off (X+29) and deleted (X+31)."""
     settings = ServerSettings.current()
@@ -160,8 +174,7 @@ def server_migrations(now: datetime, dry_run: bool = False) -> dict:
             switching.filter(
                 switch_at__gte=_start_of(day), switch_at__lt=_start_of(day + timedelta(days=1))
             ),
-            # Keyed by the booked day, so a switch moved to another day is reminded again.
-            lambda m, days=days: f"switch_reminder_{timezone.localdate(m.switch_at)}_{days}",
+            _switch_reminder_key(days),
             _both(
                 _client_mail("migration_switch_reminder", days=days), _staff_mail("switch_reminder")
             ),
@@ -199,7 +212,7 @@ def server_migrations(now: datetime, dry_run: bool = False) -> dict:
 
 
 @job("monitoring_history")
-def monitoring_history(now: datetime, dry_run: bool = False) -> dict:
+def monitoring_history(now: datetime, dry_run: bool = False) -> Counts:
     """Each check is kept a few days (the chart, the latest checks); daily summaries and
     state changes longer (uptime over 30 days, the history)."""
     settings = ServerSettings.current()

@@ -89,7 +89,8 @@ async def _check(target: Target, timeout: float) -> Outcome:
                 _reader, writer = await asyncio.open_connection(target.ip, target.port)
                 error = ""
             else:
-                error = await _http(target, writer_box := [])
+                writer_box: list[asyncio.StreamWriter] = []
+                error = await _http(target, writer_box)
                 writer = writer_box[0] if writer_box else None
     except TimeoutError:
         return Outcome(False, None, "timeout", started)
@@ -106,11 +107,11 @@ async def _check(target: Target, timeout: float) -> Outcome:
     return Outcome(not error, elapsed, error, started)
 
 
-async def _http(target: Target, writer_box: list) -> str:
+async def _http(target: Target, writer_box: list[asyncio.StreamWriter]) -> str:
     parts = urlsplit(target.url)
     https = parts.scheme == "https"
     try:
-        ipaddress.ip_address(parts.hostname)
+        ipaddress.ip_address(parts.hostname or "")
         name = None
     except ValueError:
         name = parts.hostname

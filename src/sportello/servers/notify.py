@@ -1,13 +1,17 @@
 """Mail to staff: the members of the alert department, each in their own language and
 greeted by name."""
 
+from typing import Any
+
+from django.db.models import QuerySet
+
 from sportello.accounts.models import User
 from sportello.mail.actions import queue_to_staff
 
 from .models import ServerSettings
 
 
-def server_staff():
+def server_staff() -> QuerySet[User]:
     """The staff who look after servers: the department set in the server settings, else
     the Helpdesk department."""
     department = ServerSettings.current().alert_department
@@ -19,6 +23,6 @@ def server_staff():
     )
 
 
-def alert_staff(template: str, context: dict) -> int:
+def alert_staff(template: str, context: dict[str, Any]) -> int:
     staff = server_staff().distinct().order_by("pk")
     return len(queue_to_staff(staff, template, context, personal=True))

@@ -46,7 +46,7 @@ def buckets(monitor: Monitor, now: datetime) -> list[Bucket]:
             slot[1] += 1
         if not ok:
             slot[2] = True
-    return [Bucket(total / count if count else None, failed) for total, count, failed in sums]
+    return [Bucket(total / count if count else None, bool(failed)) for total, count, failed in sums]
 
 
 def chart(monitor: Monitor, now: datetime) -> SafeString:
@@ -63,7 +63,8 @@ def chart(monitor: Monitor, now: datetime) -> SafeString:
         return PAD_TOP + plot - ms / top * plot
 
     # One polyline per run of buckets with data, so gaps stay gaps.
-    lines, current = [], []
+    lines: list[list[str]] = []
+    current: list[str] = []
     for index, bucket in enumerate(data):
         if bucket.average_ms is None:
             if current:

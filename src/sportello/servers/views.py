@@ -1,5 +1,7 @@
 """Server pages of the client area and of the staff desk. Thin: the actions decide."""
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
@@ -28,10 +30,10 @@ def current_migration(server: Service) -> Migration | None:
     return migrations.exclude(state=Migration.State.DONE).first() or migrations.first()
 
 
-def _migration_context(migration: Migration | None, server: Service) -> dict:
+def _migration_context(migration: Migration | None, server: Service) -> dict[str, Any]:
     level = plans.support_level(server)
     staff_switches = plans.staff_switch(level)
-    context = {
+    context: dict[str, Any] = {
         "server": server,
         "migration": migration,
         "level": level,
