@@ -37,7 +37,8 @@ document.addEventListener("securitypolicyviolation", function (event) {
                 + ":" + event.lineNumber);
 }, true);
 """
-_csp_violations = {}
+# The violations each browser context reported, by context.
+_csp_violations: dict[object, list[str]] = {}
 
 
 def csp_violations(page) -> list[str]:

@@ -2,6 +2,7 @@
 
 import os
 import sys
+from typing import NoReturn
 
 
 def main() -> None:
@@ -20,12 +21,14 @@ def one_line_usage_errors() -> None:
     argparse's usage block ("--help" still shows the usage)."""
     from django.core.management.base import CommandError, CommandParser
 
-    def error(parser, message):
+    def error(parser: CommandParser, message: str) -> NoReturn:
         if parser.called_from_command_line:
             parser.exit(2, f"{parser.prog}: {message}\n")
         raise CommandError(f"Error: {message}")
 
-    CommandParser.error = error
+    # Django builds each command's parser itself, so the class is where this can go; mypy
+    # refuses any assignment to a method (and compares it as if unbound).
+    CommandParser.error = error  # type: ignore[method-assign,assignment]
 
 
 if __name__ == "__main__":

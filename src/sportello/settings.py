@@ -135,7 +135,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": os.environ.get("SQLITE_PATH", DATA_DIR / "sportello.sqlite3"),
+            "NAME": os.environ.get("SQLITE_PATH", str(DATA_DIR / "sportello.sqlite3")),
             "OPTIONS": {
                 # IMMEDIATE takes the write lock at BEGIN, so two writers queue on
                 # busy_timeout instead of failing with "database is locked" mid-transaction.

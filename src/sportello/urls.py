@@ -8,10 +8,11 @@ from sportello.core import views as core_views
 
 # The admin never signs anyone in itself: its login page sends to allauth's, with the same
 # two-factor step and throttling.
-admin.site.login = account_views.admin_login
+# (Both replace methods of Django's default site object, which mypy refuses to type.)
+admin.site.login = account_views.admin_login  # type: ignore[method-assign]
 admin.site.site_header = "Sportello"
 # Configuration is for administrators; billing clerks and agents work in the desk.
-admin.site.has_permission = lambda request: (
+admin.site.has_permission = lambda request: (  # type: ignore[method-assign]
     request.user.is_active and request.user.is_admin and session_passed_mfa(request, request.user)
 )
 

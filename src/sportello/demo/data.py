@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
 from dateutil.relativedelta import relativedelta
 from django.contrib.auth.hashers import make_password
@@ -212,7 +213,7 @@ def seed_staff(password_hash: str) -> None:
     for email, role, department_codes, first_name in STAFF:
         user = _login(email, "it", password_hash, role=role, first_name=first_name)
         user.departments.set([departments[c] for c in department_codes])
-        if not user.authenticator_set.exists():
+        if not Authenticator.objects.filter(user=user).exists():
             TOTP.activate(user, DEMO_TOTP_SECRET)
 
 
@@ -499,6 +500,7 @@ def seed_helpdesk(today: date) -> None:
     agent = User.objects.get(email="agent@sportello.example")
     mario = Client.objects.get(owner__email="mario.rossi@example.it")
     mailbox = mario.services.filter(product__type="mailbox").first()
+    assert mailbox is not None  # seeded with Mario's services
     ticket = helpdesk.open_ticket(
         mario,
         category=Category.objects.get(code="email"),

@@ -25,7 +25,9 @@ SIGNUP = {
 
 def confirmation_path(message) -> str:
     text = message.get_body(("plain",)).get_content()
-    return re.search(r"https?://[^/\s]+(/accounts/confirm-email/\S+/)", text).group(1)
+    link = re.search(r"https?://[^/\s]+(/accounts/confirm-email/\S+/)", text)
+    assert link is not None
+    return link.group(1)
 
 
 def test_register_confirm_and_log_in(client, deliver_outbox, django_capture_on_commit_callbacks):

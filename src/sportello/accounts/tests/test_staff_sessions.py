@@ -97,7 +97,9 @@ def test_staff_without_a_second_factor_is_not_signed_in_by_its_password(client):
 
 def _invitation_link(message) -> str:
     text = message.get_body(("plain",)).get_content()
-    return re.search(r"https?://[^/\s]+(/accounts/staff/enrol/\S+/)", text).group(1)
+    link = re.search(r"https?://[^/\s]+(/accounts/staff/enrol/\S+/)", text)
+    assert link is not None
+    return link.group(1)
 
 
 def test_new_staff_enrol_only_through_the_link_mailed_to_them(

@@ -5,6 +5,7 @@ pattern takes, and the personas that request them."""
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.contrib import admin
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -57,7 +58,7 @@ class Page:
     @property
     def post_only(self) -> bool:
         """Answers GET with 405 (require_POST), wherever the decorator sits."""
-        view = self.callback
+        view: Any = self.callback
         while view is not None:
             code = getattr(view, "__code__", None)
             if code and "request_method_list" in code.co_freevars:

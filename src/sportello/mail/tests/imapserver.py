@@ -56,7 +56,7 @@ class Message:
 class Mailbox:
     """The server's state, shared by its connections; tests read `fetched` and `flags`."""
 
-    def __init__(self, username="desk", password="s3cret pass"):
+    def __init__(self, username: str = "desk", password: str = "s3cret pass") -> None:
         self.username, self.password = username, password
         self.messages: list[Message] = []
         self.fetched: list[int] = []  # UIDs whose body was sent, in order
@@ -74,6 +74,8 @@ class Mailbox:
 
 
 class Connection(socketserver.StreamRequestHandler):
+    server: "ImapServer"
+
     def setup(self):
         if self.server.security == "tls":
             self.request = self.server.context.wrap_socket(self.request, server_side=True)
@@ -148,7 +150,7 @@ class Connection(socketserver.StreamRequestHandler):
         self.send("* SEARCH" + "".join(f" {uid}" for uid in uids))
 
     def matching(self, uid_set: str):
-        wanted = set()
+        wanted: set[int] = set()
         for part in uid_set.split(","):
             low, _, high = part.partition(":")
             wanted.update(range(int(low), int(high or low) + 1))

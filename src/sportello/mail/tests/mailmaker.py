@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.utils import timezone
 
-_KEYS = {}
+_KEYS: dict[str, tuple[bytes, str]] = {}
 
 
 def key_pair(domain: str) -> tuple[bytes, str]:
