@@ -396,7 +396,7 @@ def record_payment(client: Client, amount: Decimal, received_on: date, *,
     )  # fmt: skip
     rest = euro
     if invoice is not None:
-        applied = _settle(invoice, euro, received_on)
+        applied = _settle(invoice, euro, received_on, payment)
         payment.applied_to_invoice = applied
         payment.save(update_fields=["applied_to_invoice"])
         rest = euro - applied
@@ -419,7 +419,9 @@ def record_payment(client: Client, amount: Decimal, received_on: date, *,
     return payment
 
 
-def _settle(invoice: Invoice, amount: Decimal, day: date) -> Decimal:
+def _settle(
+    invoice: Invoice, amount: Decimal, day: date, payment: Payment | None = None
+) -> Decimal:
     """Apply up to `amount` to an invoice; returns what was applied. The row lock means two
     payments arriving together never both settle the same amount due."""
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
@@ -428,18 +430,23 @@ def _settle(invoice: Invoice, amount: Decimal, day: date) -> Decimal:
     applied = min(amount, invoice.amount_due)
     invoice.paid_total += applied
     if invoice.amount_due == 0:
-        _mark_paid(invoice, day)
+        _mark_paid(invoice, day, payment)
     else:
         invoice.save(update_fields=["paid_total"])
     return applied
 
 
-def _mark_paid(invoice: Invoice, day: date) -> None:
+def _mark_paid(invoice: Invoice, day: date, payment: Payment | None = None) -> None:
     invoice.status = Invoice.Status.PAID
     invoice.paid_on = day
     if invoice.number is None and invoice.purpose != Invoice.Purpose.FUNDS:
         _give_number(invoice, day)  # the payment notice becomes a fiscal invoice
     invoice.save()
+    # Reports still waiting on this invoice can no longer be approved: approving one would
+    # credit the same money a second time (BIL-8).
+    PaymentReport.objects.filter(invoice=invoice, status=PaymentReport.Status.PENDING).update(
+        status=PaymentReport.Status.ALREADY_PAID, settled_by=payment
+    )
     invoice_paid.send(sender=Invoice, invoice=invoice, day=day)
 
 
@@ -638,22 +645,43 @@ def report_payment(client: Client, invoice: Invoice, data: Mapping[str, Any], no
 
 
 @transaction.atomic
-def approve_report(
-    report: PaymentReport, actor: User, request: HttpRequest | None = None
-) -> Payment:
+def approve_report(report: PaymentReport, actor: User, *, received: Decimal | None = None,
+                   confirmed: bool = False,
+                   request: HttpRequest | None = None) -> Payment | None:  # fmt: skip
+    """Record what the bank really credited (`received`, by default the reported amount).
+    An amount other than what the invoice still asks needs `confirmed`. A report whose
+    invoice was paid another way meanwhile is closed as already paid, crediting nothing
+    (None). A report is approved once."""
     report = PaymentReport.objects.select_for_update().get(pk=report.pk)
     if report.status != PaymentReport.Status.PENDING:
         raise ValidationError(_("This report has already been reviewed."))
-    payment = record_payment(
-        report.client, report.amount, report.paid_on, invoice=report.invoice,
+    invoice = Invoice.objects.select_for_update().get(pk=report.invoice_id)
+    if invoice.status != Invoice.Status.OPEN:
+        report.status = PaymentReport.Status.ALREADY_PAID
+        report.reviewed_by = actor
+        report.save(update_fields=["status", "reviewed_by"])
+        return None
+    amount = report.amount if received is None else Decimal(received)
+    if amount != invoice.amount_due and not confirmed:
+        raise ValidationError(
+            _(
+                "%(amount)s EUR differs from the %(due)s EUR due on %(number)s: confirm the "
+                "amount the bank really credited."
+            )
+            % {"amount": amount, "due": invoice.amount_due, "number": invoice.display_number},
+            code="difference",
+        )
+    report.status = PaymentReport.Status.APPROVED
+    report.reviewed_by = actor
+    report.received_amount = amount
+    report.save(update_fields=["status", "reviewed_by", "received_amount"])
+    report.payment = record_payment(
+        report.client, amount, report.paid_on, invoice=invoice,
         reference=f"{report.bank} {report.branch} {report.receipt_number}".strip(),
         actor=actor, request=request,
     )  # fmt: skip
-    report.status = PaymentReport.Status.APPROVED
-    report.reviewed_by = actor
-    report.payment = payment
-    report.save()
-    return payment
+    report.save(update_fields=["payment"])
+    return report.payment
 
 
 @transaction.atomic

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from sportello.accounts.models import Client
@@ -171,6 +172,37 @@ class PaymentForm(forms.Form):
     )
     method = forms.ChoiceField(label=_("Method"), choices=METHODS)
     reference = forms.CharField(label=_("Reference"), max_length=200, required=False)
+    confirm_reference = forms.BooleanField(
+        label=_("Record it anyway: it is another payment"), required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Shown only when the reference was already recorded.
+        self.fields["confirm_reference"].widget = forms.HiddenInput()
+
+    def clean(self):
+        """A bank reference already recorded is most likely the same transfer entered twice
+        (or already imported from a statement): recorded again only when confirmed."""
+        data = super().clean()
+        reference = (data.get("reference") or "").strip()
+        if reference and not data.get("confirm_reference"):
+            earlier = Payment.objects.filter(reference__iexact=reference).first()
+            if earlier is not None:
+                self.fields["confirm_reference"].widget = forms.CheckboxInput()
+                self.add_error(
+                    "confirm_reference",
+                    _(
+                        "A payment with the reference %(reference)s was already recorded on "
+                        "%(day)s (%(amount)s EUR)."
+                    )
+                    % {
+                        "reference": reference,
+                        "day": date_format(earlier.received_on, "SHORT_DATE_FORMAT"),
+                        "amount": earlier.amount,
+                    },
+                )
+        return data
 
     def clean_currency(self):
         currency = self.cleaned_data["currency"].strip()
@@ -182,7 +214,9 @@ class PaymentForm(forms.Form):
 class ClientPaymentForm(PaymentForm):
     client = client_field()
 
-    field_order = ["client", "received_on", "amount", "currency", "method", "reference"]
+    field_order = [
+        "client", "received_on", "amount", "currency", "method", "reference", "confirm_reference"
+    ]  # fmt: skip
 
 
 class CreditNoteForm(forms.Form):
@@ -259,3 +293,10 @@ class ChargeForm(forms.Form):
     description = forms.CharField(label=_("Description"), max_length=300)
     amount = money_field(_("Net amount"))
     invoice_now = forms.BooleanField(label=_("Invoice it now"), required=False)
+
+
+class ReportReviewForm(forms.Form):
+    """Approving a client's payment report: what the bank really credited."""
+
+    received = money_field(_("Amount received"), required=False)
+    confirmed = forms.BooleanField(label=_("Confirm a different amount"), required=False)

@@ -46,6 +46,7 @@ from .desk_forms import (
     PaymentForm,
     QuoteForm,
     QuoteLineFormSet,
+    ReportReviewForm,
     StatementUploadForm,
 )
 
@@ -451,7 +452,7 @@ def payment_reports(request):
         report.due = report.review_on <= today
     reviewed = (
         PaymentReport.objects.exclude(status=PaymentReport.Status.PENDING)
-        .select_related("invoice", "client", "reviewed_by")
+        .select_related("invoice", "client", "reviewed_by", "settled_by")
         .order_by("-id")[:20]
     )
     return render(
@@ -466,10 +467,29 @@ def payment_reports(request):
 def payment_report_review(request, pk):
     report = get_object_or_404(PaymentReport.objects.select_related("invoice", "client"), pk=pk)
     decision = request.POST.get("decision")
+    review = ReportReviewForm(request.POST)
     try:
         if decision == "approve":
-            payment = actions.approve_report(report, request.user, request=request)
-            messages.success(request, payment_message(payment))
+            if not review.is_valid():
+                raise ValidationError(next(iter(review.errors.values())))
+            payment = actions.approve_report(
+                report,
+                request.user,
+                received=review.cleaned_data["received"],
+                confirmed=review.cleaned_data["confirmed"],
+                request=request,
+            )
+            if payment is None:
+                messages.warning(
+                    request,
+                    _(
+                        "%(number)s was already paid another way: the report is closed and "
+                        "nothing was credited."
+                    )
+                    % {"number": report.invoice.display_number},
+                )
+            else:
+                messages.success(request, payment_message(payment))
         elif decision == "reject":
             actions.reject_report(report, request.user, request=request)
             messages.success(

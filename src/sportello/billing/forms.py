@@ -37,6 +37,35 @@ class PaymentReportForm(forms.Form):
         help_text=_("The transfer's reference (CRO/TRN) or the cheque number."),
     )
     amount = amount_field(_("Amount (EUR)"))
+    confirm_amount = forms.BooleanField(label=_("Yes, this is the amount I paid"), required=False)
+
+    def __init__(self, *args, amount_due=None, **kwargs):
+        self.amount_due = amount_due
+        super().__init__(*args, **kwargs)
+        # Shown only once an amount differs from what is due.
+        self.fields["confirm_amount"].widget = forms.HiddenInput()
+
+    def clean(self):
+        """An amount other than what is due is usually a typo: asked to confirm, so a
+        report of 5,000.00 for an invoice of 59.78 does not go to staff by mistake."""
+        data = super().clean()
+        amount = data.get("amount")
+        if (
+            amount is not None
+            and self.amount_due is not None
+            and amount != self.amount_due
+            and not data.get("confirm_amount")
+        ):
+            self.fields["confirm_amount"].widget = forms.CheckboxInput()
+            self.add_error(
+                "confirm_amount",
+                _(
+                    "You report %(amount)s EUR, but %(due)s EUR are due on this invoice. "
+                    "Check the amount, or confirm it is what you paid."
+                )
+                % {"amount": amount, "due": self.amount_due},
+            )
+        return data
 
     def clean_paid_on(self):
         paid_on = self.cleaned_data["paid_on"]

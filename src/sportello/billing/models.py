@@ -536,6 +536,7 @@ class PaymentReport(models.Model):
         PENDING = "pending", _("Waiting for review")
         APPROVED = "approved", _("Approved")
         REJECTED = "rejected", _("Rejected")
+        ALREADY_PAID = "already_paid", _("Closed: the invoice was paid another way")
 
     client = models.ForeignKey(
         "accounts.Client",
@@ -554,13 +555,20 @@ class PaymentReport(models.Model):
     created_at = models.DateTimeField(_("reported at"), auto_now_add=True)
     review_on = models.DateField(_("to be reviewed on"))
     status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
     )
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     payment = models.OneToOneField(
         Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="report"
+    )
+    # What the bank really credited, as staff found it on approving (the report's amount is
+    # only what the client typed).
+    received_amount = models.DecimalField(_("amount received"), null=True, blank=True, **MONEY)
+    # The payment that settled the invoice before the report was reviewed.
+    settled_by = models.ForeignKey(
+        Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
     class Meta:
@@ -570,6 +578,11 @@ class PaymentReport(models.Model):
 
     def __str__(self):
         return f"{self.invoice}: {self.amount}"
+
+    @property
+    def difference(self) -> Decimal:
+        """What the client reported beyond (or short of) what the invoice still asks."""
+        return self.amount - self.invoice.amount_due
 
 
 class StatementImport(models.Model):

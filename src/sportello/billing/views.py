@@ -110,15 +110,12 @@ def invoice_pdf_download(request, client, pk):
 @client_required
 def report_payment(request, client, pk):
     invoice = get_object_or_404(_visible_invoices(client), pk=pk)
-    form = PaymentReportForm(
-        request.POST or None,
-        initial={"amount": invoice.amount_due if invoice.status == Invoice.Status.OPEN else None},
-    )
+    due = invoice.amount_due if invoice.status == Invoice.Status.OPEN else None
+    form = PaymentReportForm(request.POST or None, initial={"amount": due}, amount_due=due)
     if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "confirm_amount"}
         try:
-            report = billing.report_payment(
-                client, invoice, form.cleaned_data, timezone.now(), request=request
-            )
+            report = billing.report_payment(client, invoice, data, timezone.now(), request=request)
         except ValidationError as error:
             form.add_error(None, error)
         else:
