@@ -249,6 +249,12 @@ def _mark_issued(invoice: Invoice, lines: list[InvoiceLine], billing: BillingSet
     _snapshot_client(invoice)
     invoice.issued_on = today
     invoice.due_on = today + timedelta(days=billing.payment_terms_days)
+    # A period of service is paid before it starts (seed 002: by the due date printed on the
+    # invoice, and in any case before the service runs on): the terms are cut to the start
+    # of the earliest period, never before the day of issue.
+    starts = [line.period_start for line in lines if line.period_start]
+    if starts:
+        invoice.due_on = max(today, min(invoice.due_on, min(starts)))
     invoice.status = Invoice.Status.OPEN
 
 

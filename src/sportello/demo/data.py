@@ -268,13 +268,9 @@ def seed_clients(today: date, password_hash: str) -> None:
             year_ago - timedelta(days=5),
             status=Service.Status.EXPIRED,
         )
-        _service(
-            client,
-            "domain-com",
-            f"{slug}.com",
-            year_ago - timedelta(days=20),
-            status=Service.Status.SUSPENDED,
-        )
+        _unpaid(client, "domain-com", f"{slug}.com", year_ago - timedelta(days=20))
+    lucia = Client.objects.get(owner__email="lucia.garcia@example.es")
+    _unpaid(lucia, "hosting-basic", "tiendalucia.es", year_ago - timedelta(days=5))
     bianchi = Client.objects.get(owner__email="info@ferramentabianchi.example")
     server = _service(
         bianchi,
@@ -292,13 +288,28 @@ def seed_clients(today: date, password_hash: str) -> None:
         parent=server,
     )
     _service(bianchi, "showcase", "Vetrina Ferramenta Bianchi", today - timedelta(days=40))
-    _service(
-        bianchi,
-        "domain-be",
-        "ferramentabianchi.be",
-        year_ago + timedelta(days=50),
-        status=Service.Status.ON_HOLD,
-    )
+    _service(bianchi, "domain-be", "ferramentabianchi.be", year_ago + timedelta(days=50))
+
+
+def _unpaid(client, code, name, registered_on):
+    """A service past its expiry whose renewal invoice was never paid, as the daily jobs
+    leave it: a domain on hold, anything else suspended, with the invoice that would bring
+    it back."""
+    from sportello.services.renewals import invoice_renewals
+
+    service = _service(client, code, name, registered_on)
+    if service.status == Service.Status.ACTIVE and not service.renewals.exists():
+        lead = 60 if service.product.type == ProductType.DOMAIN else 10
+        issued = timezone.make_aware(
+            datetime.combine(service.expires_on - timedelta(days=lead), time(9))
+        )
+        invoice_renewals(client, [service], issued)
+        blocked = (
+            Service.Status.ON_HOLD
+            if service.product.type == ProductType.DOMAIN
+            else Service.Status.SUSPENDED
+        )
+        Service.objects.filter(pk=service.pk).update(status=blocked)
 
 
 def seed_volume(count: int, today: date, password_hash: str, batch: int = 1000) -> int:

@@ -68,6 +68,11 @@ def service_detail(request, client, pk):
         except ValidationError as error:
             messages.error(request, error.messages[0])
     effective_on, renewal_owed = service_actions.cancellation_terms(service, today)
+    renewal = (
+        service.renewals.filter(period_start=service.expires_on, invoice__status="open")
+        .select_related("invoice")
+        .first()
+    )
     return render(
         request,
         "portal/service.html",
@@ -84,6 +89,7 @@ def service_detail(request, client, pk):
             in {Service.Status.ACTIVE, Service.Status.EXPIRED, Service.Status.ON_HOLD}
             and not service.renewals.filter(period_start=service.expires_on).exists(),
             "upgrade_form": upgrade_form,
+            "renewal_invoice": renewal.invoice if renewal else None,
         },
     )
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from sportello.automation.registry import Counts, job
 from sportello.billing.models import Invoice
-from sportello.catalog.models import Product, RenewalPolicy
+from sportello.catalog.models import Product, ProductType, RenewalPolicy
 from sportello.mail.actions import ClientMail, queue_to_client, queue_to_clients
 
 from .models import Service, ServiceNotice, ServiceRenewal
@@ -150,38 +150,62 @@ def send_notices(services: list[Service], offset: int) -> int:
 
 @job("suspensions")
 def suspensions(now: datetime, dry_run: bool = False) -> Counts:
-    """Expired and unpaid past the grace days: tacitly renewed services whose renewal
-    invoice is still open are suspended (blocked), with a notice if the provider wants one;
-    services not renewed go expired, domains on hold (SRV-7, SRV-8, BIL-7)."""
+    """Expired and unpaid past the printed due date and the grace days: tacitly renewed
+    services whose renewal invoice is still open are suspended (blocked), domains put on
+    hold (SRV-8), each with its notice if the provider wants one; services not renewed go
+    expired, domains on hold (SRV-7, SRV-8, BIL-4, BIL-7)."""
     from sportello.automation.models import JobSettings
 
     today = timezone.localdate(now)
+    # Unpaid: the renewal invoice is still open the day after its printed due date plus the
+    # grace days, and the paid period is over (an invoice that also renews a later expiry
+    # falls due with the earliest). One filter() call, so the conditions hold for the same
+    # renewal: the one of the current period.
+    unpaid = Service.objects.filter(
+        expiry_cutoff(today, "lt", lambda terms: -terms.grace_days, "renewals__invoice__due_on"),
+        status=Service.Status.ACTIVE,
+        expires_on__lt=today,
+        renewals__period_start=F("expires_on"),
+        renewals__invoice__status="open",
+    )
     past_grace = expiry_cutoff(today, "lt", lambda terms: -terms.grace_days)
     past = Service.objects.filter(past_grace, status=Service.Status.ACTIVE)
-    unpaid = past.filter(renewals__period_start=F("expires_on"), renewals__invoice__status="open")
     not_renewed = past.exclude(renewals__period_start=F("expires_on"))
     domains = list(not_renewed.filter(product__type="domain").values_list("pk", flat=True))
     others = list(not_renewed.exclude(product__type="domain").values_list("pk", flat=True))
-    unpaid_pks = list(unpaid.values_list("pk", flat=True))
+    unpaid_blocks = list(unpaid.values_list("pk", "product__type"))
     if dry_run:
-        return {"suspended": len(unpaid_pks), "on_hold": len(domains), "expired": len(others)}
+        unpaid_domains = sum(kind == ProductType.DOMAIN for _pk, kind in unpaid_blocks)
+        return {
+            "suspended": len(unpaid_blocks) - unpaid_domains,
+            "on_hold": len(domains) + unpaid_domains,
+            "expired": len(others),
+        }
     notify = JobSettings.current().suspension_notice
-    suspended = 0
-    for pk in unpaid_pks:
+    counts = {"suspended": 0, "on_hold": 0}
+    for pk, kind in unpaid_blocks:
+        status, counted, notice = (
+            (Service.Status.ON_HOLD, "on_hold", "domain_on_hold")
+            if kind == ProductType.DOMAIN
+            else (Service.Status.SUSPENDED, "suspended", "service_suspended")
+        )
         # Compare-and-swap: only the run that blocks the service sends its notice.
-        if Service.objects.filter(pk=pk, status=Service.Status.ACTIVE).update(
-            status=Service.Status.SUSPENDED
-        ):
-            suspended += 1
+        if Service.objects.filter(pk=pk, status=Service.Status.ACTIVE).update(status=status):
+            counts[counted] += 1
             if notify:
                 service = Service.objects.select_related("client__owner", "product").get(pk=pk)
-                queue_to_client(service.client, "service_suspended", {"service": service})
+                renewal = service.renewals.select_related("invoice").get(
+                    period_start=service.expires_on
+                )
+                lost_on = service.expires_on + timedelta(
+                    days=terms_by_type()[kind].terminate_after_days
+                )
+                context = {"service": service, "invoice": renewal.invoice, "lost_on": lost_on}
+                queue_to_client(service.client, notice, context)
     active = Service.objects.filter(status=Service.Status.ACTIVE)
-    return {
-        "suspended": suspended,
-        "on_hold": active.filter(pk__in=domains).update(status=Service.Status.ON_HOLD),
-        "expired": active.filter(pk__in=others).update(status=Service.Status.EXPIRED),
-    }
+    counts["on_hold"] += active.filter(pk__in=domains).update(status=Service.Status.ON_HOLD)
+    counts["expired"] = active.filter(pk__in=others).update(status=Service.Status.EXPIRED)
+    return counts
 
 
 @job("cancellations")

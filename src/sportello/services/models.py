@@ -146,7 +146,7 @@ class RenewalTerms(models.Model):
         _("renewal invoice this many days before expiry"), default=10
     )
     grace_days = models.PositiveSmallIntegerField(
-        _("unpaid services suspended this many days after expiry"), default=0
+        _("unpaid services suspended this many days after the invoice's due date"), default=0
     )
     terminate_after_days = models.PositiveSmallIntegerField(
         _("terminated (domains released) this many days after expiry if unpaid"), default=30

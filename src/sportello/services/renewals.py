@@ -32,11 +32,12 @@ def next_period_end(service: Service) -> date:
     return service.product.expiry_for(service.expires_on)
 
 
-def expiry_cutoff(today: date, lookup: str, days: Callable[[RenewalTerms], int]) -> Q:
-    """`expires_on <lookup> today + days(terms)`, with each product type's own terms (and
-    the defaults for types without a row). Written on the products' ids, one condition
-    per distinct cut-off date, so the database can range over the index on `expires_on`
-    instead of joining every service to its product."""
+def expiry_cutoff(today: date, lookup: str, days: Callable[[RenewalTerms], int],
+                  field: str = "expires_on") -> Q:  # fmt: skip
+    """`<field> <lookup> today + days(terms)` (the expiry by default), with each product
+    type's own terms (and the defaults for types without a row). Written on the products'
+    ids, one condition per distinct cut-off date, so the database can range over the index
+    on `expires_on` instead of joining every service to its product."""
     terms = terms_by_type()
     products_by_cutoff = defaultdict(list)
     for pk, product_type in Product.objects.values_list("pk", "type"):
@@ -44,7 +45,7 @@ def expiry_cutoff(today: date, lookup: str, days: Callable[[RenewalTerms], int])
         products_by_cutoff[cutoff].append(pk)
     condition = Q(pk__in=[])  # matches nothing: the start of the OR
     for cutoff, products in sorted(products_by_cutoff.items()):
-        condition |= Q(product_id__in=products, **{f"expires_on__{lookup}": cutoff})
+        condition |= Q(product_id__in=products, **{f"{field}__{lookup}": cutoff})
     return condition
 
 
@@ -135,7 +136,9 @@ def renew_paid_services(sender, invoice, day, **kwargs):
     ).select_related("service")
     for line in renewed:
         service = line.service
-        was_suspended = service.status == Service.Status.SUSPENDED
+        # Paid by the printed due date: no reactivation fee, whenever the payment was
+        # recorded (a transfer made in time may reach the books after the suspension).
+        was_suspended = service.status == Service.Status.SUSPENDED and day > invoice.due_on
         moved = Service.objects.filter(pk=service.pk, expires_on=line.period_start).update(
             expires_on=line.period_end, status=Service.Status.ACTIVE
         )

@@ -49,6 +49,11 @@ def test_seeddemo_is_idempotent_and_covers_every_stage():
                       Product.objects.count())  # fmt: skip
     statuses = set(Service.objects.values_list("status", flat=True))
     assert {"active", "expired", "suspended", "on_hold"} <= statuses
+    # Every blocked service names the open invoice that would bring it back.
+    for blocked in Service.objects.filter(status__in=["suspended", "on_hold"]):
+        assert blocked.renewals.filter(
+            period_start=blocked.expires_on, invoice__status="open"
+        ).exists(), blocked
     assert Service.objects.filter(
         expires_on__range=(today, today.replace(year=today.year + 1))
     ).exists()

@@ -176,3 +176,63 @@ def test_showcases_renew_on_31_december(owner):
     billing.record_payment(owner, D("146.40"), date(2026, 12, 22), invoice=line.invoice)
     service.refresh_from_db()
     assert service.expires_on == date(2027, 12, 31)
+
+
+# --- the printed due date is the rule (BIL-4, BIL-7) -----------------------------------------
+
+
+def test_a_renewal_falls_due_by_the_expiry_and_suspension_waits_for_it(owner, services):
+    run_days(date(2027, 1, 5), date(2027, 1, 5))
+    run_days(date(2027, 1, 15), date(2027, 1, 15))
+    invoice = Invoice.objects.get(client=owner, issued_on=date(2027, 1, 5))
+    # 15 days' terms would run to 20 January, after the hosting expires on the 15th.
+    assert invoice.due_on == date(2027, 1, 15)
+    hosting = Service.objects.get(pk=services["hosting"].pk)
+    assert hosting.status == Service.Status.ACTIVE  # due today: not yet
+    run_days(date(2027, 1, 16), date(2027, 1, 16))
+    hosting.refresh_from_db()
+    assert hosting.status == Service.Status.SUSPENDED
+    [notice] = owner.emails.filter(template="service_suspended")
+    assert invoice.display_number in notice.body_text
+
+
+def test_a_payment_made_by_the_due_date_owes_no_reactivation_fee(owner, services):
+    run_days(date(2027, 1, 5), date(2027, 1, 5))
+    run_days(date(2027, 1, 16), date(2027, 1, 17))
+    invoice = Invoice.objects.get(client=owner, issued_on=date(2027, 1, 5))
+    assert Service.objects.get(pk=services["hosting"].pk).status == Service.Status.SUSPENDED
+    # The transfer left on the due date and reached the books two days later.
+    billing.record_payment(owner, invoice.total, date(2027, 1, 15), invoice=invoice)
+    hosting = Service.objects.get(pk=services["hosting"].pk)
+    assert hosting.status == Service.Status.ACTIVE and hosting.expires_on == date(2028, 1, 15)
+    assert not Invoice.objects.filter(client=owner, purpose="standard").exists()  # no fee
+
+
+def test_an_unpaid_domain_goes_on_hold_with_its_notice_and_comes_back_when_paid(owner):
+    domain = make_product("domain-com", ProductType.DOMAIN, "15.00")
+    site = make_service(owner, domain, name="olga.com", registered_on=date(2026, 2, 10))
+    run_days(date(2026, 12, 12), date(2026, 12, 12))  # the renewal, 60 days ahead
+    run_days(date(2027, 2, 10), date(2027, 2, 11))
+    site.refresh_from_db()
+    assert site.status == Service.Status.ON_HOLD  # not "suspended"
+    [notice] = owner.emails.filter(template="domain_on_hold")
+    assert "ON-HOLD" in notice.body_text and "olga.com" in notice.subject
+    assert not owner.emails.filter(template="service_suspended").exists()
+    invoice = site.renewals.get().invoice
+    billing.record_payment(owner, invoice.total, date(2027, 2, 20), invoice=invoice)
+    site.refresh_from_db()
+    assert site.status == Service.Status.ACTIVE and site.expires_on == date(2028, 2, 10)
+
+
+def test_the_service_page_names_the_invoice_that_unblocks_it(client, owner, services):
+    from django.urls import reverse
+
+    run_days(date(2027, 1, 5), date(2027, 1, 5))
+    run_days(date(2027, 1, 16), date(2027, 1, 16))
+    invoice = Invoice.objects.get(client=owner, issued_on=date(2027, 1, 5))
+    owner.owner.language = "en"
+    owner.owner.save()
+    client.force_login(owner.owner)
+    page = client.get(reverse("portal:service", args=[services["hosting"].pk])).content.decode()
+    assert "blocked until its renewal is paid" in page
+    assert reverse("portal:invoice", args=[invoice.pk]) in page and invoice.display_number in page
