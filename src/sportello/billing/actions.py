@@ -583,6 +583,39 @@ def issue_credit_note(invoice: Invoice, now: datetime, *, reason: str,
     return note
 
 
+def withdraw_lines(invoice: Invoice, service_ids: list[int], now: datetime, *, reason: str,
+                   request: HttpRequest | None = None) -> Invoice | None:  # fmt: skip
+    """Call off what an issued invoice bills for some services (a renewal cancelled in
+    time, SRV-4): on a fiscal invoice a credit note, of those lines or of the whole invoice;
+    on a payment notice the lines are simply no longer due. Returns the credit note."""
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    lines = list(invoice.lines.filter(service_id__in=service_ids))
+    if not lines or invoice.status not in (Invoice.Status.OPEN, Invoice.Status.PAID):
+        return None
+    whole = len(lines) == invoice.lines.count()
+    gross = sum((line.net + percent_of(line.net, line.vat_rate) for line in lines), ZERO)
+    if invoice.number is not None:
+        return issue_credit_note(
+            invoice, now, reason=reason, amount=None if whole else gross, request=request
+        )
+    off_due = min(gross, invoice.amount_due)
+    invoice.credited_total += off_due
+    if invoice.amount_due == 0:
+        invoice.status = Invoice.Status.WITHDRAWN if invoice.paid_total == 0 else invoice.status
+    invoice.save(update_fields=["credited_total", "status"])
+    if gross > off_due:  # already paid in part: the rest becomes credit
+        credit_balance(invoice.client, lock=True)
+        CreditEntry.objects.create(
+            client=invoice.client, kind=CreditEntry.Kind.ADJUSTMENT, amount=gross - off_due,
+            invoice=invoice,
+        )  # fmt: skip
+    audit.record(
+        Action.CREDIT_NOTE_ISSUED, request=request, client=invoice.client,
+        detail=f"{invoice.display_number}: {reason}",
+    )  # fmt: skip
+    return None
+
+
 def late_payments(client: Client, today: date) -> int:
     """Invoices of the last 12 months paid after their due date, or still overdue (BIL-7)."""
     year_ago = today - timedelta(days=365)

@@ -174,6 +174,9 @@ class Invoice(models.Model):
         OPEN = "open", _("To pay")
         PAID = "paid", _("Paid")
         CREDITED = "credited", _("Cancelled by credit note")
+        # A payment notice (no fiscal number yet) whose sale was called off: nothing to
+        # credit, nothing left to pay.
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     class VatNote(models.TextChoices):
         NONE = "", ""

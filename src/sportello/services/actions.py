@@ -3,9 +3,11 @@ from datetime import date, datetime, timedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sportello.accounts.models import Client, User
+from sportello.billing import actions as billing
 from sportello.billing.models import Invoice
 from sportello.catalog.models import Product, ProductType, RenewalPolicy
 from sportello.core import audit
@@ -67,14 +69,15 @@ def create_service(
 
 # --- Renewal on confirmation, cancellation, upgrade --------------------------------------
 
-CANCELLATION_NOTICE_DAYS = 60
-
 
 def cancellation_terms(service: Service, today: date) -> tuple[date, bool]:
     """When a cancellation asked for today takes effect, and whether the coming renewal is
     still owed: at least 60 days before expiry it ends at expiry; later, the renewal is
     owed and it ends at the end of the renewed period (SRV-4)."""
-    if today <= service.expires_on - timedelta(days=CANCELLATION_NOTICE_DAYS):
+    from .renewals import terms_by_type
+
+    notice = terms_by_type()[service.product.type].cancellation_notice_days
+    if today <= service.expires_on - timedelta(days=notice):
         return service.expires_on, False
     return service.product.expiry_for(service.expires_on), True
 
@@ -100,6 +103,16 @@ def request_cancellation(service: Service, today: date, *, channel: str = "panel
         AuditEvent.Action.CANCELLATION_REQUESTED, request=request, actor=actor,
         client=service.client, detail=f"{service} → {effective_on} ({channel})",
     )  # fmt: skip
+    if not owed:
+        # In time: a renewal invoice already issued for the period that will not come is
+        # called off; the claim stays, so no renewal is issued again.
+        renewal = service.renewals.filter(period_start=service.expires_on).first()
+        if renewal is not None and renewal.invoice is not None:
+            billing.withdraw_lines(
+                renewal.invoice, [service.pk], timezone.now(),
+                reason=_("Renewal of %(service)s cancelled in time") % {"service": service.name},
+                request=request,
+            )  # fmt: skip
     queue_to_client(
         service.client, "cancellation_recorded",
         {"service": service, "effective_on": effective_on, "renewal_owed": owed},

@@ -151,6 +151,14 @@ class RenewalTerms(models.Model):
     terminate_after_days = models.PositiveSmallIntegerField(
         _("terminated (domains released) this many days after expiry if unpaid"), default=30
     )
+    cancellation_notice_days = models.PositiveSmallIntegerField(
+        _("cancellations in time this many days before expiry"),
+        default=60,
+        help_text=_(
+            "A cancellation received by then ends the service at expiry and calls off a "
+            "renewal invoice already issued; a later one still owes the renewal (SRV-4)."
+        ),
+    )
     notice_days = models.CharField(
         _("expiry notices, days before expiry"),
         max_length=100,

@@ -236,3 +236,53 @@ def test_the_service_page_names_the_invoice_that_unblocks_it(client, owner, serv
     page = client.get(reverse("portal:service", args=[services["hosting"].pk])).content.decode()
     assert "blocked until its renewal is paid" in page
     assert reverse("portal:invoice", args=[invoice.pk]) in page and invoice.display_number in page
+
+
+# --- a cancellation in time calls off the renewal (SRV-4) -------------------------------------
+
+
+def test_a_domain_cancelled_60_days_ahead_voids_its_renewal_invoice(owner):
+    from sportello.services import actions as services_actions
+
+    domain = make_product("domain-net", ProductType.DOMAIN, "15.00")
+    site = make_service(owner, domain, name="olga.net", registered_on=date(2026, 3, 1))
+    run_days(date(2026, 12, 31), date(2026, 12, 31))  # 60 days before 1 March: invoiced
+    invoice = site.renewals.get().invoice
+    assert invoice.status == Invoice.Status.OPEN
+    # The client cancels the same day, exactly 60 days ahead: in time.
+    services_actions.request_cancellation(site, date(2026, 12, 31))
+    invoice.refresh_from_db()
+    [note] = invoice.credit_notes.all()
+    assert invoice.status == Invoice.Status.CREDITED and note.total == invoice.total
+    assert billing.late_payments(owner, date(2027, 3, 15)) == 0
+    run_days(date(2027, 3, 1), date(2027, 3, 2))
+    site.refresh_from_db()
+    assert site.status == Service.Status.CANCELLED  # ended at expiry, not on hold
+    assert not Invoice.objects.filter(client=owner, issued_on__gt=date(2026, 12, 31)).exists()
+
+
+def test_a_cancellation_calls_off_only_its_own_line_of_a_shared_invoice(owner, services):
+    from sportello.services import actions as services_actions
+
+    run_days(date(2026, 12, 31), date(2026, 12, 31))  # domain and hosting on one invoice
+    invoice = services["domain"].renewals.get().invoice
+    assert invoice.lines.count() == 2
+    services_actions.request_cancellation(services["domain"], date(2026, 12, 31))
+    invoice.refresh_from_db()
+    assert invoice.status == Invoice.Status.OPEN
+    assert invoice.amount_due == D("59.78")  # the hosting alone, 49.00 + 22%
+
+
+def test_the_notice_days_are_a_setting_per_product_type(owner, services):
+    from sportello.services import actions as services_actions
+    from sportello.services.models import RenewalTerms
+
+    RenewalTerms.objects.update_or_create(
+        product_type="hosting", defaults={"cancellation_notice_days": 30}
+    )
+    hosting = services["hosting"]  # expires 15 January 2027
+    assert services_actions.cancellation_terms(hosting, date(2026, 12, 16)) == (
+        date(2027, 1, 15),
+        False,
+    )
+    assert services_actions.cancellation_terms(hosting, date(2026, 12, 17))[1] is True
