@@ -36,6 +36,20 @@ class JobSettings(SettingsRow):
     )
     mail_purge_month = models.PositiveSmallIntegerField(_("mail-history purge: month"), default=1)
     mail_purge_day = models.PositiveSmallIntegerField(_("mail-history purge: day"), default=9)
+    # Seed 004 §16 says copies "anteriores al penúltimo año" go: read as "before the year
+    # before last", the current and the last year stay; read as "the year before last and
+    # earlier", one more year stays too. The provider chooses.
+    mail_years_kept = models.PositiveSmallIntegerField(
+        _("mail-history purge: years kept"),
+        default=2,
+        choices=[
+            (2, _("This year and last year (copies from before 1 January of last year go)")),
+            (3, _("Also the year before last")),
+        ],
+        help_text=_(
+            "Default: on the purge day of 2027, copies from before 1 January 2026 are deleted."
+        ),
+    )
 
     class Meta:
         verbose_name = _("job settings")

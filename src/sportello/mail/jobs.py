@@ -33,14 +33,16 @@ def process_waiting_inbound(now: datetime, limit: int = 500) -> Counts:
 @job("mail_history_purge")
 def purge_mail_history(now: datetime, dry_run: bool = False) -> Counts:
     """On the purge day each year, delete mail-history copies older than 1 January of the
-    previous year (ACC-8). Run again, it finds nothing left to delete."""
+    previous year, or of the year before (the years kept are a setting, ACC-8). Run again,
+    it finds nothing left to delete."""
     from sportello.automation.models import JobSettings
 
     settings = JobSettings.current()
     today = timezone.localdate(now)
     if (today.month, today.day) != (settings.mail_purge_month, settings.mail_purge_day):
         return {}
-    cutoff = timezone.make_aware(datetime.combine(date(today.year - 1, 1, 1), datetime.min.time()))
+    first_kept = date(today.year - settings.mail_years_kept + 1, 1, 1)
+    cutoff = timezone.make_aware(datetime.combine(first_kept, datetime.min.time()))
     old = OutboundEmail.objects.filter(created_at__lt=cutoff)
     if dry_run:
         return {"deleted": old.count()}

@@ -41,6 +41,17 @@ def test_mail_history_purge_keeps_last_year_and_this_one(owner):
     assert runjobs("--date", "2027-01-09")["jobs"]["mail_history_purge"]["counts"] == {"deleted": 0}
 
 
+def test_the_purge_can_keep_the_year_before_last_too(owner):
+    from sportello.automation.models import JobSettings
+
+    JobSettings.objects.update_or_create(pk=1, defaults={"mail_years_kept": 3})
+    older = email_dated(owner, datetime(2024, 12, 31, 23, 0, tzinfo=ROME))
+    kept = email_dated(owner, datetime(2025, 1, 1, 0, 30, tzinfo=ROME))
+    assert runjobs("--date", "2027-01-09")["jobs"]["mail_history_purge"]["counts"] == {"deleted": 1}
+    assert list(OutboundEmail.objects.values_list("pk", flat=True)) == [kept.pk]
+    assert not OutboundEmail.objects.filter(pk=older.pk).exists()
+
+
 def test_each_run_is_recorded_with_its_counts():
     runjobs("--date", "2026-05-04")
     runs = JobRun.objects.filter(day="2026-05-04")
