@@ -32,6 +32,7 @@ urlpatterns = [
     ),
     path("jobs/", automation.job_runs, name="job_runs"),
     path("services/<int:pk>/cancel/", services.record_cancellation, name="record_cancellation"),
+    path("services/tasks/", services.tasks, name="tasks"),
     # Billing: administrators and billing clerks.
     path("billing/invoices/", billing.invoice_list, name="invoices"),
     path("billing/invoices/new/", billing.invoice_new, name="invoice_new"),

@@ -14,7 +14,7 @@ from sportello.core import audit
 from sportello.core.models import AuditEvent
 from sportello.mail.actions import queue_to_client
 
-from .models import Service
+from .models import ProvisioningTask, Service
 
 
 @transaction.atomic
@@ -142,3 +142,36 @@ def hosted_domain_of(client: Client, email: str) -> str | None:
     if Service.objects.for_client(client).hosting_domain(domain).exists():
         return domain
     return None
+
+
+# --- What a change of status asks of staff ---------------------------------------------
+
+# The task each blocked or ended status asks for.
+TASK_FOR_STATUS: dict[str, str] = {
+    Service.Status.SUSPENDED: ProvisioningTask.Action.SUSPEND,
+    Service.Status.ON_HOLD: ProvisioningTask.Action.SUSPEND,
+    Service.Status.EXPIRED: ProvisioningTask.Action.SUSPEND,
+    Service.Status.TERMINATED: ProvisioningTask.Action.REMOVE,
+    Service.Status.CANCELLED: ProvisioningTask.Action.REMOVE,
+    Service.Status.ACTIVE: ProvisioningTask.Action.RESTORE,
+}
+
+
+def ask_staff(service_ids: list[int], status: str, day: date) -> None:
+    """Services whose status just changed to `status`: open the task it asks for (once a
+    day per service, however often the job runs)."""
+    action = TASK_FOR_STATUS[status]
+    ProvisioningTask.objects.bulk_create(
+        [ProvisioningTask(service_id=pk, action=action, day=day) for pk in service_ids],
+        ignore_conflicts=True,
+    )
+
+
+@transaction.atomic
+def complete_task(task: ProvisioningTask, staff: User, now: datetime) -> bool:
+    """Staff did it on the servers; False when someone else already had."""
+    return bool(
+        ProvisioningTask.objects.filter(pk=task.pk, done_at__isnull=True).update(
+            done_at=now, done_by=staff
+        )
+    )

@@ -4,9 +4,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sportello.core.access import staff_required
+from sportello.core.access import ADMIN, AGENT, staff_required
+from sportello.core.params import to_id
 from sportello.services import actions as service_actions
-from sportello.services.models import Service
+from sportello.services.models import ProvisioningTask, Service
 
 from .forms import CancellationForm
 
@@ -37,3 +38,28 @@ def record_cancellation(request, pk):
         "services/desk/record_cancellation.html",
         {"service": service, "form": form, "effective_on": effective_on, "owed": owed},
     )
+
+
+# Provisioning is technical work: agents and administrators, not billing clerks.
+TECHNICAL = (ADMIN, AGENT)
+
+
+@staff_required(*TECHNICAL)
+def tasks(request):
+    """What changes of status ask of staff on the servers, oldest first."""
+    if request.method == "POST":
+        task = get_object_or_404(ProvisioningTask, pk=to_id(request.POST.get("task")) or 0)
+        if service_actions.complete_task(task, request.user, timezone.now()):
+            messages.success(request, _("Marked as done: %(task)s.") % {"task": task})
+        else:
+            messages.info(request, _("Someone had already done it."))
+        return redirect("desk:tasks")
+    open_tasks = ProvisioningTask.objects.filter(done_at__isnull=True).select_related(
+        "service__client", "service__product"
+    )
+    done = (
+        ProvisioningTask.objects.filter(done_at__isnull=False)
+        .select_related("service__client", "done_by")
+        .order_by("-done_at")[:30]
+    )
+    return render(request, "services/desk/tasks.html", {"open_tasks": open_tasks, "done": done})

@@ -16,6 +16,7 @@ from sportello.billing.models import Invoice
 from sportello.catalog.models import Product, ProductType, RenewalPolicy
 from sportello.mail.actions import ClientMail, queue_to_client, queue_to_clients
 
+from .actions import ask_staff
 from .models import Service, ServiceNotice, ServiceRenewal
 from .renewals import (
     due_for_renewal,
@@ -192,6 +193,7 @@ def suspensions(now: datetime, dry_run: bool = False) -> Counts:
         # Compare-and-swap: only the run that blocks the service sends its notice.
         if Service.objects.filter(pk=pk, status=Service.Status.ACTIVE).update(status=status):
             counts[counted] += 1
+            ask_staff([pk], status, today)
             if notify:
                 service = Service.objects.select_related("client__owner", "product").get(pk=pk)
                 renewal = service.renewals.select_related("invoice").get(
@@ -205,6 +207,8 @@ def suspensions(now: datetime, dry_run: bool = False) -> Counts:
     active = Service.objects.filter(status=Service.Status.ACTIVE)
     counts["on_hold"] += active.filter(pk__in=domains).update(status=Service.Status.ON_HOLD)
     counts["expired"] = active.filter(pk__in=others).update(status=Service.Status.EXPIRED)
+    ask_staff(domains, Service.Status.ON_HOLD, today)
+    ask_staff(others, Service.Status.EXPIRED, today)
     return counts
 
 
@@ -217,7 +221,12 @@ def cancellations(now: datetime, dry_run: bool = False) -> Counts:
     )
     if dry_run:
         return {"cancelled": due.count()}
-    return {"cancelled": due.update(status=Service.Status.CANCELLED)}
+    ending = list(due.values_list("pk", flat=True))
+    cancelled = Service.objects.filter(pk__in=ending, status__in=Service.LIVE_STATUSES).update(
+        status=Service.Status.CANCELLED
+    )
+    ask_staff(ending, Service.Status.CANCELLED, today)
+    return {"cancelled": cancelled}
 
 
 @job("terminations")
@@ -230,7 +239,12 @@ def terminations(now: datetime, dry_run: bool = False) -> Counts:
     due = Service.objects.filter(past_hold, status__in=blocked)
     if dry_run:
         return {"terminated": due.count()}
-    return {"terminated": due.update(status=Service.Status.TERMINATED)}
+    ending = list(due.values_list("pk", flat=True))
+    terminated = Service.objects.filter(pk__in=ending, status__in=blocked).update(
+        status=Service.Status.TERMINATED
+    )
+    ask_staff(ending, Service.Status.TERMINATED, today)
+    return {"terminated": terminated}
 
 
 @job("disk_quota")
@@ -248,9 +262,12 @@ def disk_quota(now: datetime, dry_run: bool = False) -> Counts:
             status=Service.Status.SUSPENDED, over_quota=True
         ):
             blocked += 1
+            ask_staff([pk], Service.Status.SUSPENDED, timezone.localdate(now))
             service = Service.objects.select_related("client__owner", "product").get(pk=pk)
             queue_to_client(service.client, "quota_exceeded", {"service": service})
-    freed = Service.objects.filter(pk__in=list(to_free.values_list("pk", flat=True))).update(
+    back = list(to_free.values_list("pk", flat=True))
+    freed = Service.objects.filter(pk__in=back).update(
         status=Service.Status.ACTIVE, over_quota=False
     )
+    ask_staff(back, Service.Status.ACTIVE, timezone.localdate(now))
     return {"over_quota": blocked, "back_under_quota": freed}

@@ -1,5 +1,6 @@
 from typing import Self
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -54,6 +55,8 @@ class Service(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
         TERMINATED = "terminated", _("Terminated")
 
+    # Out of service until paid (or back under quota): restored when that happens.
+    BLOCKED_STATUSES = [Status.SUSPENDED, Status.ON_HOLD, Status.EXPIRED]
     LIVE_STATUSES = [
         Status.PENDING,
         Status.ACTIVE,
@@ -212,3 +215,45 @@ class ServiceNotice(models.Model):
                 fields=["service", "expires_on", "days_before"], name="one_notice_per_offset"
             )
         ]
+
+
+class ProvisioningTask(models.Model):
+    """What a change of status asks staff to do on the servers (suspend the website and
+    mail of a service, restore them, remove them) until a provisioning module does it: the
+    desk lists the open ones, and who did each and when."""
+
+    class Action(models.TextChoices):
+        SUSPEND = "suspend", _("Suspend website and mail")
+        RESTORE = "restore", _("Restore website and mail")
+        REMOVE = "remove", _("Remove the service from the servers")
+
+    service = models.ForeignKey(
+        Service, verbose_name=_("service"), on_delete=models.CASCADE, related_name="tasks"
+    )
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    day = models.DateField(_("asked on"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("done by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("provisioning task")
+        verbose_name_plural = _("provisioning tasks")
+        ordering = ["day", "id"]
+        constraints = [
+            # A job run twice the same day asks once.
+            models.UniqueConstraint(
+                fields=["service", "action", "day"], name="one_task_per_service_action_day"
+            )
+        ]
+        indexes = [models.Index(fields=["done_at", "day"], name="open_tasks")]
+
+    def __str__(self):
+        return f"{self.get_action_display()}: {self.service}"

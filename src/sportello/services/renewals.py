@@ -16,6 +16,7 @@ from sportello.billing.models import BillingSettings, Invoice
 from sportello.billing.signals import invoice_paid
 from sportello.catalog.models import Product, RenewalPolicy
 
+from .actions import ask_staff
 from .models import RenewalTerms, Service, ServiceQuerySet, ServiceRenewal
 
 DEFAULT_TERMS = RenewalTerms(invoice_lead_days=10)
@@ -139,11 +140,14 @@ def renew_paid_services(sender, invoice, day, **kwargs):
         # Paid by the printed due date: no reactivation fee, whenever the payment was
         # recorded (a transfer made in time may reach the books after the suspension).
         was_suspended = service.status == Service.Status.SUSPENDED and day > invoice.due_on
+        was_blocked = service.status in Service.BLOCKED_STATUSES
         moved = Service.objects.filter(pk=service.pk, expires_on=line.period_start).update(
             expires_on=line.period_end, status=Service.Status.ACTIVE
         )
         if not moved:
             continue
+        if was_blocked:
+            ask_staff([service.pk], Service.Status.ACTIVE, day)
         if was_suspended:
             fee = BillingSettings.current().reactivation_fee
             if fee:

@@ -72,6 +72,7 @@ ALLOWED = {
     "desk:ticket_attachment": TICKET_STAFF,
     "desk:job_runs": ADMINS,
     "desk:record_cancellation": STAFF,
+    "desk:tasks": {AGENT, ADMIN},
     "desk:invoices": BILLING_STAFF,
     "desk:invoice_new": BILLING_STAFF,
     "desk:invoice": BILLING_STAFF,

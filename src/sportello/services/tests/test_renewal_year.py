@@ -286,3 +286,35 @@ def test_the_notice_days_are_a_setting_per_product_type(owner, services):
         False,
     )
     assert services_actions.cancellation_terms(hosting, date(2026, 12, 17))[1] is True
+
+
+# --- what a status asks of staff ------------------------------------------------------------
+
+
+def test_every_block_and_reactivation_is_a_task_for_staff_until_done(client, owner, services):
+    from django.urls import reverse
+
+    from sportello.services.models import ProvisioningTask
+    from sportello.testing import make_staff
+
+    run_days(date(2027, 1, 5), date(2027, 1, 5))
+    run_days(date(2027, 1, 16), date(2027, 1, 17))
+    hosting = services["hosting"]
+    [suspend] = ProvisioningTask.objects.filter(service=hosting)
+    assert (suspend.action, suspend.day) == ("suspend", date(2027, 1, 16))
+    # The PEC, not confirmed, expires on 20 January: its mailbox stops.
+    run_days(date(2027, 1, 21), date(2027, 1, 21))
+    assert ProvisioningTask.objects.filter(service=services["pec"], action="suspend").exists()
+
+    invoice = Invoice.objects.get(client=owner, issued_on=date(2027, 1, 5))
+    billing.record_payment(owner, invoice.total, date(2027, 1, 18), invoice=invoice)
+    assert ProvisioningTask.objects.filter(service=hosting, action="restore").exists()
+
+    agent = make_staff("agent")
+    client.force_login(agent)
+    page = client.get(reverse("desk:tasks")).content.decode()
+    assert "olga.it" in page and "olga@pec.it" in page
+    client.post(reverse("desk:tasks"), {"task": suspend.pk})
+    suspend.refresh_from_db()
+    assert suspend.done_by == agent and suspend.done_at is not None
+    assert f'value="{suspend.pk}"' not in client.get(reverse("desk:tasks")).content.decode()
