@@ -32,6 +32,7 @@ urlpatterns = [
     ),
     path("jobs/", automation.job_runs, name="job_runs"),
     path("services/<int:pk>/cancel/", services.record_cancellation, name="record_cancellation"),
+    path("services/<int:pk>/stop-renewal/", services.stop_renewal, name="stop_renewal"),
     path("services/tasks/", services.tasks, name="tasks"),
     # Billing: administrators and billing clerks.
     path("billing/invoices/", billing.invoice_list, name="invoices"),

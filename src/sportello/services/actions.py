@@ -86,6 +86,10 @@ def cancellation_terms(service: Service, today: date) -> tuple[date, bool]:
 def request_cancellation(service: Service, today: date, *, channel: str = "panel",
                          request: HttpRequest | None = None,
                          actor: User | None = None) -> Service:  # fmt: skip
+    """The client's cancellation, in the panel or by registered letter (SRV-4), or the
+    provider's own decision not to renew (channel "provider", seed 002: the provider may
+    tell a client who paid late to move the service elsewhere, from the first expiry at
+    least the notice days away)."""
     service = Service.objects.select_for_update().get(pk=service.pk)
     if service.renewal_policy != RenewalPolicy.TACIT or service.status not in Service.LIVE_STATUSES:
         raise ValidationError(
@@ -114,9 +118,10 @@ def request_cancellation(service: Service, today: date, *, channel: str = "panel
                 request=request,
             )  # fmt: skip
     queue_to_client(
-        service.client, "cancellation_recorded",
+        service.client,
+        "renewal_stopped" if channel == PROVIDER else "cancellation_recorded",
         {"service": service, "effective_on": effective_on, "renewal_owed": owed},
-    )  # fmt: skip
+    )
     return service
 
 
@@ -142,6 +147,10 @@ def hosted_domain_of(client: Client, email: str) -> str | None:
     if Service.objects.for_client(client).hosting_domain(domain).exists():
         return domain
     return None
+
+
+# The channel of a non-renewal decided by the provider.
+PROVIDER = "provider"
 
 
 # --- What a change of status asks of staff ---------------------------------------------

@@ -2,9 +2,11 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from sportello.core.access import ADMIN, AGENT, staff_required
+from sportello.core.access import ADMIN, AGENT, BILLING, staff_required
 from sportello.core.params import to_id
 from sportello.services import actions as service_actions
 from sportello.services.models import ProvisioningTask, Service
@@ -63,3 +65,27 @@ def tasks(request):
         .order_by("-done_at")[:30]
     )
     return render(request, "services/desk/tasks.html", {"open_tasks": open_tasks, "done": done})
+
+
+@staff_required(ADMIN, BILLING)
+@require_POST
+def stop_renewal(request, pk):
+    """The provider will not renew a service of a client who paid late (seed 002)."""
+    service = get_object_or_404(Service.objects.select_related("client", "product"), pk=pk)
+    try:
+        service = service_actions.request_cancellation(
+            service, timezone.localdate(), channel=service_actions.PROVIDER,
+            request=request, actor=request.user,
+        )  # fmt: skip
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(
+            request,
+            _("%(service)s will not be renewed: it ends on %(day)s. The client has been told.")
+            % {
+                "service": service.name,
+                "day": date_format(service.cancellation_effective_on, "DATE_FORMAT"),
+            },
+        )
+    return redirect("desk:client", pk=service.client_id)

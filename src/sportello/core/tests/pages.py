@@ -241,6 +241,7 @@ class World:
             "desk:ticket_presence": {"code": code},
             "desk:ticket_attachment": {"code": code, "pk": self.attachment.pk},
             "desk:record_cancellation": {"pk": self.service.pk},
+            "desk:stop_renewal": {"pk": self.service.pk},
             "desk:invoice": {"pk": self.invoice.pk},
             "desk:invoice_pdf": {"pk": self.invoice.pk},
             "desk:statement_entry_match": {"pk": self.bank_entry.pk},

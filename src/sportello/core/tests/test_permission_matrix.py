@@ -73,6 +73,7 @@ ALLOWED = {
     "desk:job_runs": ADMINS,
     "desk:record_cancellation": STAFF,
     "desk:tasks": {AGENT, ADMIN},
+    "desk:stop_renewal": BILLING_STAFF,
     "desk:invoices": BILLING_STAFF,
     "desk:invoice_new": BILLING_STAFF,
     "desk:invoice": BILLING_STAFF,

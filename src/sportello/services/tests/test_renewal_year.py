@@ -5,6 +5,7 @@ from datetime import date, timedelta
 from decimal import Decimal as D
 
 import pytest
+import time_machine
 
 from sportello.automation.registry import run_day, run_time
 from sportello.billing import actions as billing
@@ -318,3 +319,30 @@ def test_every_block_and_reactivation_is_a_task_for_staff_until_done(client, own
     suspend.refresh_from_db()
     assert suspend.done_by == agent and suspend.done_at is not None
     assert f'value="{suspend.pk}"' not in client.get(reverse("desk:tasks")).content.decode()
+
+
+def test_the_provider_stops_renewing_a_late_payers_service_from_the_first_expiry_in_time(
+    client, owner, services
+):
+    from django.urls import reverse
+
+    from sportello.testing import make_staff
+
+    clerk = make_staff("billing")
+    client.force_login(clerk)
+    detail = client.get(reverse("desk:client", args=[owner.pk])).content.decode()
+    stop = reverse("desk:stop_renewal", args=[services["domain"].pk])
+    assert stop in detail
+    with time_machine.travel("2026-12-20 10:00:00+01:00", tick=False):
+        client.post(stop)  # 71 days before the domain expires on 1 March: in time
+        client.post(reverse("desk:stop_renewal", args=[services["hosting"].pk]))  # 26 days
+    domain = Service.objects.get(pk=services["domain"].pk)
+    hosting = Service.objects.get(pk=services["hosting"].pk)
+    assert domain.cancellation_effective_on == date(2027, 3, 1)
+    assert hosting.cancellation_effective_on == date(2028, 1, 15)  # renews once more
+    notices = owner.emails.filter(template="renewal_stopped")
+    assert notices.count() == 2
+    run_days(date(2026, 12, 31), date(2026, 12, 31))  # the domain's renewal day
+    run_days(date(2027, 1, 5), date(2027, 1, 5))  # the hosting's
+    assert not domain.renewals.exists()
+    assert hosting.renewals.filter(period_start=date(2027, 1, 15)).exists()
