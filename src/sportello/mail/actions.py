@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Model
+from django.template import Context
 from django.template.loader import get_template
 from django.utils import timezone, translation
 
@@ -52,10 +53,19 @@ def render_email(template: str, context: dict[str, Any], language: str,
     """Subject, text and HTML of `mail/<template>/` in the recipient's language."""
     with translation.override(language):
         subject, text, html = (
-            get_template(f"mail/{template}/{name}").render(context)
+            _render(f"mail/{template}/{name}", context)
             for name in ("subject.txt", "body.txt", "body.html")
         )
     return subject_with_prefix(" ".join(subject.split()), provider), text.strip(), html.strip()
+
+
+def _render(name: str, context: dict[str, Any]) -> str:
+    """Text parts are not HTML: rendered without escaping, so "l'aggiornamento" in a subject
+    or a plain-text body stays as written instead of "l&#x27;aggiornamento"."""
+    template = get_template(name)
+    if name.endswith(".txt"):
+        return str(template.template.render(Context(context, autoescape=False)))  # type: ignore[attr-defined]
+    return str(template.render(context))
 
 
 @dataclass

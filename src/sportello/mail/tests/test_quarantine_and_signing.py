@@ -85,3 +85,17 @@ def test_dkimkey_command_refuses_to_overwrite(dkim_key):
 
     with pytest.raises(CommandError, match="exists already"):
         call_command("dkimkey")
+
+
+def test_text_parts_keep_apostrophes_and_ampersands_as_written(owner):
+    from sportello.mail.actions import render_email
+
+    subject, text, html = render_email(
+        "ticket_opened",
+        {"client": owner, "ticket": type("T", (), {"code": "ABC-123-45678",
+         "subject": "Dopo l'aggiornamento & <niente>", "pk": 1})(), "site_url": ""},
+        "it",
+    )  # fmt: skip
+    assert "l'aggiornamento & <niente>" in subject
+    assert "&#x27;" not in subject + text and "&amp;" not in subject + text
+    assert "l&#x27;aggiornamento &amp; &lt;niente&gt;" in html
