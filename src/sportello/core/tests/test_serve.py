@@ -1,5 +1,6 @@
 """`sportello serve`: the address links in mail name, and the console mail listener's port."""
 
+import os
 import signal
 import smtplib
 import socket
@@ -58,7 +59,7 @@ def started(monkeypatch):
     """What `serve` would start: commands and environments, nothing run."""
     FakeProcess.started = []
     monkeypatch.setattr(serve.subprocess, "Popen", FakeProcess)
-    monkeypatch.setattr(serve, "call_command", lambda *args, **kwargs: None)
+    monkeypatch.setattr(serve, "collect_static", lambda: False)
     monkeypatch.setattr(serve, "listening", lambda host, port, process: True)
     monkeypatch.setattr(signal, "signal", lambda *args: None)
     for name in ("SITE_URL", "EMAIL_PORT"):
@@ -92,6 +93,45 @@ def test_site_url_and_email_port_from_the_environment_are_kept(started, monkeypa
     assert processes["mail"].command[-1] == f"127.0.0.1:{free}"
     assert processes["worker"].env["SITE_URL"] == "https://panel.example.com"
     assert processes["worker"].env["EMAIL_PORT"] == str(free)
+
+
+def test_collect_only_starts_nothing(started):
+    call_command("serve", "--collect-only")
+    assert started == []
+
+
+def test_static_files_are_collected_again_only_when_their_sources_changed(
+    settings, tmp_path, monkeypatch
+):
+    settings.DATA_DIR, settings.STATIC_ROOT = tmp_path, tmp_path / "static"
+    runs = []
+
+    def collectstatic(*args, **kwargs):
+        runs.append(args)
+        (tmp_path / "static").mkdir(exist_ok=True)
+        (tmp_path / "static" / "staticfiles.json").write_text("{}")
+
+    sources = ["one"]
+    monkeypatch.setattr(serve, "call_command", collectstatic)
+    monkeypatch.setattr(serve, "static_sources", lambda: sources[0])
+    assert serve.collect_static() is True
+    assert serve.collect_static() is False
+    sources[0] = "a stylesheet changed"
+    assert serve.collect_static() is True
+    (tmp_path / "static" / "staticfiles.json").unlink()
+    assert serve.collect_static() is True
+    assert len(runs) == 3
+
+
+def test_the_sources_digest_follows_a_changed_file(settings, tmp_path):
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "site.css").write_text("body {}")
+    settings.STATICFILES_DIRS = [source]
+    before = serve.static_sources()
+    assert serve.static_sources() == before
+    os.utime(source / "site.css", ns=(0, 10**18))
+    assert serve.static_sources() != before
 
 
 def test_without_the_mail_console_email_port_is_left_alone(started):
