@@ -340,7 +340,7 @@ def run_cost(args, workdir: Path, sink) -> None:
     from django.db import connection
     from django.utils import timezone
 
-    from sportello.mail import inbound, sender
+    from sportello.mail import inbound, processing, sender
     from sportello.mail.models import InboundMessage, OutboundEmail
 
     opened = seed(args.clients, args.tickets)
@@ -366,7 +366,7 @@ def run_cost(args, workdir: Path, sink) -> None:
         return inbound.store(message[2], RECIPIENT, "smtp", timezone.now())[0].pk
 
     rows = measure("store", messages, store)
-    outcomes = measure("process", rows, lambda pk: inbound.process(pk, timezone.now()).status)
+    outcomes = measure("process", rows, lambda pk: processing.process(pk, timezone.now()).status)
     print("outcomes:", dict(Counter(outcomes)))
     emails = list(OutboundEmail.objects.filter(status="queued").values_list("pk", flat=True))
     half = len(emails) // 2

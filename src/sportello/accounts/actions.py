@@ -1,7 +1,7 @@
 """Account operations: each one a transaction with its audit row and its emails."""
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from allauth.account.internal.flows.email_verification import (
     add_email_verification_sent_message,
@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib.auth import login
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.db import transaction
+from django.forms import ModelForm
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.encoding import force_bytes, force_str
@@ -26,9 +27,6 @@ from sportello.mail.actions import queue_rendered, queue_to_client, render_email
 
 from .models import Client, Tier, User
 from .twofactor import record_mfa
-
-if TYPE_CHECKING:
-    from .forms import ProfileForm
 
 Action = AuditEvent.Action
 
@@ -51,8 +49,9 @@ def register_client(request: HttpRequest, user: User, data: Mapping[str, Any]) -
 
 @transaction.atomic
 def update_profile(
-    request: HttpRequest, client: Client, form: "ProfileForm", *, by_staff: bool = False
+    request: HttpRequest, client: Client, form: "ModelForm[Client]", *, by_staff: bool = False
 ) -> Client:
+    """`form`: the profile form, bound to `client` and valid."""
     changed = [f for f in form.changed_data if f != "language"]
     client = form.save()
     language = form.cleaned_data.get("language")

@@ -295,7 +295,7 @@ def _unpaid(client, code, name, registered_on):
     """A service past its expiry whose renewal invoice was never paid, as the daily jobs
     leave it: a domain on hold, anything else suspended, with the invoice that would bring
     it back."""
-    from sportello.services.actions import ask_staff
+    from sportello.services.provisioning import ask_staff
     from sportello.services.renewals import invoice_renewals
 
     service = _service(client, code, name, registered_on)

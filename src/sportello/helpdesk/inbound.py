@@ -11,15 +11,9 @@ from django.utils import timezone
 
 from sportello.accounts.models import Client
 from sportello.mail.actions import queue_rendered, queue_to_client, render_email
-from sportello.mail.inbound import (
-    InboundHandler,
-    Quarantine,
-    clean,
-    message_text,
-    register_handler,
-    split_reply,
-)
+from sportello.mail.message import clean, message_text, split_reply
 from sportello.mail.models import AutoReply, InboundMessage, MailSettings, OutboundEmail
+from sportello.mail.processing import InboundHandler, Quarantine, register_handler
 
 from .actions import check_attachment, open_ticket, reply_as_client
 from .models import Category, Department, HelpdeskSettings, Ticket

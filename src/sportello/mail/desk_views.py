@@ -16,8 +16,8 @@ from django.views.decorators.http import require_POST
 from sportello.core.access import ADMIN, AGENT, staff_required
 from sportello.core.params import page_number
 from sportello.mail import backends
-from sportello.mail.inbound import process
 from sportello.mail.models import InboundMessage
+from sportello.mail.processing import process
 
 PAGE = 50
 MAIL_STAFF = (ADMIN, AGENT)

@@ -10,8 +10,9 @@ from aiosmtpd.controller import Controller
 from django.db import close_old_connections
 from django.utils import timezone
 
-from .inbound import recipient_known, store
+from .inbound import store
 from .models import InboundMessage, MailSettings
+from .processing import recipient_known
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ from django.utils import timezone
 
 from sportello.automation.registry import Counts, job
 
-from . import inbound
+from . import processing
 from .models import InboundMessage, OutboundEmail
 from .sender import STALE_SENDING, deliver_all
 
@@ -27,7 +27,7 @@ def process_waiting_inbound(now: datetime, limit: int = 500) -> Counts:
     waiting = InboundMessage.objects.filter(
         status=InboundMessage.Status.RECEIVED, received_at__lt=now - timedelta(minutes=1)
     ).values_list("pk", flat=True)[:limit]
-    return {"processed": len([pk for pk in list(waiting) if inbound.process(pk, now)])}
+    return {"processed": len([pk for pk in list(waiting) if processing.process(pk, now)])}
 
 
 @job("mail_history_purge")

@@ -6,7 +6,7 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 
 from sportello.core.logs import counted
 
-from . import inbound, jobs, sender
+from . import jobs, processing, sender
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ def send_due_emails():
 
 @db_task()
 def process_inbound(message_id: int):
-    status = inbound.process(message_id, timezone.now()).status
+    status = processing.process(message_id, timezone.now()).status
     log.info("inbound message %s: %s", message_id, status)
     return status
 

@@ -15,6 +15,7 @@ from sportello.core.models import AuditEvent
 from sportello.mail.actions import queue_to_client
 
 from .models import ProvisioningTask, Service
+from .renewals import invoice_renewals, terms_by_type
 
 
 @transaction.atomic
@@ -70,12 +71,14 @@ def create_service(
 # --- Renewal on confirmation, cancellation, upgrade --------------------------------------
 
 
+# The channel of a non-renewal decided by the provider.
+PROVIDER = "provider"
+
+
 def cancellation_terms(service: Service, today: date) -> tuple[date, bool]:
     """When a cancellation asked for today takes effect, and whether the coming renewal is
     still owed: at least 60 days before expiry it ends at expiry; later, the renewal is
     owed and it ends at the end of the renewed period (SRV-4)."""
-    from .renewals import terms_by_type
-
     notice = terms_by_type()[service.product.type].cancellation_notice_days
     if today <= service.expires_on - timedelta(days=notice):
         return service.expires_on, False
@@ -128,8 +131,6 @@ def request_cancellation(service: Service, today: date, *, channel: str = "panel
 def confirm_renewal(service: Service, now: datetime) -> Invoice:
     """A service renewed only on confirmation (SRV-3): the client confirms, the renewal
     invoice is issued at once."""
-    from .renewals import invoice_renewals
-
     if service.renewal_policy != RenewalPolicy.CONFIRM or service.status not in {
         Service.Status.ACTIVE, Service.Status.EXPIRED, Service.Status.ON_HOLD
     }:  # fmt: skip
@@ -149,31 +150,7 @@ def hosted_domain_of(client: Client, email: str) -> str | None:
     return None
 
 
-# The channel of a non-renewal decided by the provider.
-PROVIDER = "provider"
-
-
 # --- What a change of status asks of staff ---------------------------------------------
-
-# The task each blocked or ended status asks for.
-TASK_FOR_STATUS: dict[str, str] = {
-    Service.Status.SUSPENDED: ProvisioningTask.Action.SUSPEND,
-    Service.Status.ON_HOLD: ProvisioningTask.Action.SUSPEND,
-    Service.Status.EXPIRED: ProvisioningTask.Action.SUSPEND,
-    Service.Status.TERMINATED: ProvisioningTask.Action.REMOVE,
-    Service.Status.CANCELLED: ProvisioningTask.Action.REMOVE,
-    Service.Status.ACTIVE: ProvisioningTask.Action.RESTORE,
-}
-
-
-def ask_staff(service_ids: list[int], status: str, day: date) -> None:
-    """Services whose status just changed to `status`: open the task it asks for (once a
-    day per service, however often the job runs)."""
-    action = TASK_FOR_STATUS[status]
-    ProvisioningTask.objects.bulk_create(
-        [ProvisioningTask(service_id=pk, action=action, day=day) for pk in service_ids],
-        ignore_conflicts=True,
-    )
 
 
 @transaction.atomic

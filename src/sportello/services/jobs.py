@@ -16,8 +16,8 @@ from sportello.billing.models import Invoice
 from sportello.catalog.models import Product, ProductType, RenewalPolicy
 from sportello.mail.actions import ClientMail, queue_to_client, queue_to_clients
 
-from .actions import ask_staff
 from .models import Service, ServiceNotice, ServiceRenewal
+from .provisioning import ask_staff
 from .renewals import (
     due_for_renewal,
     expiry_cutoff,

@@ -16,8 +16,8 @@ from sportello.billing.models import BillingSettings, Invoice
 from sportello.billing.signals import invoice_paid
 from sportello.catalog.models import Product, RenewalPolicy
 
-from .actions import ask_staff
 from .models import RenewalTerms, Service, ServiceQuerySet, ServiceRenewal
+from .provisioning import ask_staff
 
 DEFAULT_TERMS = RenewalTerms(invoice_lead_days=10)
 

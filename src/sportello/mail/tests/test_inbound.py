@@ -10,8 +10,9 @@ from django.utils import timezone
 
 from sportello.helpdesk import actions as helpdesk
 from sportello.helpdesk.models import Ticket
-from sportello.mail.inbound import process, store
+from sportello.mail.inbound import store
 from sportello.mail.models import InboundMessage, MailSettings, OutboundEmail
+from sportello.mail.processing import process
 from sportello.testing import make_ticket, make_tier
 
 from .mailmaker import FakeDns, build, signed

@@ -5,8 +5,9 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sportello.mail.inbound import process, store
+from sportello.mail.inbound import store
 from sportello.mail.models import InboundMessage
+from sportello.mail.processing import process
 
 FINAL = {"created", "replied", "refused", "quarantined", "bounce"}
 

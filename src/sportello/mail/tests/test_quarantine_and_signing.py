@@ -10,8 +10,9 @@ from django.utils import timezone
 
 from sportello.accounts.models import User
 from sportello.mail.actions import queue_to_client
-from sportello.mail.inbound import process, store
+from sportello.mail.inbound import store
 from sportello.mail.models import InboundMessage
+from sportello.mail.processing import process
 from sportello.testing import make_staff
 
 from .mailmaker import build

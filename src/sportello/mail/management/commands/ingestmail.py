@@ -5,8 +5,9 @@ from django.core.management.base import BaseCommand
 from django.db import DatabaseError
 from django.utils import timezone
 
-from sportello.mail.inbound import process, recipient_known, store
+from sportello.mail.inbound import store
 from sportello.mail.models import InboundMessage
+from sportello.mail.processing import process, recipient_known
 
 # sysexits.h: what an MTA's pipe transport understands.
 EX_DATAERR, EX_NOUSER, EX_TEMPFAIL = 65, 67, 75

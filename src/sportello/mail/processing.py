@@ -1,0 +1,187 @@
+"""Processing a stored inbound message once: transport's checks (bounces, loops, the
+recipient, the sender's authentication), then the handler of the app that owns the
+address turns it into work, or the message is quarantined with its reason — never an
+exception, never a loss (HD-7, HD-8)."""
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from email import policy
+from email.parser import BytesHeaderParser, BytesParser
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from sportello.core.models import settings_read_once
+
+from . import authentication
+from .message import (
+    MESSAGE_POLICY,
+    clean,
+    from_address,
+    is_automatic,
+    is_delivery_report,
+    own_addresses,
+    part_text,
+)
+from .models import InboundMessage, MailSettings, OutboundEmail
+
+log = logging.getLogger(__name__)
+Status = InboundMessage.Status
+
+
+class Quarantine(Exception):
+    """The message is kept for staff with this reason."""
+
+
+# --- Who handles inbound mail ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InboundHandler:
+    """What the app that owns the inbound addresses (the help desk) gives transport, which
+    knows nothing above it.
+
+    `addresses()`: address → target for every address mail is accepted at (read once per
+    message); `is_known(address)`: a fresh look-up for one address (the gateway refuses
+    unknown recipients at RCPT); `deliver(row, message, sender, target, automatic,
+    mail_settings, now)`: turn an authenticated message into work, setting the row's
+    status (and ticket), or raise Quarantine."""
+
+    addresses: Callable[[], dict]
+    is_known: Callable[[str], bool]
+    deliver: Callable[..., None]
+
+
+_registered: list[InboundHandler] = []
+
+
+def register_handler(handler: InboundHandler) -> None:
+    _registered[:] = [handler]
+
+
+def _handler() -> InboundHandler:
+    if not _registered:
+        raise RuntimeError("no app handles inbound mail")
+    return _registered[0]
+
+
+def recipient_known(address: str) -> bool:
+    return _handler().is_known(address.strip())
+
+
+# --- Processing -------------------------------------------------------------------------
+
+
+# What processing writes back: never the raw bytes, which stay as stored.
+OUTCOME_FIELDS = ["status", "reason", "sender", "subject", "ticket", "processed_at"]
+
+
+def process(pk: int, now: datetime, *, trust_sender: bool = False) -> InboundMessage:
+    """Process a stored message once; `trust_sender` when staff release it from quarantine."""
+    with settings_read_once():
+        return _process_once(pk, now, trust_sender)
+
+
+def _process_once(pk: int, now: datetime, trust_sender: bool) -> InboundMessage:
+    try:
+        with transaction.atomic():
+            row = (
+                InboundMessage.objects.select_for_update()
+                .filter(pk=pk, status__in=[Status.RECEIVED, Status.QUARANTINED])
+                .first()
+            )
+            if row is None or (row.status == Status.QUARANTINED and not trust_sender):
+                return InboundMessage.objects.get(pk=pk)
+            _process(row, now, trust_sender)
+            row.processed_at = now
+            row.save(update_fields=OUTCOME_FIELDS)
+            return row
+    except Quarantine as reason:
+        return _set(pk, Status.QUARANTINED, str(reason), now)
+    except Exception as error:  # a message must never stop the queue nor be lost
+        log.exception("inbound message %s could not be processed", pk)
+        return _set(pk, Status.QUARANTINED, f"processing error: {type(error).__name__}", now)
+
+
+def _set(pk, status, reason, now) -> InboundMessage:
+    row = InboundMessage.objects.get(pk=pk)
+    try:  # what staff see in the quarantine list, as far as the headers can be read
+        headers = BytesHeaderParser(policy=policy.compat32).parsebytes(bytes(row.raw))
+        row.sender = clean(headers.get("From", ""))[:300]
+        row.subject = clean(" ".join(str(headers.get("Subject", "")).split()))[:300]
+    except Exception:
+        pass
+    row.status, row.reason, row.processed_at = status, clean(reason)[:300], now
+    row.save(update_fields=OUTCOME_FIELDS)
+    return row
+
+
+def _process(row: InboundMessage, now: datetime, trust_sender: bool) -> None:
+    """Transport's part: read the message, record bounces, refuse loops, check the
+    recipient and authenticate the sender; then the handler turns it into work."""
+    raw = bytes(row.raw)  # a BinaryField may read back as a memoryview
+    try:
+        message = BytesParser(policy=MESSAGE_POLICY).parsebytes(raw)
+        row.subject = clean(" ".join(str(message.get("Subject", "")).split()))[:300]
+        sender = from_address(message)
+    except Quarantine:
+        raise
+    except Exception as error:
+        raise Quarantine(f"unreadable message: {type(error).__name__}") from error
+    row.sender = sender or ""
+    if is_delivery_report(message):
+        _record_bounce(row, message, now)
+        return
+    if not sender:
+        raise Quarantine("no single valid From address")
+    handler = _handler()
+    targets = handler.addresses()
+    if sender in targets or sender in own_addresses():
+        row.status, row.reason = Status.REFUSED, "sent by this help desk (loop)"
+        return
+    target = targets.get(row.recipient.lower())
+    if target is None:
+        raise Quarantine(f"unknown recipient {row.recipient}")
+    automatic = is_automatic(message, row.envelope_from)
+    mail_settings = MailSettings.current()
+    if not trust_sender:
+        verdict = authentication.authenticate(
+            raw, message, sender.rsplit("@", 1)[1], mail_settings.trusted_authserv_id
+        )
+        required = mail_settings.auth_policy == MailSettings.AuthPolicy.ALWAYS
+        if not verdict.authenticated and (required or verdict.dmarc_published):
+            raise Quarantine(f"sender not authenticated: {verdict.detail}")
+    handler.deliver(row, message, sender, target, automatic, mail_settings, now)
+
+
+# --- Answers and bounces ----------------------------------------------------------------
+
+
+def _record_bounce(row: InboundMessage, message, now: datetime) -> None:
+    """A delivery report: the outgoing email it is about is marked bounced and its address
+    flagged for staff."""
+    row.status = Status.BOUNCE
+    original = None
+    for part in message.walk():
+        if part.get_content_type() in ("message/rfc822", "text/rfc822-headers"):
+            content = part.get_payload(0) if part.is_multipart() else part_text(part)
+            headers = (
+                content
+                if hasattr(content, "get")
+                else BytesHeaderParser(policy=policy.default).parsebytes(str(content).encode())
+            )
+            original = headers.get("Message-ID")
+            if original:
+                break
+    email = OutboundEmail.objects.filter(message_id=str(original or "").strip()).first()
+    if email is None:
+        row.reason = "delivery report about an unknown message"
+        return
+    OutboundEmail.objects.filter(pk=email.pk).update(status=OutboundEmail.Status.BOUNCED)
+    if email.user_id:
+        get_user_model().objects.filter(pk=email.user_id, email__iexact=email.to_address).update(
+            email_bounced_at=now
+        )
+    row.reason = f"bounced: {email.to_address}"
