@@ -6,6 +6,8 @@ from django.db import models
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from sportello.core import access
+
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
@@ -34,9 +36,10 @@ class User(AbstractUser):
 
     class Role(models.TextChoices):
         CLIENT = "", _("Client")
-        ADMIN = "admin", _("Administrator")
-        BILLING = "billing", _("Billing clerk")
-        AGENT = "agent", _("Agent")
+        # The values live in core.access, which the apps below accounts check against.
+        ADMIN = access.ADMIN, _("Administrator")
+        BILLING = access.BILLING, _("Billing clerk")
+        AGENT = access.AGENT, _("Agent")
 
     # No user name: the email is the login. django-stubs types `username` as AbstractUser's
     # field and cannot express a subclass removing it.

@@ -5,36 +5,27 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from sportello.core.access import client_required
+from sportello.core.navigation import next_url
 
 from . import actions
 from .forms import ProfileForm, StaffEnrolmentForm
-
-
-def _safe_next(request, default: str) -> str:
-    target = request.GET.get("next") or request.POST.get("next") or ""
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
 
 
 @never_cache
 def admin_login(request, extra_context=None):
     """Stands in for Django's admin login form, which would sign anyone in with a password
     alone: every way into a staff session is allauth's login with its two-factor step."""
-    next_url = _safe_next(request, reverse("admin:index"))
+    target = next_url(request, reverse("admin:index"))
     if request.user.is_authenticated:
         # Signed in but not let in by the admin: sending them on would come straight back.
         if not admin.site.has_permission(request):
             raise PermissionDenied
-        return redirect(next_url)
-    return redirect_to_login(next_url)
+        return redirect(target)
+    return redirect_to_login(target)
 
 
 ENROLMENT_SECRET_KEY = "staff_enrolment_secret"

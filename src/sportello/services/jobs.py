@@ -183,7 +183,9 @@ def suspensions(now: datetime, dry_run: bool = False) -> Counts:
             "expired": len(others),
         }
     notify = JobSettings.current().suspension_notice
+    terms = terms_by_type()
     counts = {"suspended": 0, "on_hold": 0}
+    blocked: dict[str, list[int]] = {Service.Status.SUSPENDED: [], Service.Status.ON_HOLD: []}
     for pk, kind in unpaid_blocks:
         status, counted, notice = (
             (Service.Status.ON_HOLD, "on_hold", "domain_on_hold")
@@ -193,20 +195,20 @@ def suspensions(now: datetime, dry_run: bool = False) -> Counts:
         # Compare-and-swap: only the run that blocks the service sends its notice.
         if Service.objects.filter(pk=pk, status=Service.Status.ACTIVE).update(status=status):
             counts[counted] += 1
-            ask_staff([pk], status, today)
+            blocked[status].append(pk)
             if notify:
                 service = Service.objects.select_related("client__owner", "product").get(pk=pk)
                 renewal = service.renewals.select_related("invoice").get(
                     period_start=service.expires_on
                 )
-                lost_on = service.expires_on + timedelta(
-                    days=terms_by_type()[kind].terminate_after_days
-                )
+                lost_on = service.expires_on + timedelta(days=terms[kind].terminate_after_days)
                 context = {"service": service, "invoice": renewal.invoice, "lost_on": lost_on}
                 queue_to_client(service.client, notice, context)
     active = Service.objects.filter(status=Service.Status.ACTIVE)
     counts["on_hold"] += active.filter(pk__in=domains).update(status=Service.Status.ON_HOLD)
     counts["expired"] = active.filter(pk__in=others).update(status=Service.Status.EXPIRED)
+    for blocked_status, pks in blocked.items():
+        ask_staff(pks, blocked_status, today)
     ask_staff(domains, Service.Status.ON_HOLD, today)
     ask_staff(others, Service.Status.EXPIRED, today)
     return counts
@@ -256,18 +258,18 @@ def disk_quota(now: datetime, dry_run: bool = False) -> Counts:
     to_free = Service.objects.filter(status=Service.Status.SUSPENDED, over_quota=True).exclude(over)
     if dry_run:
         return {"over_quota": to_block.count(), "back_under_quota": to_free.count()}
-    blocked = 0
+    blocked: list[int] = []
     for pk in list(to_block.values_list("pk", flat=True)):
         if Service.objects.filter(pk=pk, status=Service.Status.ACTIVE).update(
             status=Service.Status.SUSPENDED, over_quota=True
         ):
-            blocked += 1
-            ask_staff([pk], Service.Status.SUSPENDED, timezone.localdate(now))
+            blocked.append(pk)
             service = Service.objects.select_related("client__owner", "product").get(pk=pk)
             queue_to_client(service.client, "quota_exceeded", {"service": service})
     back = list(to_free.values_list("pk", flat=True))
     freed = Service.objects.filter(pk__in=back).update(
         status=Service.Status.ACTIVE, over_quota=False
     )
+    ask_staff(blocked, Service.Status.SUSPENDED, timezone.localdate(now))
     ask_staff(back, Service.Status.ACTIVE, timezone.localdate(now))
-    return {"over_quota": blocked, "back_under_quota": freed}
+    return {"over_quota": len(blocked), "back_under_quota": freed}
