@@ -11,3 +11,4 @@ class AutomationConfig(AppConfig):
 
         # Each app's jobs.py registers its daily jobs with @registry.job.
         autodiscover_modules("jobs")
+        from . import checks  # noqa: F401  (registers the deployment checks)

@@ -2,11 +2,11 @@ import logging
 
 from django.utils import timezone
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, lock_task
+from huey.contrib.djhuey import db_periodic_task, lock_task, periodic_task
 
 from sportello.core.logs import counts_text
 
-from . import registry
+from . import heartbeat, registry
 
 log = logging.getLogger(__name__)
 
@@ -34,3 +34,9 @@ def run_daily_jobs():
             f"; failed: {', '.join(failed)}" if failed else "",
         )
     return results
+
+
+@periodic_task(crontab(minute="*"))
+def worker_heartbeat():
+    """What `sportello check --deploy` reads to tell whether the workers are taking work."""
+    heartbeat.beat(timezone.now())

@@ -25,6 +25,7 @@ class CoreConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_save
 
+        from . import checks  # noqa: F401  (registers the deployment checks)
         from .calendar import forget_office_calendar
         from .models import ClosingDay, OfficeCalendar
 
