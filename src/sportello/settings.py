@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "sportello.catalog",
     "sportello.services",
     "sportello.billing",
+    "sportello.einvoice",
     "sportello.automation",
     "sportello.helpdesk",
     "sportello.servers",

@@ -40,7 +40,7 @@ from .models import (
 )
 from .pricing import line_net, totals
 from .references import rf_reference
-from .signals import invoice_paid
+from .signals import invoice_paid, invoices_numbered
 from .vat import vat_treatment
 
 Action = AuditEvent.Action
@@ -162,6 +162,7 @@ def issue_invoice(invoice: Invoice, now: datetime, *, request: HttpRequest | Non
     if _numbered_at_issue(invoice, billing):
         _give_numbers([invoice], today)
     invoice.save()
+    invoices_numbered.send(sender=Invoice, invoices=[invoice])
     audit.record(
         Action.INVOICE_ISSUED, request=request, client=invoice.client, detail=_issued(invoice)
     )
@@ -225,6 +226,7 @@ def create_invoices(drafts: list[tuple[Client, list[Line]]], now: datetime, *,
             invoice.payment_reference = rf_reference(invoice.pk)
         Invoice.objects.bulk_update(invoices, ["payment_reference"])
         InvoiceLine.objects.bulk_create(new_lines)
+        invoices_numbered.send(sender=Invoice, invoices=invoices)
         Charge.objects.bulk_update(charged, ["invoice_line"])
         audit.record_each(Action.INVOICE_ISSUED, [(inv.client, _issued(inv)) for inv in invoices])
         _settle_at_issue(invoices, billing, today)
@@ -445,9 +447,12 @@ def _settle(
 def _mark_paid(invoice: Invoice, day: date, payment: Payment | None = None) -> None:
     invoice.status = Invoice.Status.PAID
     invoice.paid_on = day
-    if invoice.number is None and invoice.purpose != Invoice.Purpose.FUNDS:
+    numbered_now = invoice.number is None and invoice.purpose != Invoice.Purpose.FUNDS
+    if numbered_now:
         _give_number(invoice, day)  # the payment notice becomes a fiscal invoice
     invoice.save()
+    if numbered_now:
+        invoices_numbered.send(sender=Invoice, invoices=[invoice])
     # Reports still waiting on this invoice can no longer be approved: approving one would
     # credit the same money a second time (BIL-8).
     PaymentReport.objects.filter(invoice=invoice, status=PaymentReport.Status.PENDING).update(
@@ -559,6 +564,7 @@ def issue_credit_note(invoice: Invoice, now: datetime, *, reason: str,
     note.paid_on = today
     _give_number(note, today)
     note.save()
+    invoices_numbered.send(sender=Invoice, invoices=[note])
     # What the note credits comes first off what is still due; the rest was paid: credit.
     off_due = min(note.total, original.amount_due)
     original.credited_total += off_due

@@ -4,6 +4,7 @@ from sportello.accounts import desk_views as accounts
 from sportello.automation import desk_views as automation
 from sportello.billing import desk_views as billing
 from sportello.core import desk_views as core
+from sportello.einvoice import desk_views as einvoice
 from sportello.helpdesk import desk_views as tickets
 from sportello.mail import desk_views as mail
 from sportello.services import desk_views as services
@@ -56,4 +57,8 @@ urlpatterns = [
     path("billing/quotes/new/", billing.quote_new, name="quote_new"),
     path("billing/quotes/<int:pk>/", billing.quote_detail, name="quote"),
     path("billing/clients/<int:pk>/ledger/", billing.client_ledger, name="client_ledger"),
+    path("billing/einvoices/", einvoice.einvoice_list, name="einvoices"),
+    path("billing/einvoices/build/", einvoice.einvoice_build_all, name="einvoices_build"),
+    path("billing/einvoices/<int:pk>/", einvoice.einvoice_detail, name="einvoice"),
+    path("billing/einvoices/<int:pk>/xml/", einvoice.einvoice_xml, name="einvoice_xml"),
 ]

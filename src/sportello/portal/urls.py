@@ -2,6 +2,7 @@ from django.urls import path
 
 from sportello.accounts import views as accounts
 from sportello.billing import views as billing
+from sportello.einvoice import views as einvoice
 from sportello.helpdesk import views as tickets
 from sportello.mail import views as mail
 
@@ -18,6 +19,7 @@ urlpatterns = [
     path("invoices/", billing.invoices, name="invoices"),
     path("invoices/<int:pk>/", billing.invoice_detail, name="invoice"),
     path("invoices/<int:pk>/pdf/", billing.invoice_pdf_download, name="invoice_pdf"),
+    path("invoices/<int:pk>/xml/", einvoice.einvoice_xml, name="einvoice_xml"),
     path("invoices/<int:pk>/report/", billing.report_payment, name="report_payment"),
     path("invoices/<int:pk>/credit/", billing.apply_credit, name="apply_credit"),
     path("funds/", billing.add_funds, name="add_funds"),

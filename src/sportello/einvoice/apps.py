@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class EInvoiceConfig(AppConfig):
+    name = "sportello.einvoice"
+    label = "einvoice"
+    verbose_name = _("Electronic invoices")
+
+    def ready(self):
+        from sportello.billing.blocks import register_invoice_block
+        from sportello.billing.signals import invoices_numbered
+
+        from .blocks import invoice_block
+        from .receivers import on_invoices_numbered
+
+        invoices_numbered.connect(on_invoices_numbered, dispatch_uid="einvoice")
+        register_invoice_block(invoice_block)
