@@ -84,6 +84,8 @@ INSTALLED_APPS = [
     "sportello.kb",
     "sportello.portal",
     "sportello.desk",
+    "ninja",
+    "sportello.api",
     "sportello.demo",
 ]
 
@@ -356,3 +358,12 @@ if TESTING:
 
 # Covering indexes (INCLUDE) serve PostgreSQL; SQLite keeps the key columns and that is fine.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
+
+# --- REST API (/api/v1/) and outgoing webhooks
+# Requests per minute a token (or an address without one) may make; over it: 429.
+API_RATE_LIMIT = int(os.environ.get("API_RATE_LIMIT", "120"))
+# Webhook targets on private, loopback or link-local addresses are refused unless allowed
+# (a target inside the provider's own network is otherwise a way in).
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS")
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
+NINJA_PAGINATION_MAX_LIMIT = 200

@@ -30,4 +30,7 @@ urlpatterns = [
     path("", include("sportello.kb.urls")),
     path("", include("sportello.extra.urls")),
     path("admin/", admin.site.urls),
+    path("api/", include("sportello.api.urls")),
+    path("panel/api/", include("sportello.api.panel_urls")),
+    path("desk/api/", include("sportello.api.desk_urls")),
 ]

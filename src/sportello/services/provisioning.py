@@ -4,6 +4,7 @@ module does it: the daily jobs and payments open tasks here, staff close them in
 from datetime import date
 
 from .models import ProvisioningTask, Service
+from .signals import status_changed
 
 # The task each blocked or ended status asks for.
 TASK_FOR_STATUS: dict[str, str] = {
@@ -24,3 +25,4 @@ def ask_staff(service_ids: list[int], status: str, day: date) -> None:
         [ProvisioningTask(service_id=pk, action=action, day=day) for pk in service_ids],
         ignore_conflicts=True,
     )
+    status_changed.send(sender=Service, service_ids=service_ids, status=status, day=day)
