@@ -193,6 +193,8 @@ def set_targets(ticket: Ticket, start: datetime, settings: HelpdeskSettings | No
 
 def notify_client(ticket: Ticket, template: str, context: dict[str, Any] | None = None, *,
                   first: bool = False) -> None:  # fmt: skip
+    """From the ticket's department's address, which takes the client's replies (HD-8);
+    the first one's Message-ID is the ticket's thread, every later one refers to it."""
     thread = ticket.thread_id()
     queue_to_client(
         ticket.client,
@@ -200,6 +202,7 @@ def notify_client(ticket: Ticket, template: str, context: dict[str, Any] | None 
         {"ticket": ticket, **(context or {})},
         message_id=thread if first else "",
         thread_id=thread,
+        reply_to=ticket.department.email,
     )
 
 

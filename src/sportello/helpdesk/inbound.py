@@ -4,18 +4,20 @@ app) hands over once a message is stored, addressed to a department and authenti
 import re
 from datetime import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from sportello.accounts.models import Client
-from sportello.mail.actions import queue_rendered, queue_to_client, render_email
+from sportello.core.models import Provider
+from sportello.mail.actions import queue_rendered, render_email, reply_footer, with_footer
 from sportello.mail.message import clean, message_text, split_reply
 from sportello.mail.models import AutoReply, InboundMessage, MailSettings, OutboundEmail
 from sportello.mail.processing import InboundHandler, Quarantine, register_handler
 
-from .actions import check_attachment, open_ticket, reply_as_client
+from .actions import check_attachment, notify_client, open_ticket, reply_as_client
 from .models import Category, Department, HelpdeskSettings, Ticket
 
 Status = InboundMessage.Status
@@ -47,8 +49,8 @@ def deliver(row, message, sender, department, automatic, mail_settings, now) -> 
     else:
         _new_ticket(row, client, department, body, quoted, attachments, automatic, now)
     if dropped and not automatic:
-        queue_to_client(
-            client,
+        notify_client(
+            row.ticket,
             "attachments_dropped",
             {
                 "ticket": row.ticket,
@@ -87,7 +89,7 @@ def _reply(row, ticket, client, body, quoted, attachments, mail_settings, automa
     if mail_settings.email_replies == MailSettings.Replies.REFUSE:
         row.status, row.reason = Status.REFUSED, "email replies are answered from the panel"
         if not automatic:
-            queue_to_client(client, "reply_in_panel", {"ticket": ticket})
+            notify_client(ticket, "reply_in_panel")
         return
     try:
         reply_as_client(ticket, client.owner, body, now, attachments=attachments, quoted=quoted,
@@ -174,7 +176,12 @@ def refuse_unknown_sender(address: str, now: datetime) -> None:
             AutoReply.objects.create(address=address, day=timezone.localdate(now))
     except IntegrityError:
         return
-    parts = [render_email("sender_refused", {}, language) for language in ("it", "en", "es")]
+    provider = Provider.current()
+    context = {"provider": provider, "site_url": settings.SITE_URL}
+    parts = []
+    for language in ("it", "en", "es"):
+        subject, text, markup = render_email("sender_refused", context, language, provider)
+        parts.append((subject, *with_footer(text, markup, reply_footer("", language, False))))
     queue_rendered(
         to_address=address,
         template="sender_refused",

@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from email.utils import formataddr
 from typing import TYPE_CHECKING, Any, Protocol
 
 from django.conf import settings
@@ -9,11 +10,14 @@ from django.db import transaction
 from django.db.models import Model
 from django.template import Context
 from django.template.loader import get_template
+from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import escape
+from django.utils.translation import gettext as _
 
 from sportello.core.models import Provider
 
-from .models import EmailAttachment, OutboundEmail
+from .models import EmailAttachment, MailSettings, OutboundEmail
 
 if TYPE_CHECKING:
     # django-stubs reads this alias as the configured user model (accounts.User).
@@ -81,6 +85,36 @@ class ClientMail:
     # mail programs thread the notifications.
     thread_id: str = ""
     message_id: str = ""
+    # A department's address the email comes from and replies go to; empty: the email comes
+    # from DEFAULT_FROM_EMAIL and says that replies are not read.
+    reply_to: str = ""
+    list_unsubscribe: str = ""
+
+
+def replies_thread() -> bool:
+    return MailSettings.current().email_replies == MailSettings.Replies.THREAD
+
+
+def reply_footer(reply_to: str, language: str, threads: bool) -> str:
+    """What the client may do with a reply: with a department's address that threads
+    replies, reply; otherwise write from the panel, since nobody reads the answer."""
+    panel = settings.SITE_URL + reverse("portal:tickets")
+    with translation.override(language):
+        if reply_to and threads:
+            return _("You can answer by replying to this email.")
+        return _(
+            "This email was sent automatically: replies to it are not read. To write to us, "
+            "open a ticket in the panel: %(url)s"
+        ) % {"url": panel}
+
+
+def with_footer(text: str, html: str, footer: str) -> tuple[str, str]:
+    return f"{text}\n\n-- \n{footer}", (f"{html}\n<hr>\n<p>{escape(footer)}</p>" if html else "")
+
+
+def sender_address(address: str, provider: Provider) -> str:
+    """`Provider name <address>`: a department's address, named as the provider."""
+    return formataddr((provider.name, address)) if address else ""
 
 
 def queue_to_client(client: Addressee, template: str, context: dict[str, Any] | None = None,
@@ -96,6 +130,7 @@ def queue_to_clients(mails: list[ClientMail]) -> list[OutboundEmail]:
     """Many client emails at once (a daily job's notices): each rendered as
     `queue_to_client` renders it, the rows written together."""
     provider = Provider.current()
+    threads = replies_thread()
     emails = []
     for mail in mails:
         client = mail.client
@@ -106,6 +141,7 @@ def queue_to_clients(mails: list[ClientMail]) -> list[OutboundEmail]:
             **mail.context,
         }
         subject, text, html = render_email(mail.template, context, client.language, provider)
+        text, html = with_footer(text, html, reply_footer(mail.reply_to, client.language, threads))
         emails.append(
             OutboundEmail(
                 to_address=client.contact_email,
@@ -118,6 +154,9 @@ def queue_to_clients(mails: list[ClientMail]) -> list[OutboundEmail]:
                 user=client.owner,
                 message_id=mail.message_id,
                 thread_id=mail.thread_id,
+                from_email=sender_address(mail.reply_to, provider),
+                reply_to=mail.reply_to,
+                list_unsubscribe=mail.list_unsubscribe,
                 next_attempt_at=timezone.now(),
             )
         )

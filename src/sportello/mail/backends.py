@@ -11,7 +11,8 @@ from django.core.mail.backends import smtp
 from django.core.mail.message import sanitize_address
 
 SIGNED_HEADERS = [b"from", b"to", b"subject", b"date", b"message-id", b"in-reply-to",
-                  b"references", b"content-type", b"mime-version"]  # fmt: skip
+                  b"references", b"reply-to", b"list-unsubscribe", b"list-unsubscribe-post",
+                  b"content-type", b"mime-version"]  # fmt: skip
 
 
 @lru_cache(maxsize=4)

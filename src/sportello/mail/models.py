@@ -57,6 +57,12 @@ class OutboundEmail(models.Model):
     # The first message of a conversation (a ticket): In-Reply-To and References point to
     # it, so mail programs thread the notifications.
     thread_id = models.CharField(_("thread"), max_length=300, blank=True)
+    # Notifications about a ticket come from (and are answered to) its department's address;
+    # empty: DEFAULT_FROM_EMAIL, whose mail says replies are not read.
+    from_email = models.CharField(_("from"), max_length=300, blank=True)
+    reply_to = models.EmailField(_("reply to"), blank=True)
+    # The one-click unsubscribe address of a news mailing (RFC 8058).
+    list_unsubscribe = models.URLField(_("unsubscribe link"), max_length=500, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
 
     objects = OutboundEmailQuerySet.as_manager()

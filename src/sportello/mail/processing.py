@@ -4,6 +4,7 @@ address turns it into work, or the message is quarantined with its reason — ne
 exception, never a loss (HD-7, HD-8)."""
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,13 +16,14 @@ from django.db import transaction
 
 from sportello.core.models import settings_read_once
 
-from . import authentication
+from . import authentication, verp
 from .message import (
     MESSAGE_POLICY,
     clean,
     from_address,
     is_automatic,
     is_delivery_report,
+    is_out_of_office,
     own_addresses,
     part_text,
 )
@@ -68,7 +70,8 @@ def _handler() -> InboundHandler:
 
 
 def recipient_known(address: str) -> bool:
-    return _handler().is_known(address.strip())
+    """A department's address, or the signed return path of one of our emails (bounces)."""
+    return verp.email_id_of(address) is not None or _handler().is_known(address.strip())
 
 
 # --- Processing -------------------------------------------------------------------------
@@ -131,6 +134,10 @@ def _process(row: InboundMessage, now: datetime, trust_sender: bool) -> None:
     except Exception as error:
         raise Quarantine(f"unreadable message: {type(error).__name__}") from error
     row.sender = sender or ""
+    bounced_email = verp.email_id_of(row.recipient)
+    if bounced_email is not None:
+        _record_returned(row, message, bounced_email, now)
+        return
     if is_delivery_report(message):
         _record_bounce(row, message, now)
         return
@@ -159,10 +166,49 @@ def _process(row: InboundMessage, now: datetime, trust_sender: bool) -> None:
 # --- Answers and bounces ----------------------------------------------------------------
 
 
-def _record_bounce(row: InboundMessage, message, now: datetime) -> None:
-    """A delivery report: the outgoing email it is about is marked bounced and its address
-    flagged for staff."""
+def _report_actions(message) -> set[str]:
+    """The Action fields of a delivery report's per-recipient parts (failed, delayed,
+    delivered, relayed, expanded)."""
+    actions = set()
+    for part in message.walk():
+        if part.get_content_type() == "message/delivery-status":
+            payload = part.get_payload()
+            blocks = payload if isinstance(payload, list) else []
+            for block in blocks:
+                action = str(block.get("Action", "")).strip().lower()
+                if action:
+                    actions.add(action)
+            if not blocks:  # read as text by a lenient parser
+                text = part_text(part) if not part.is_multipart() else ""
+                actions.update(a.lower() for a in re.findall(r"(?im)^action:\s*(\w+)", text))
+    return actions
+
+
+def _record_returned(row: InboundMessage, message, email_id: int, now: datetime) -> None:
+    """Mail to the signed return path of one of our emails: a failure report (or a
+    non-standard bounce from a null sender) marks that email bounced; anything else there
+    (an out-of-office answer, a delay notice) changes nothing."""
     row.status = Status.BOUNCE
+    actions = _report_actions(message) if is_delivery_report(message) else set()
+    null_sender = row.envelope_from.strip() in ("", "<>")
+    failed = "failed" in actions or (not actions and null_sender and not is_out_of_office(message))
+    if not failed:
+        row.reason = "mail to a return path that reports no failure"
+        return
+    email = OutboundEmail.objects.filter(pk=email_id).first()
+    if email is None:
+        row.reason = "delivery report about an email no longer kept"
+        return
+    _mark_bounced(row, email, now)
+
+
+def _record_bounce(row: InboundMessage, message, now: datetime) -> None:
+    """A delivery report sent to a department's address: believed only when it names a
+    Message-ID this product sent and reports a failure; nothing is guessed."""
+    row.status = Status.BOUNCE
+    if "failed" not in _report_actions(message):
+        row.reason = "delivery report without a failure"
+        return
     original = None
     for part in message.walk():
         if part.get_content_type() in ("message/rfc822", "text/rfc822-headers"):
@@ -175,13 +221,19 @@ def _record_bounce(row: InboundMessage, message, now: datetime) -> None:
             original = headers.get("Message-ID")
             if original:
                 break
-    email = OutboundEmail.objects.filter(message_id=str(original or "").strip()).first()
+    message_id = str(original or "").strip()
+    email = OutboundEmail.objects.filter(message_id=message_id).first() if message_id else None
     if email is None:
         row.reason = "delivery report about an unknown message"
         return
+    _mark_bounced(row, email, now)
+
+
+def _mark_bounced(row: InboundMessage, email: OutboundEmail, now: datetime) -> None:
     OutboundEmail.objects.filter(pk=email.pk).update(status=OutboundEmail.Status.BOUNCED)
     if email.user_id:
         get_user_model().objects.filter(pk=email.user_id, email__iexact=email.to_address).update(
             email_bounced_at=now
         )
+    row.ticket_id = None
     row.reason = f"bounced: {email.to_address}"

@@ -13,6 +13,7 @@ from django.db.models import Q
 
 from sportello.core.models import settings_read_once
 
+from . import verp
 from .models import OutboundEmail
 
 log = logging.getLogger(__name__)
@@ -61,9 +62,22 @@ def encoded_subject(subject: str) -> str:
 
 
 def headers(email: OutboundEmail, message_id: str) -> dict:
-    result = {"Message-ID": message_id, "Auto-Submitted": "auto-generated"}
+    """Its own Message-ID, the thread's first message as In-Reply-To and References (a
+    reply carries both back), the department's address as Reply-To, and for news the
+    one-click unsubscribe (RFC 8058). The envelope sender is the VERP return path."""
+    result = {
+        "From": email.from_email or settings.DEFAULT_FROM_EMAIL,
+        "Message-ID": message_id,
+        "Auto-Submitted": "auto-generated",
+    }
     if email.thread_id and email.thread_id != message_id:
         result["In-Reply-To"] = result["References"] = email.thread_id
+    if email.reply_to:
+        result["Reply-To"] = email.reply_to
+    if email.list_unsubscribe:
+        result["List-Unsubscribe"] = f"<{email.list_unsubscribe}>"
+        result["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        result["Precedence"] = "bulk"
     return result
 
 
@@ -125,7 +139,7 @@ def _send(email_id: int, now: datetime, relay: Relay) -> bool:
     message = EmailMultiAlternatives(
         subject=encoded_subject(email.subject),
         body=email.body_text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
+        from_email=verp.return_path(email.pk),
         to=[email.to_address],
         headers=headers(email, message_id),
     )

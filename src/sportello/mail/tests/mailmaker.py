@@ -53,7 +53,7 @@ def signed(message: EmailMessage, domain: str | None = None, selector="mail") ->
     domain = domain or message["From"].addresses[0].domain
     raw = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
     pem, _record = key_pair(domain)
-    headers = [b"from", b"to", b"subject", b"date", b"message-id"]
+    headers = [b"from", b"to", b"subject", b"date", b"message-id", b"in-reply-to", b"references"]
     signature = dkim.sign(raw, selector.encode(), domain.encode(), pem, include_headers=headers)
     return signature + raw
 
@@ -68,3 +68,21 @@ class FakeDns(dict):
 
     def __call__(self, name):
         return self.get(name.rstrip("."), [])
+
+
+def delivery_report(original_headers: dict[str, str], *, action="failed",
+                    recipient="owner@example.org", sender="MAILER-DAEMON@mx.example.org",
+                    to="hd@sportello.example") -> bytes:  # fmt: skip
+    """A delivery status notification (RFC 3464) about a message with these headers."""
+    original = "".join(f"{name}: {value}\r\n" for name, value in original_headers.items())
+    return (
+        f"From: {sender}\r\nTo: {to}\r\nSubject: Undelivered Mail Returned to Sender\r\n"
+        f"Date: {format_datetime(timezone.now())}\r\n"
+        f"Message-ID: {make_msgid(domain='mx.example.org')}\r\nMIME-Version: 1.0\r\n"
+        "Content-Type: multipart/report; report-type=delivery-status; boundary=B\r\n\r\n"
+        "--B\r\nContent-Type: text/plain\r\n\r\nMailbox full\r\n"
+        "--B\r\nContent-Type: message/delivery-status\r\n\r\n"
+        "Reporting-MTA: dns; mx.example.org\r\n\r\n"
+        f"Final-Recipient: rfc822; {recipient}\r\nAction: {action}\r\nStatus: 5.2.2\r\n\r\n"
+        f"--B\r\nContent-Type: text/rfc822-headers\r\n\r\n{original}\r\n--B--\r\n"
+    ).encode()

@@ -15,7 +15,7 @@ from sportello.mail.models import InboundMessage, MailSettings, OutboundEmail
 from sportello.mail.processing import process
 from sportello.testing import make_ticket, make_tier
 
-from .mailmaker import FakeDns, build, signed
+from .mailmaker import FakeDns, build, delivery_report, signed
 
 pytestmark = pytest.mark.django_db
 S = InboundMessage.Status
@@ -256,21 +256,8 @@ def test_a_bounce_marks_the_email_and_flags_the_address(owner, dns):
     sent = OutboundEmail.objects.filter(client=owner).first()
     sent.message_id = make_msgid(domain="sportello.example")
     sent.save()
-    report = EmailMessage()
-    report["From"] = "MAILER-DAEMON@mx.example.org"
-    report["To"] = "hd@sportello.example"
-    report["Subject"] = "Undelivered Mail Returned to Sender"
-    report["Message-ID"] = make_msgid()
-    report.set_content("Mailbox full")
-    original = EmailMessage()
-    original["Message-ID"] = sent.message_id
-    original["Subject"] = sent.subject
-    report.add_attachment(original)
-    report.set_param("report-type", "delivery-status")
-    report.replace_header(
-        "Content-Type", report["Content-Type"].replace("multipart/mixed", "multipart/report")
-    )
-    row = deliver(report.as_bytes())
+    report = delivery_report({"Message-ID": sent.message_id, "Subject": sent.subject})
+    row = deliver(report)
     assert row.status == S.BOUNCE
     sent.refresh_from_db()
     owner.owner.refresh_from_db()
