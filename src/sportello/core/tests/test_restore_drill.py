@@ -33,8 +33,9 @@ def table_counts(vendor: str, target: str) -> dict[str, int]:
     import psycopg
 
     with psycopg.connect(target) as db:
-        names = [r[0] for r in db.execute(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")]  # fmt: skip
+        names = [
+            r[0] for r in db.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        ]
         return {n: db.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0] for n in names}
 
 
@@ -83,16 +84,27 @@ def test_a_backup_restores_every_row_and_file(tmp_path):
         source, target = {"DATABASE_URL": source_target}, {"DATABASE_URL": restored_target}
 
     backup = tmp_path / "backup"
-    subprocess.run([ROOT / "deploy" / "backup.sh", backup], check=True, capture_output=True,
-                   env={**env, **source, "SPORTELLO_DATA_DIR": str(data)})  # fmt: skip
+    subprocess.run(
+        [ROOT / "deploy" / "backup.sh", backup],
+        check=True,
+        capture_output=True,
+        env={**env, **source, "SPORTELLO_DATA_DIR": str(data)},
+    )
     assert sorted(p.name for p in backup.iterdir()) == sorted(
-        ["SHA256SUMS", "files.tar.gz",
-         "database.sqlite3" if connection.vendor == "sqlite" else "database.dump"]
-    )  # fmt: skip
+        [
+            "SHA256SUMS",
+            "files.tar.gz",
+            "database.sqlite3" if connection.vendor == "sqlite" else "database.dump",
+        ]
+    )
 
     restored = tmp_path / "restored"
-    result = subprocess.run([ROOT / "deploy" / "restore.sh", backup], capture_output=True,
-                            text=True, env={**env, **target, "SPORTELLO_DATA_DIR": str(restored)})  # fmt: skip
+    result = subprocess.run(
+        [ROOT / "deploy" / "restore.sh", backup],
+        capture_output=True,
+        text=True,
+        env={**env, **target, "SPORTELLO_DATA_DIR": str(restored)},
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().endswith(f"restored from {backup}")
 
@@ -107,8 +119,12 @@ def test_a_backup_restores_every_row_and_file(tmp_path):
 
     # A damaged backup is refused before anything is touched.
     (backup / "files.tar.gz").write_bytes(b"damaged")
-    again = subprocess.run([ROOT / "deploy" / "restore.sh", backup], capture_output=True,
-                           text=True, env={**env, **target, "SPORTELLO_DATA_DIR": str(restored)})  # fmt: skip
+    again = subprocess.run(
+        [ROOT / "deploy" / "restore.sh", backup],
+        capture_output=True,
+        text=True,
+        env={**env, **target, "SPORTELLO_DATA_DIR": str(restored)},
+    )
     assert again.returncode != 0 and "FAILED" in again.stdout + again.stderr
     if connection.vendor == "postgresql":
         import psycopg
