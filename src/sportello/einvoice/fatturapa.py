@@ -67,7 +67,7 @@ class Document:
 
 
 def nature_of(invoice: Invoice) -> Nature:
-    return NATURES.get(invoice.vat_note, NATURES[Invoice.VatNote.NONE])
+    return NATURES.get(Invoice.VatNote(invoice.vat_note), NATURES[Invoice.VatNote.NONE])
 
 
 def amount(value: Decimal) -> str:
@@ -290,7 +290,9 @@ def summary_rows(lines: list[InvoiceLine]) -> list[dict[str, Decimal]]:
     (the SdI's rule 00421 checks exactly this, within a cent)."""
     from sportello.billing.pricing import vat_breakdown
 
-    return [dict(row) for row in vat_breakdown(lines)]
+    return [
+        {"rate": row["rate"], "net": row["net"], "vat": row["vat"]} for row in vat_breakdown(lines)
+    ]
 
 
 def payment_data(body: etree._Element, doc: Document) -> None:

@@ -11,8 +11,9 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from sportello.core.models import SettingsRow
+from sportello.core.money import MoneyDigits
 
-MONEY = {"max_digits": 12, "decimal_places": 2}
+MONEY: MoneyDigits = {"max_digits": 12, "decimal_places": 2}
 
 
 class EInvoiceSettings(SettingsRow):

@@ -50,15 +50,15 @@ def parse(xml: bytes) -> ParsedReceipt:
     if kind is None or not _text(root, "MessageId"):
         raise NotAReceipt(etree.QName(root).localname)
     errors = []
-    for error in root.iter():
-        if isinstance(error.tag, str) and etree.QName(error).localname == "Errore":
+    for item in root.iter():
+        if isinstance(item.tag, str) and etree.QName(item).localname == "Errore":
             errors.append(
                 {
-                    "code": _text(error, "Codice"),
+                    "code": _text(item, "Codice"),
                     "path": "",
                     "message": " ".join(
                         part
-                        for part in (_text(error, "Descrizione"), _text(error, "Suggerimento"))
+                        for part in (_text(item, "Descrizione"), _text(item, "Suggerimento"))
                         if part
                     ),
                 }
