@@ -206,13 +206,13 @@ class TokenAuth(HttpBearer):
 class PublicAuth:
     """Operations anyone may call (the public knowledge base): limited per address."""
 
-    def __call__(self, request: HttpRequest) -> str:
+    def __call__(self, request: HttpRequest) -> ApiToken | str | None:
         if bearer_of(request):
             token = authenticate(request)
             if token is None:
-                return ""  # a wrong token is refused, not read as no token
+                return None  # a wrong token is refused, not read as no token
             _enter(request, token)
-            return "token"
+            return token
         _enter(request, None)
         return "anonymous"
 

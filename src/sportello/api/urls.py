@@ -5,6 +5,7 @@ from typing import Any
 
 from django.urls import path
 from ninja import NinjaAPI
+from ninja.openapi.views import openapi_view
 
 from sportello.core.access import staff_required
 
@@ -47,6 +48,14 @@ class Api(NinjaAPI):
         return schema
 
 
+def docs_for_staff(view: Any) -> Any:
+    """The interactive documentation is for signed-in staff; the document itself is public
+    (clients' programs and contract tests read it)."""
+    if getattr(view, "func", None) is openapi_view:
+        return staff_required()(view)
+    return view
+
+
 api = Api(
     title="Sportello API",
     version="1",
@@ -54,7 +63,7 @@ api = Api(
     urls_namespace="api-v1",
     auth=TokenAuth(),
     docs_url="/docs",
-    docs_decorator=staff_required(),
+    docs_decorator=docs_for_staff,
 )
 install_handlers(api)
 for module in (clients, services, invoices, quotes, tickets, kb, operations):
