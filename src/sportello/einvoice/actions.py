@@ -113,7 +113,9 @@ def validate(xml: bytes) -> list[dict[str, str]]:
 def build(einvoice: EInvoice) -> EInvoice:
     """The file of an e-invoice not sent yet, under a new name; valid or with its errors."""
     einvoice = (
-        EInvoice.objects.select_for_update().select_related("invoice__corrects").get(pk=einvoice.pk)
+        EInvoice.objects.select_for_update(of=("self",))
+        .select_related("invoice__corrects")
+        .get(pk=einvoice.pk)
     )
     if einvoice.status not in (Status.NEW, Status.INVALID, Status.TO_SEND, Status.REJECTED):
         raise ValidationError(_("This e-invoice has already left: it cannot be rebuilt."))
