@@ -2,12 +2,14 @@
 app) hands over once a message is stored, addressed to a department and authenticated."""
 
 import re
+import unicodedata
 from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from sportello.accounts.models import Client
@@ -17,8 +19,8 @@ from sportello.mail.message import clean, message_text, split_reply
 from sportello.mail.models import AutoReply, InboundMessage, MailSettings, OutboundEmail
 from sportello.mail.processing import InboundHandler, Quarantine, register_handler
 
-from .actions import check_attachment, notify_client, open_ticket, reply_as_client
-from .models import Category, Department, HelpdeskSettings, Ticket
+from .actions import MB, check_attachment, notify_client, open_ticket, reply_as_client
+from .models import Attachment, Category, Department, HelpdeskSettings, Ticket
 
 Status = InboundMessage.Status
 
@@ -40,22 +42,28 @@ def deliver(row, message, sender, department, automatic, mail_settings, now) -> 
             refuse_unknown_sender(sender, now)
         return
     body, quoted = split_reply(message_text(message))
-    attachments, dropped = message_attachments(message, mail_settings)
     ticket = find_ticket(message)
     if ticket is not None and ticket.client_id != client.pk:
-        raise Quarantine(f"the ticket {ticket.code} belongs to another account")
+        raise Quarantine(f"the ticket {ticket.code} belongs to another account", "other_account")
+    while ticket is not None and ticket.merged_into_id:
+        ticket = ticket.merged_into
+    attachments, dropped = message_attachments(message, mail_settings, ticket)
     if ticket is not None:
         _reply(row, ticket, client, body, quoted, attachments, mail_settings, automatic, now)
     else:
         _new_ticket(row, client, department, body, quoted, attachments, automatic, now)
     if dropped and not automatic:
+        helpdesk = HelpdeskSettings.current()
         notify_client(
             row.ticket,
             "attachments_dropped",
             {
                 "ticket": row.ticket,
                 "dropped": dropped,
-                "limit_kb": mail_settings.attachments_max_kb,
+                "limit_kb": min(
+                    mail_settings.attachments_max_kb, helpdesk.message_attachments_max_mb * 1024
+                ),
+                "file_mb": helpdesk.attachment_max_mb,
             },
         )
 
@@ -117,15 +125,43 @@ def department_for(address: str):
     return Department.objects.filter(email__iexact=address.strip()).first()
 
 
-def message_attachments(message, mail_settings) -> tuple[list, list[dict]]:
-    """The files kept (in order, within the total size limit and the accepted types) and the
-    ones dropped with the reason."""
+def safe_filename(name: str, number: int) -> str:
+    """A name any file system and page can hold: the last path component, without control,
+    format (bidi) or unassigned characters, at most 120 characters with its extension; the
+    original may be anything a sender wrote."""
+    name = unicodedata.normalize("NFC", clean(name))
+    name = re.split(r"[\\/]", name)[-1]
+    name = "".join(
+        c for c in name if c == " " or not unicodedata.category(c).startswith(("C", "Z"))
+    )
+    name = " ".join(name.split()).strip(". ")
+    stem, dot, extension = name.rpartition(".")
+    if not dot or not re.fullmatch(r"[A-Za-z0-9]{1,10}", extension):
+        stem, extension = name, ""
+    stem = stem[: 120 - len(extension) - 1].rstrip(". ")
+    if not stem:
+        return f"attachment-{number}.{extension or 'bin'}"
+    return f"{stem}.{extension}" if extension else stem
+
+
+def message_attachments(message, mail_settings, ticket=None) -> tuple[list, list[dict]]:
+    """The files kept (in order, within the limits) and the ones dropped with the reason:
+    "file" (over the limit for one file), "type", "size" (over what one email may bring)
+    or "ticket" (the ticket's attachments are full). A reply never fails for its files."""
 
     helpdesk = HelpdeskSettings.current()
-    budget = mail_settings.attachments_max_kb * 1024
+    budget = min(mail_settings.attachments_max_kb * 1024, helpdesk.message_attachments_max_mb * MB)
+    room = helpdesk.ticket_attachments_max_mb * MB
+    if ticket is not None:
+        used = Attachment.objects.filter(message__ticket=ticket).aggregate(used=Sum("size"))
+        room -= used["used"] or 0
     kept, dropped = [], []
     for number, part in enumerate(message.iter_attachments(), 1):
-        name = clean(part.get_filename() or f"attachment-{number}.bin")
+        try:
+            original = str(part.get_filename() or "")
+        except Exception:  # an undecodable name is only a name
+            original = ""
+        name = safe_filename(original, number)
         try:
             content = part.get_content()
         except Exception:
@@ -134,16 +170,24 @@ def message_attachments(message, mail_settings) -> tuple[list, list[dict]]:
             content = content.encode("utf-8")
         elif not isinstance(content, bytes):  # an attached message
             content = bytes(content) if hasattr(content, "__bytes__") else str(content).encode()
-        upload = SimpleUploadedFile(name[:200], content, part.get_content_type())
-        try:
-            check_attachment(upload, helpdesk)
-        except ValidationError:
-            dropped.append({"name": name, "reason": "type"})
-            continue
-        if len(content) > budget:
-            dropped.append({"name": name, "reason": "size"})
+        upload = SimpleUploadedFile(name, content, clean(part.get_content_type())[:100])
+        reason = ""
+        if len(content) > helpdesk.attachment_max_mb * MB:
+            reason = "file"
+        else:
+            try:
+                check_attachment(upload, helpdesk)
+            except ValidationError:
+                reason = "type"
+        if not reason and len(content) > budget:
+            reason = "size"
+        if not reason and len(content) > room:
+            reason = "ticket"
+        if reason:
+            dropped.append({"name": name, "reason": reason})
             continue
         budget -= len(content)
+        room -= len(content)
         kept.append(upload)
     return kept, dropped
 

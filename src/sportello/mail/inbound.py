@@ -25,9 +25,11 @@ def dedup_key(raw: bytes) -> str:
 
 
 def store(raw: bytes, recipient: str, channel: str, now: datetime, *, envelope_from: str = "",
-          peer_ip: str | None = None) -> tuple[InboundMessage, bool]:  # fmt: skip
+          peer_ip: str | None = None,
+          over_limit: tuple[str, str] | None = None) -> tuple[InboundMessage, bool]:  # fmt: skip
     """Commit the raw bytes; (row, False) when the same message was already stored. The
-    processing is queued after the commit."""
+    processing is queued after the commit. `over_limit` (code, detail): the message was
+    cut at the size limit on the way in, so it is kept quarantined, never processed."""
     key = dedup_key(raw)
     try:
         with transaction.atomic():
@@ -39,8 +41,19 @@ def store(raw: bytes, recipient: str, channel: str, now: datetime, *, envelope_f
                 peer_ip=peer_ip,
                 dedup_key=key,
                 raw=raw,
+                **(
+                    {
+                        "status": InboundMessage.Status.QUARANTINED,
+                        "processed_at": now,
+                        "reason_code": over_limit[0],
+                        "reason": over_limit[1][:300],
+                    }
+                    if over_limit
+                    else {}
+                ),  # fmt: skip
             )
-            transaction.on_commit(lambda: _schedule(row.pk))
+            if over_limit is None:
+                transaction.on_commit(lambda: _schedule(row.pk))
     except IntegrityError:
         return InboundMessage.objects.get(dedup_key=key), False
     return row, True

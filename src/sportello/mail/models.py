@@ -170,6 +170,9 @@ class InboundMessage(models.Model):
         _("status"), max_length=12, choices=Status.choices, default=Status.RECEIVED
     )
     reason = models.CharField(_("reason"), max_length=300, blank=True)
+    # The kind of reason (a quarantine's, `processing.Quarantine.code`), which staff read in
+    # their language; `reason` keeps the detail.
+    reason_code = models.CharField(max_length=20, blank=True)
     sender = models.CharField(_("from"), max_length=300, blank=True)
     subject = models.CharField(_("subject"), max_length=300, blank=True)
     ticket = models.ForeignKey(

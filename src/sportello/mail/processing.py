@@ -16,7 +16,7 @@ from django.db import transaction
 
 from sportello.core.models import settings_read_once
 
-from . import authentication, verp
+from . import authentication, limits, verp
 from .message import (
     MESSAGE_POLICY,
     clean,
@@ -34,7 +34,12 @@ Status = InboundMessage.Status
 
 
 class Quarantine(Exception):
-    """The message is kept for staff with this reason."""
+    """The message is kept for staff with this reason: `code` names the kind of reason
+    (staff read it in their language), the message is the detail in English."""
+
+    def __init__(self, detail: str, code: str = "other") -> None:
+        super().__init__(detail)
+        self.code = code
 
 
 # --- Who handles inbound mail ----------------------------------------------------------
@@ -78,7 +83,8 @@ def recipient_known(address: str) -> bool:
 
 
 # What processing writes back: never the raw bytes, which stay as stored.
-OUTCOME_FIELDS = ["status", "reason", "sender", "subject", "ticket", "processed_at"]
+OUTCOME_FIELDS = ["status", "reason", "reason_code", "sender", "subject", "ticket",
+                  "processed_at"]  # fmt: skip
 
 
 def process(pk: int, now: datetime, *, trust_sender: bool = False) -> InboundMessage:
@@ -102,13 +108,15 @@ def _process_once(pk: int, now: datetime, trust_sender: bool) -> InboundMessage:
             row.save(update_fields=OUTCOME_FIELDS)
             return row
     except Quarantine as reason:
-        return _set(pk, Status.QUARANTINED, str(reason), now)
+        return _set(pk, Status.QUARANTINED, str(reason), now, reason.code)
     except Exception as error:  # a message must never stop the queue nor be lost
         log.exception("inbound message %s could not be processed", pk)
-        return _set(pk, Status.QUARANTINED, f"processing error: {type(error).__name__}", now)
+        return _set(
+            pk, Status.QUARANTINED, f"processing error: {type(error).__name__}", now, "error"
+        )
 
 
-def _set(pk, status, reason, now) -> InboundMessage:
+def _set(pk, status, reason, now, code="") -> InboundMessage:
     row = InboundMessage.objects.get(pk=pk)
     try:  # what staff see in the quarantine list, as far as the headers can be read
         headers = BytesHeaderParser(policy=policy.compat32).parsebytes(bytes(row.raw))
@@ -117,6 +125,7 @@ def _set(pk, status, reason, now) -> InboundMessage:
     except Exception:
         pass
     row.status, row.reason, row.processed_at = status, clean(reason)[:300], now
+    row.reason_code = code
     row.save(update_fields=OUTCOME_FIELDS)
     return row
 
@@ -125,6 +134,12 @@ def _process(row: InboundMessage, now: datetime, trust_sender: bool) -> None:
     """Transport's part: read the message, record bounces, refuse loops, check the
     recipient and authenticate the sender; then the handler turns it into work."""
     raw = bytes(row.raw)  # a BinaryField may read back as a memoryview
+    mail_settings = MailSettings.current()
+    over = limits.check(raw, mail_settings.message_max_kb * 1024)
+    if over is None and limits.needs_trial(raw):
+        over = limits.trial_parse(raw)
+    if over is not None:
+        raise Quarantine(f"over the limits: {over.detail}", over.code)
     try:
         message = BytesParser(policy=MESSAGE_POLICY).parsebytes(raw)
         row.subject = clean(" ".join(str(message.get("Subject", "")).split()))[:300]
@@ -132,7 +147,7 @@ def _process(row: InboundMessage, now: datetime, trust_sender: bool) -> None:
     except Quarantine:
         raise
     except Exception as error:
-        raise Quarantine(f"unreadable message: {type(error).__name__}") from error
+        raise Quarantine(f"unreadable message: {type(error).__name__}", "unreadable") from error
     row.sender = sender or ""
     bounced_email = verp.email_id_of(row.recipient)
     if bounced_email is not None:
@@ -142,7 +157,7 @@ def _process(row: InboundMessage, now: datetime, trust_sender: bool) -> None:
         _record_bounce(row, message, now)
         return
     if not sender:
-        raise Quarantine("no single valid From address")
+        raise Quarantine("no single valid From address", "no_sender")
     handler = _handler()
     targets = handler.addresses()
     if sender in targets or sender in own_addresses():
@@ -150,16 +165,15 @@ def _process(row: InboundMessage, now: datetime, trust_sender: bool) -> None:
         return
     target = targets.get(row.recipient.lower())
     if target is None:
-        raise Quarantine(f"unknown recipient {row.recipient}")
+        raise Quarantine(f"unknown recipient {row.recipient}", "recipient")
     automatic = is_automatic(message, row.envelope_from)
-    mail_settings = MailSettings.current()
     if not trust_sender:
         verdict = authentication.authenticate(
             raw, message, sender.rsplit("@", 1)[1], mail_settings.trusted_authserv_id
         )
         required = mail_settings.auth_policy == MailSettings.AuthPolicy.ALWAYS
         if not verdict.authenticated and (required or verdict.dmarc_published):
-            raise Quarantine(f"sender not authenticated: {verdict.detail}")
+            raise Quarantine(f"sender not authenticated: {verdict.detail}", "authentication")
     handler.deliver(row, message, sender, target, automatic, mail_settings, now)
 
 
