@@ -29,6 +29,7 @@ from .models import (
     BillingSettings,
     Charge,
     Coupon,
+    CouponUse,
     CreditEntry,
     ExchangeRate,
     Invoice,
@@ -120,33 +121,170 @@ def _new_line(invoice: Invoice, line: Line, default_rate: Decimal, position: int
     )
 
 
-def _apply_coupon(invoice: Invoice, code: str, today: date, rate: Decimal, position: int) -> None:
+# --- Coupons (BIL-14) ----------------------------------------------------------------------
+
+
+def valid_coupon(code: str, client: Client, today: date, *, renewal: bool = False) -> Coupon:
+    """The coupon a client or a clerk typed, if it may be used today by this client."""
     coupon = Coupon.objects.filter(code__iexact=code.strip()).first()
-    if coupon is None or today < coupon.valid_from or (coupon.valid_to and today > coupon.valid_to):
+    if coupon is None or not coupon.is_valid_on(today):
         raise ValidationError(_("This coupon is not valid."))
+    if coupon.used_up:
+        raise ValidationError(_("This coupon has been used up."))
+    if renewal and not coupon.renewals:
+        raise ValidationError(_("This coupon does not apply to renewals."))
+    if coupon.once_per_client and coupon.used.filter(client=client).exists():
+        raise ValidationError(_("You have already used this coupon."))
+    return coupon
+
+
+def coupon_discount(coupon: Coupon, lines: list[tuple[int | None, Decimal]]) -> Decimal:
+    """The net discount on (product id, net) lines: a percentage of the lines it applies
+    to, or its fixed amount, never more than those lines are worth."""
     products = set(coupon.products.values_list("pk", flat=True))
-    eligible = [
-        line for line in invoice.lines.select_related("service")
-        if not products or (line.service and line.service.product_id in products)
-    ]  # fmt: skip
-    base = sum((line.net for line in eligible), ZERO)
+    base = sum(
+        (net for product, net in lines if net > 0 and (not products or product in products)),
+        ZERO,
+    )
     if base <= 0:
         raise ValidationError(_("This coupon does not apply to anything on this invoice."))
-    discount = (
-        percent_of(base, coupon.value) if coupon.kind == Coupon.Kind.PERCENT else coupon.value
-    )
-    discount = min(discount, base)
-    # The use is taken with a conditional update, so the last use cannot be taken twice.
+    value = percent_of(base, coupon.value) if coupon.kind == Coupon.Kind.PERCENT else coupon.value
+    return min(value, base)
+
+
+def take_coupon(coupon: Coupon) -> None:
+    """Count one use. A conditional update, so the last use cannot be taken twice."""
     uses_left = Q(max_uses__isnull=True) | Q(uses__lt=F("max_uses"))
-    taken = Coupon.objects.filter(uses_left, pk=coupon.pk).update(uses=F("uses") + 1)
-    if not taken:
+    if not Coupon.objects.filter(uses_left, pk=coupon.pk).update(uses=F("uses") + 1):
         raise ValidationError(_("This coupon has been used up."))
-    _add_line(
-        invoice,
-        Line(_("Discount %(code)s") % {"code": coupon.code}, -discount, vat_rate=rate),
-        rate,
-        position,
+
+
+def discount_line(coupon: Coupon, discount: Decimal, rate: Decimal | None = None) -> Line:
+    return Line(_("Discount %(code)s") % {"code": coupon.code}, -discount, vat_rate=rate)
+
+
+def _invoice_lines_by_product(invoice: Invoice) -> list[tuple[int | None, Decimal]]:
+    return [
+        (line.service.product_id if line.service else None, line.net)
+        for line in invoice.lines.select_related("service")
+    ]
+
+
+def _apply_coupon(invoice: Invoice, code: str, today: date, rate: Decimal, position: int) -> None:
+    coupon = valid_coupon(
+        code, invoice.client, today, renewal=invoice.purpose == Invoice.Purpose.RENEWAL
     )
+    discount = coupon_discount(coupon, _invoice_lines_by_product(invoice))
+    take_coupon(coupon)
+    _add_line(invoice, discount_line(coupon, discount, rate), rate, position)
+    CouponUse.objects.create(
+        coupon=coupon, client=invoice.client, invoice=invoice, discount=discount
+    )
+
+
+@transaction.atomic
+def apply_coupon(invoice: Invoice, code: str, now: datetime, *,
+                 request: HttpRequest | None = None) -> Decimal:  # fmt: skip
+    """A coupon the client enters on an invoice still to pay. A payment notice takes a
+    discount line; a fiscal invoice, which cannot change once numbered, a credit note.
+    Returns the gross amount taken off what is due."""
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if (
+        invoice.kind != Invoice.Kind.INVOICE
+        or invoice.status != Invoice.Status.OPEN
+        or invoice.purpose in (Invoice.Purpose.FUNDS, Invoice.Purpose.CORRECTION)
+        or invoice.amount_due <= 0
+    ):
+        raise ValidationError(_("A coupon can only be used on an invoice still to pay."))
+    if invoice.coupon_uses.exists():
+        raise ValidationError(_("This invoice already has a coupon."))
+    today = local_day(now)
+    coupon = valid_coupon(
+        code, invoice.client, today, renewal=invoice.purpose == Invoice.Purpose.RENEWAL
+    )
+    lines = list(invoice.lines.select_related("service"))
+    rate = lines[0].vat_rate
+    discount = _within_due(coupon_discount(coupon, _invoice_lines_by_product(invoice)), rate,
+                           invoice.amount_due)  # fmt: skip
+    gross = discount + percent_of(discount, rate)
+    take_coupon(coupon)
+    CouponUse.objects.create(
+        coupon=coupon, client=invoice.client, invoice=invoice, discount=discount
+    )
+    if invoice.number is not None:
+        reason = _("Discount %(code)s") % {"code": coupon.code}
+        issue_credit_note(invoice, now, reason=reason, amount=gross, request=request)
+    else:
+        _add_line(invoice, discount_line(coupon, discount, rate), rate, len(lines) + 1)
+        invoice.net_total, invoice.vat_total, invoice.total = totals(list(invoice.lines.all()))
+        invoice.save(update_fields=["net_total", "vat_total", "total"])
+    audit.record(
+        Action.COUPON_APPLIED, request=request, client=invoice.client,
+        detail=f"{coupon.code} → {invoice.display_number}: −{number_format(gross, 2)} EUR",
+    )  # fmt: skip
+    return gross
+
+
+def _within_due(net: Decimal, rate: Decimal, due: Decimal) -> Decimal:
+    """The net discount, lowered where with its VAT it would exceed what is still due
+    (an invoice already paid in part): a coupon never turns into credit."""
+    if net + percent_of(net, rate) <= due:
+        return net
+    net = cents(due * 100 / (100 + rate))
+    while net + percent_of(net, rate) > due:
+        net -= Decimal("0.01")
+    return net
+
+
+def record_coupon_uses(uses: list[tuple[Coupon, Invoice, Decimal]]) -> None:
+    CouponUse.objects.bulk_create(
+        [
+            CouponUse(coupon=coupon, client=invoice.client, invoice=invoice, discount=discount)
+            for coupon, invoice, discount in uses
+        ]
+    )
+
+
+def announced_coupons(client: Client, today: date, *, products: set[int] | None = None,
+                      renewal: bool = False) -> list[Coupon]:  # fmt: skip
+    """The promotions a client is told about (seed 004 §6): announced, valid today, not
+    used up, not already used by this client where once is the limit; with `products`,
+    only those that apply to one of them (and, for a renewal, to renewals)."""
+    coupons = (
+        Coupon.objects.filter(announced=True, valid_from__lte=today)
+        .exclude(valid_to__lt=today)
+        .exclude(description="")
+        .prefetch_related("products")
+        .order_by("valid_to", "code")
+    )
+    if renewal:
+        coupons = coupons.filter(renewals=True)
+    if not coupons:  # most days: one query, and no other
+        return []
+    used = set(client.coupon_uses.values_list("coupon_id", flat=True))
+    return [
+        coupon
+        for coupon in coupons
+        if not coupon.used_up
+        and not (coupon.once_per_client and coupon.pk in used)
+        and (products is None or _covers(coupon, products))
+    ]
+
+
+def _covers(coupon: Coupon, products: set[int]) -> bool:
+    covered = {product.pk for product in coupon.products.all()}
+    return not covered or bool(covered & products)
+
+
+def coupons_for_invoice(invoice: Invoice, today: date) -> list[Coupon]:
+    products = {
+        product for product in invoice.lines.values_list("service__product_id", flat=True)
+        if product is not None
+    }  # fmt: skip
+    return announced_coupons(
+        invoice.client, today, products=products,
+        renewal=invoice.purpose == Invoice.Purpose.RENEWAL,
+    )  # fmt: skip
 
 
 @transaction.atomic

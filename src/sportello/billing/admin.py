@@ -4,6 +4,7 @@ from .models import (
     BankEntry,
     BillingSettings,
     Coupon,
+    CouponUse,
     CreditEntry,
     ExchangeRate,
     Invoice,
@@ -37,11 +38,28 @@ class ExchangeRateAdmin(admin.ModelAdmin):
     date_hierarchy = "day"
 
 
+class CouponUseInline(admin.TabularInline):
+    model = CouponUse
+    fields = ["created_at", "client", "invoice", "discount"]
+    readonly_fields = ["created_at", "client", "invoice", "discount"]
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Coupon)
 class CouponAdmin(admin.ModelAdmin):
-    list_display = ["code", "kind", "value", "valid_from", "valid_to", "uses", "max_uses"]
+    list_display = [
+        "code", "kind", "value", "valid_from", "valid_to", "uses", "max_uses", "renewals",
+        "announced",
+    ]  # fmt: skip
+    list_filter = ["announced", "renewals"]
+    search_fields = ["code", "description"]
     filter_horizontal = ["products"]
     readonly_fields = ["uses"]
+    inlines = [CouponUseInline]
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

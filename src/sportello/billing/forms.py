@@ -85,3 +85,11 @@ class AddFundsForm(forms.Form):
         _("Amount (EUR)"),
         help_text=_("You receive a payment notice; the funds are credited when it is paid."),
     )
+
+
+class CouponForm(forms.Form):
+    code = forms.CharField(
+        label=_("Coupon code"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+    )

@@ -454,7 +454,28 @@ class Coupon(models.Model):
     )
     max_uses = models.PositiveIntegerField(_("maximum uses"), null=True, blank=True)
     uses = models.PositiveIntegerField(_("uses"), default=0)
-    description = models.CharField(_("announcement"), max_length=200, blank=True)
+    description = models.CharField(
+        _("announcement"),
+        max_length=200,
+        blank=True,
+        help_text=_("Shown to clients where the coupon applies, e.g. “A fifth off your renewal”."),
+    )
+    announced = models.BooleanField(
+        _("announce to every client"),
+        default=False,
+        help_text=_(
+            "Shown on every client's dashboard while valid. Off: only those given the code know it."
+        ),
+    )
+    renewals = models.BooleanField(
+        _("applies to renewals"),
+        default=False,
+        help_text=_(
+            "Clients may enter it on a renewal invoice, or on a service before its renewal: "
+            "the next renewal invoice then carries the discount."
+        ),
+    )
+    once_per_client = models.BooleanField(_("once per client"), default=True)
 
     class Meta:
         verbose_name = _("coupon")
@@ -469,6 +490,37 @@ class Coupon(models.Model):
 
     def __str__(self):
         return self.code
+
+    def is_valid_on(self, day: date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+    @property
+    def used_up(self) -> bool:
+        return self.max_uses is not None and self.uses >= self.max_uses
+
+
+class CouponUse(models.Model):
+    """A coupon taken on an invoice: one use of its maximum, and the discount it gave."""
+
+    coupon = models.ForeignKey(
+        Coupon, on_delete=models.PROTECT, related_name="used", verbose_name=_("coupon")
+    )
+    client = models.ForeignKey(
+        "accounts.Client", on_delete=models.PROTECT, related_name="coupon_uses",
+        verbose_name=_("client"),
+    )  # fmt: skip
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.PROTECT, related_name="coupon_uses", verbose_name=_("invoice")
+    )
+    discount = models.DecimalField(_("discount"), **MONEY)
+    created_at = models.DateTimeField(_("used at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("coupon use")
+        verbose_name_plural = _("coupon uses")
+        constraints = [
+            models.UniqueConstraint(fields=["coupon", "invoice"], name="one_use_per_invoice")
+        ]
 
 
 class Quote(models.Model):

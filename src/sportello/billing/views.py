@@ -15,7 +15,7 @@ from sportello.billing.pdf import invoice_pdf
 from sportello.core.access import client_required
 from sportello.core.money import cents, percent_of
 
-from .forms import AddFundsForm, CreditForm, PaymentReportForm
+from .forms import AddFundsForm, CouponForm, CreditForm, PaymentReportForm
 
 INVOICE_TABS = ["open", "overdue", "paid", "all"]
 
@@ -58,7 +58,7 @@ def invoices(request, client):
     return render(request, "billing/invoices.html", {"invoices": rows, "tab": tab, "tabs": tabs})
 
 
-def _invoice_page(request, client, invoice, credit_form=None):
+def _invoice_page(request, client, invoice, credit_form=None, coupon_form=None):
     today = timezone.localdate()
     is_open = invoice.status == Invoice.Status.OPEN
     balance = cents(billing.credit_balance(client)) if is_open else None
@@ -85,7 +85,19 @@ def _invoice_page(request, client, invoice, credit_form=None):
             "overdue": invoice.is_overdue(today),
             "balance": balance,
             "credit_form": credit_form,
+            "may_use_coupon": is_open and _may_use_coupon(invoice),
+            "coupon_form": coupon_form or CouponForm(),
+            "coupons": billing.coupons_for_invoice(invoice, today) if is_open else [],
+            "coupon_uses": invoice.coupon_uses.select_related("coupon"),
         },
+    )
+
+
+def _may_use_coupon(invoice):
+    return (
+        invoice.kind == Invoice.Kind.INVOICE
+        and invoice.purpose not in (Invoice.Purpose.FUNDS, Invoice.Purpose.CORRECTION)
+        and not invoice.coupon_uses.exists()
     )
 
 
@@ -158,6 +170,30 @@ def apply_credit(request, client, pk):
             )
             return redirect("portal:invoice", pk=invoice.pk)
     return _invoice_page(request, client, invoice, credit_form=form)
+
+
+@client_required
+@require_POST
+def apply_coupon(request, client, pk):
+    invoice = get_object_or_404(
+        _visible_invoices(client).select_related("corrects").prefetch_related("lines"), pk=pk
+    )
+    form = CouponForm(request.POST)
+    if form.is_valid():
+        try:
+            taken = billing.apply_coupon(
+                invoice, form.cleaned_data["code"], timezone.now(), request=request
+            )
+        except ValidationError as error:
+            form.add_error("code", error)
+        else:
+            messages.success(
+                request,
+                _("Coupon applied: %(amount)s EUR less to pay.")
+                % {"amount": number_format(taken, 2)},
+            )
+            return redirect("portal:invoice", pk=invoice.pk)
+    return _invoice_page(request, client, invoice, coupon_form=form)
 
 
 @client_required

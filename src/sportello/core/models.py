@@ -113,6 +113,7 @@ class AuditEvent(models.Model):
         PAYMENT_REPORTED = "payment_reported", _("Payment reported by the client")
         PAYMENT_REPORT_REJECTED = "payment_report_rejected", _("Payment report rejected")
         CREDIT_APPLIED = "credit_applied", _("Credit applied")
+        COUPON_APPLIED = "coupon_applied", _("Coupon applied")
         CHARGE_ADDED = "charge_added", _("Extra charge added")
         QUOTE_SENT = "quote_sent", _("Quote sent")
         QUOTE_ACCEPTED = "quote_accepted", _("Quote accepted")

@@ -22,6 +22,7 @@ urlpatterns = [
     path("invoices/<int:pk>/xml/", einvoice.einvoice_xml, name="einvoice_xml"),
     path("invoices/<int:pk>/report/", billing.report_payment, name="report_payment"),
     path("invoices/<int:pk>/credit/", billing.apply_credit, name="apply_credit"),
+    path("invoices/<int:pk>/coupon/", billing.apply_coupon, name="apply_coupon"),
     path("funds/", billing.add_funds, name="add_funds"),
     path("payments/", billing.payments, name="payments"),
     path("quotes/", billing.quotes, name="quotes"),

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from sportello.accounts import actions as account_actions
 from sportello.accounts.forms import ContactAddressForm
 from sportello.billing import actions as billing
+from sportello.billing.forms import CouponForm
 from sportello.billing.models import Invoice
 from sportello.catalog.models import RenewalPolicy
 from sportello.core.access import client_required
@@ -36,15 +37,19 @@ def dashboard(request, client):
             "to_pay_total": sum((invoice.amount_due for invoice in to_pay), ZERO),
             "credit_balance": billing.credit_balance(client),
             "open_tickets": list(client.tickets.open().order_by("-last_activity_at")[:5]),
+            "promotions": billing.announced_coupons(client, today),
         },
     )
 
 
 @client_required
 def service_detail(request, client, pk):
-    service = get_object_or_404(client.services.select_related("product", "parent"), pk=pk)
+    service = get_object_or_404(
+        client.services.select_related("product", "parent", "renewal_coupon"), pk=pk
+    )
     today = timezone.localdate()
     upgrade_form = UpgradeForm(request.POST if request.POST.get("action") == "upgrade" else None)
+    coupon_form = CouponForm(request.POST if request.POST.get("action") == "coupon" else None)
     if request.method == "POST":
         action = request.POST.get("action")
         try:
@@ -65,8 +70,23 @@ def service_detail(request, client, pk):
                     request, _("Your request has reached our sales team: they will reply soon.")
                 )
                 return redirect("portal:ticket", code=ticket.code)
+            if action == "coupon" and coupon_form.is_valid():
+                code = coupon_form.cleaned_data["code"]
+                invoice = service_actions.coupon_for_renewal(
+                    service, code, timezone.now(), request=request
+                )
+                if invoice is not None:
+                    messages.success(request, _("Coupon applied to the renewal invoice."))
+                    return redirect("portal:invoice", pk=invoice.pk)
+                messages.success(
+                    request, _("Coupon saved: your next renewal invoice carries the discount.")
+                )
+                return redirect("portal:service", pk=service.pk)
         except ValidationError as error:
-            messages.error(request, error.messages[0])
+            if action == "coupon":
+                coupon_form.add_error("code", error)
+            else:
+                messages.error(request, error.messages[0])
     effective_on, renewal_owed = service_actions.cancellation_terms(service, today)
     renewal = (
         service.renewals.filter(period_start=service.expires_on, invoice__status="open")
@@ -90,6 +110,14 @@ def service_detail(request, client, pk):
             and not service.renewals.filter(period_start=service.expires_on).exists(),
             "upgrade_form": upgrade_form,
             "renewal_invoice": renewal.invoice if renewal else None,
+            "coupon_form": coupon_form,
+            "may_enter_coupon": service.status in Service.LIVE_STATUSES
+            and not service.cancellation_effective_on
+            and service.renewal_coupon_id is None
+            and not (renewal and renewal.invoice.coupon_uses.exists()),
+            "renewal_coupons": billing.announced_coupons(
+                client, today, products={service.product_id}, renewal=True
+            ),
         },
     )
 

@@ -141,6 +141,30 @@ def confirm_renewal(service: Service, now: datetime) -> Invoice:
     return invoice
 
 
+@transaction.atomic
+def coupon_for_renewal(service: Service, code: str, now: datetime, *,
+                       request: HttpRequest | None = None) -> Invoice | None:  # fmt: skip
+    """A coupon the client enters on a service before its renewal (BIL-14). If the renewal
+    invoice is already out, the coupon goes on it (returned); otherwise the next renewal
+    invoice carries the discount."""
+    renewal = service.renewals.filter(
+        period_start=service.expires_on, invoice__status=Invoice.Status.OPEN
+    ).first()
+    if renewal is not None and renewal.invoice is not None:
+        billing.apply_coupon(renewal.invoice, code, now, request=request)
+        return renewal.invoice
+    if service.status not in Service.LIVE_STATUSES or service.cancellation_effective_on:
+        raise ValidationError(_("This service will not be renewed."))
+    coupon = billing.valid_coupon(code, service.client, timezone.localdate(now), renewal=True)
+    billing.coupon_discount(coupon, [(service.product_id, service.price)])
+    entered_elsewhere = Service.objects.filter(client=service.client, renewal_coupon=coupon)
+    if coupon.once_per_client and entered_elsewhere.exclude(pk=service.pk).exists():
+        raise ValidationError(_("You have already used this coupon."))
+    service.renewal_coupon = coupon
+    service.save(update_fields=["renewal_coupon"])
+    return None
+
+
 def hosted_domain_of(client: Client, email: str) -> str | None:
     """The domain of `email` when the client hosts it with us: that mailbox dies with
     the service, so it is a poor contact address (ACC-6)."""

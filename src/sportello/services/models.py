@@ -105,6 +105,11 @@ class Service(models.Model):
     cancellation_channel = models.CharField(
         _("cancellation received by"), max_length=20, blank=True
     )
+    # Entered by the client before the renewal: the next renewal invoice takes it (BIL-14).
+    renewal_coupon = models.ForeignKey(
+        "billing.Coupon", on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", verbose_name=_("coupon for the next renewal"),
+    )  # fmt: skip
 
     objects = ServiceQuerySet.as_manager()
 

@@ -3,7 +3,9 @@
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.dispatch import receiver
@@ -12,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from sportello.accounts.models import Client
 from sportello.billing import actions as billing
-from sportello.billing.models import BillingSettings, Invoice
+from sportello.billing.models import BillingSettings, Coupon, Invoice
 from sportello.billing.signals import invoice_paid
 from sportello.catalog.models import Product, RenewalPolicy
 
@@ -109,13 +111,20 @@ def invoice_renewals_together(groups: list[list[Service]], now: datetime) -> lis
             ]
         )
         by_service = {claim.service_id: claim for claim in claims}
-        drafts = [
-            (
-                services[0].client,
-                [renewal_line(service, by_service[service.pk].period_end) for service in services],
-            )
-            for services in groups
-        ]
+        today = timezone.localdate(now)
+        coupons = _renewal_coupons([service for services in groups for service in services])
+        drafts = []
+        uses: list[tuple[int, Coupon, Decimal]] = []
+        for index, services in enumerate(groups):
+            lines = []
+            for service in services:
+                lines.append(renewal_line(service, by_service[service.pk].period_end))
+                coupon = coupons.get(service.pk)
+                discount = coupon and _renewal_discount(coupon, service, today)
+                if coupon and discount:
+                    lines.append(billing.discount_line(coupon, discount))
+                    uses.append((index, coupon, discount))
+            drafts.append((services[0].client, lines))
         invoices = billing.create_invoices(
             drafts, now, purpose=Invoice.Purpose.RENEWAL, include_pending_charges=True
         )
@@ -123,7 +132,33 @@ def invoice_renewals_together(groups: list[list[Service]], now: datetime) -> lis
             for service in services:
                 by_service[service.pk].invoice = invoice
         ServiceRenewal.objects.bulk_update(claims, ["invoice"])
+        if coupons:
+            billing.record_coupon_uses([(c, invoices[i], amount) for i, c, amount in uses])
+            Service.objects.filter(pk__in=coupons).update(renewal_coupon=None)
         return invoices
+
+
+def _renewal_coupons(services: list[Service]) -> dict[int, Coupon]:
+    """The coupons clients entered on these services for their renewal: few, so one query
+    for the whole batch and none when there are none."""
+    wanted = {s.pk: s.renewal_coupon_id for s in services if s.renewal_coupon_id is not None}
+    if not wanted:
+        return {}
+    found = Coupon.objects.prefetch_related("products").in_bulk(set(wanted.values()))
+    return {pk: found[coupon] for pk, coupon in wanted.items() if coupon in found}
+
+
+def _renewal_discount(coupon: Coupon, service: Service, today: date) -> Decimal | None:
+    """What the coupon takes off this renewal; None (and the coupon is dropped) if it has
+    expired, been used up or no longer covers the product since it was entered."""
+    if not coupon.renewals or not coupon.is_valid_on(today):
+        return None
+    try:
+        discount = billing.coupon_discount(coupon, [(service.product_id, service.price)])
+        billing.take_coupon(coupon)
+    except ValidationError:
+        return None
+    return discount
 
 
 @receiver(invoice_paid)

@@ -14,6 +14,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from sportello import testing
+from sportello.api import actions as api
+from sportello.api.models import WebhookDelivery, WebhookEndpoint
 from sportello.billing import actions as billing
 from sportello.billing.models import (
     BankEntry,
@@ -200,6 +202,22 @@ class World:
         )
         self.news = NewsItem.objects.create(publish_at=now - timedelta(hours=1))
         NewsTranslation.objects.create(news=self.news, language="it", title="Novità", body="Sì.")
+        self.api_token, _raw = api.create_token(
+            a.owner, client=a, name="A's script", scopes=["tickets:read"], now=now
+        )
+        self.staff_token, _raw = api.create_token(
+            self.admin, name="Accounting", scopes=["invoices:read"], now=now
+        )
+        self.endpoint = WebhookEndpoint.objects.create(
+            url="https://hooks.example.org/sportello",
+            events=["invoice.paid"],
+            secret=api.new_secret(),
+        )
+        self.delivery = WebhookDelivery.objects.create(
+            endpoint=self.endpoint, message_id="msg_1", event="invoice.paid",
+            object_key=f"invoice:{self.invoice.pk}", payload={"type": "invoice.paid"},
+            next_attempt_at=now, created_at=now,
+        )  # fmt: skip
 
     @staticmethod
     def _server(client):
@@ -225,6 +243,7 @@ class World:
             "portal:invoice_pdf": {"pk": self.invoice.pk},
             "portal:report_payment": {"pk": self.invoice.pk},
             "portal:apply_credit": {"pk": self.invoice.pk},
+            "portal:apply_coupon": {"pk": self.invoice.pk},
             "portal:quote": {"pk": self.quote.pk},
             "portal:accept_quote": {"pk": self.quote.pk},
             "portal:ticket": {"code": code},
@@ -260,6 +279,28 @@ class World:
             "kb:news_item_in": {"pk": self.news.pk, "language": "it"},
             "extra:quote": {"code": self.intervention.ticket.code},
             "extra:desk_action": {"code": self.intervention.ticket.code, "action": "take"},
+            "api:revoke": {"pk": self.api_token.pk},
+            "api_desk:revoke": {"pk": self.staff_token.pk},
+            "api_desk:webhook": {"pk": self.endpoint.pk},
+            "api_desk:delivery": {"pk": self.delivery.pk},
+            "api-v1:get_client": {"client_id": self.client_a.pk},
+            "api-v1:get_service": {"service_id": self.service.pk},
+            "api-v1:cancel_service": {"service_id": self.service.pk},
+            "api-v1:get_invoice": {"invoice_id": self.invoice.pk},
+            "api-v1:invoice_pdf_download": {"invoice_id": self.invoice.pk},
+            "api-v1:issue_invoice": {"invoice_id": self.invoice.pk},
+            "api-v1:credit_invoice": {"invoice_id": self.invoice.pk},
+            "api-v1:record_payment": {"invoice_id": self.invoice.pk},
+            # Without a token every API call is refused before any lookup.
+            "api-v1:get_payment": {"payment_id": 1},
+            "api-v1:get_quote": {"quote_id": self.quote.pk},
+            "api-v1:get_ticket": {"code": code},
+            "api-v1:get_attachment": {"code": code, "attachment_id": self.attachment.pk},
+            "api-v1:reply": {"code": code},
+            "api-v1:add_note": {"code": code},
+            "api-v1:assign": {"code": code},
+            "api-v1:close": {"code": code},
+            "api-v1:get_article": {"slug": self.article.slug, "language": "it"},
             "account_confirm_email": {"key": "junk-key"},
             "account_reset_password_from_key": {"uidb36": "zz", "key": "junk-key"},
             "staff_enrol": {"uidb64": "zz", "token": "junk-token"},
@@ -277,5 +318,11 @@ NOWHERE = {
     "uidb36": "zz",
     "uidb64": "zz",
     "token": "zz",
+    "client_id": 2**63 - 1,
+    "service_id": 2**63 - 1,
+    "invoice_id": 2**63 - 1,
+    "payment_id": 2**63 - 1,
+    "quote_id": 2**63 - 1,
+    "attachment_id": 2**63 - 1,
 }
 HUGE_ID = 10**30  # more than either database stores

@@ -39,6 +39,7 @@ ALLOWED = {
     "portal:invoice_pdf": OWNER,
     "portal:report_payment": OWNER,
     "portal:apply_credit": OWNER,
+    "portal:apply_coupon": OWNER,
     "portal:add_funds": CLIENTS,
     "portal:payments": CLIENTS,
     "portal:quotes": CLIENTS,
@@ -108,6 +109,15 @@ ALLOWED = {
     "extra:desk": STAFF,
     "extra:desk_estimate": STAFF,
     "extra:desk_action": TICKET_STAFF,
+    # API tokens: clients their own, staff theirs (administrators revoke anyone's); webhooks
+    # are read by staff, changed by administrators (tested with the API).
+    "api:tokens": CLIENTS,
+    "api:revoke": OWNER,
+    "api_desk:tokens": STAFF,
+    "api_desk:revoke": ADMINS,
+    "api_desk:webhooks": STAFF,
+    "api_desk:webhook": STAFF,
+    "api_desk:delivery": STAFF,
 }
 
 
