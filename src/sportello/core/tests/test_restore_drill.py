@@ -29,14 +29,14 @@ def table_counts(vendor: str, target: str) -> dict[str, int]:
     if vendor == "sqlite":
         with sqlite3.connect(target) as db:
             names = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-            return {n: db.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0] for n in names}
+            return {n: db.execute(f'SELECT count(*) FROM "{n}"').fetchall()[0][0] for n in names}
     import psycopg
 
     with psycopg.connect(target) as db:
         names = [
             r[0] for r in db.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
         ]
-        return {n: db.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0] for n in names}
+        return {n: db.execute(f'SELECT count(*) FROM "{n}"').fetchall()[0][0] for n in names}
 
 
 def files(folder: Path) -> dict[str, str]:
