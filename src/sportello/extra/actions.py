@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from sportello.accounts.models import Client, User
 from sportello.billing import actions as billing
 from sportello.billing.models import Quote, QuoteLine
+from sportello.catalog.models import SupportLevel
 from sportello.core import audit
 from sportello.core.calendar import next_working_day
 from sportello.core.models import AuditEvent
@@ -251,6 +252,24 @@ def start_intervention(ticket: Ticket, now: datetime, *, request: str = Request.
             "take_in_charge_due": take_in_charge_due(ticket, request, now),
         },
     )  # fmt: skip
+    return intervention
+
+
+# Restores are part of these plans (seed 003: "restore (integrale o parziale) di dati su
+# richiesta del cliente" in the global plan, restore after a crash in full management).
+PLANS_WITH_RESTORES = (SupportLevel.MANAGED, SupportLevel.GLOBAL)
+
+
+def backup_restore_opened(ticket: Ticket, now: datetime) -> Intervention | None:
+    """A backup or restore request (SRV-13): included in a managed or global plan, noted on
+    the ticket; otherwise extra-contract work priced from the rate card, an intervention
+    like any other, which the client is told on the ticket."""
+    plan = support_plan(ticket)
+    if plan in PLANS_WITH_RESTORES:
+        _event(ticket, None, now, "restore_included", plan=plan)
+        return None
+    intervention = start_intervention(ticket, now)
+    _event(ticket, None, now, "restore_extra")
     return intervention
 
 

@@ -1,5 +1,6 @@
-"""Follow the help desk's extra-contract tickets: an intervention for every one opened,
-taken in charge when assigned to a qualified technician, billed when closed."""
+"""Follow the help desk's extra-contract tickets: an intervention for every one opened (and
+for backup or restore requests outside the plans that include them), taken in charge when
+assigned to a qualified technician, billed when closed."""
 
 from django.dispatch import receiver
 
@@ -18,6 +19,8 @@ def _is_extra(ticket) -> bool:
 def start(sender, ticket, now, **kwargs):
     if _is_extra(ticket):
         actions.start_intervention(ticket, now)
+    elif ticket.category.kind == Category.Kind.BACKUP_RESTORE:
+        actions.backup_restore_opened(ticket, now)
 
 
 @receiver(ticket_assigned)

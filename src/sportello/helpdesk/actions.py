@@ -294,6 +294,8 @@ def open_ticket(client: Client, *, category: Category, subject: str, body: str, 
     level = support_level(client)
     if level == "global":
         priority = Priority.HIGH  # global plan: priority and h24 (HD-4)
+    elif category.kind == Category.Kind.OUTAGE and not by_email:
+        priority = Priority.HIGH  # something of the client's is down (HD-15)
     elif channel == Ticket.Channel.EMAIL or priority not in (Priority.LOW, Priority.NORMAL):
         priority = Priority.LOW
     ticket = Ticket(

@@ -10,6 +10,7 @@ from django.utils.html import format_html, urlize
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from sportello.catalog.models import SupportLevel
 from sportello.helpdesk.models import Ticket
 
 register = template.Library()
@@ -82,6 +83,7 @@ def event_text(message) -> str:
     if "total" in data:
         data["total"] = number_format(Decimal(data["total"]), 2)
     statuses = dict(Ticket.Status.choices)
+    plan_names = dict(SupportLevel.choices)
     texts = {
         "status": lambda: (
             _("Status: %(status)s") % {"status": statuses.get(data.get("status", ""))}
@@ -110,6 +112,14 @@ def event_text(message) -> str:
         "extra_quote_refused": lambda: _("The client refused the quote"),
         "extra_not_possible": lambda: _("Closed as not possible: no charge"),
         "extra_billed": lambda: _("Time billed: € %(total)s + VAT") % data,
+        "restore_included": lambda: (
+            _("Included in your %(plan)s support plan: no charge.")
+            % {"plan": plan_names.get(data.get("plan", ""), "")}
+        ),
+        "restore_extra": lambda: _(
+            "Not included in your support plan: extra-contract work, charged from the rate "
+            "card for the time it takes. Ask us for a free estimate first if you wish."
+        ),
     }
     return texts.get(message.event, lambda: message.event)()
 
