@@ -13,8 +13,8 @@ from .models import EInvoice
 def einvoice_xml(request, client, pk):
     einvoice = get_object_or_404(
         EInvoice.objects.exclude(xml="").exclude(status=EInvoice.Status.INTERNAL),
-        invoice__in=client.invoices.all(),
-        invoice_id=pk,
+        invoice__client=client,
+        invoice__pk=pk,  # through the join: an id larger than the database stores is a 404
     )
     response = HttpResponse(einvoice.xml.encode(), content_type="application/xml")
     response["Content-Disposition"] = content_disposition_header(

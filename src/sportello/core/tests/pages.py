@@ -25,6 +25,7 @@ from sportello.billing.models import (
     StatementImport,
 )
 from sportello.catalog.models import ProductType
+from sportello.einvoice.models import EInvoice
 from sportello.extra import actions as extra
 from sportello.extra.models import Skill
 from sportello.helpdesk import actions as helpdesk
@@ -141,6 +142,12 @@ class World:
         self.invoice = billing.create_invoice(
             a, [billing.Line("Hosting", Decimal("100.00"))], now, send=False
         )
+        # Its e-invoice, frozen when it was numbered, with a file to download.
+        self.einvoice = EInvoice.objects.get(invoice=self.invoice)
+        self.einvoice.filename = "IT01234560017_00001.xml"
+        self.einvoice.xml = '<?xml version="1.0"?><FatturaElettronica versione="FPR12"/>'
+        self.einvoice.status = EInvoice.Status.TO_SEND
+        self.einvoice.save()
         self.report = PaymentReport.objects.create(
             client=a,
             invoice=self.invoice,
@@ -244,6 +251,7 @@ class World:
             "portal:report_payment": {"pk": self.invoice.pk},
             "portal:apply_credit": {"pk": self.invoice.pk},
             "portal:apply_coupon": {"pk": self.invoice.pk},
+            "portal:einvoice_xml": {"pk": self.invoice.pk},
             "portal:quote": {"pk": self.quote.pk},
             "portal:accept_quote": {"pk": self.quote.pk},
             "portal:ticket": {"code": code},
@@ -267,6 +275,8 @@ class World:
             "desk:payment_report_review": {"pk": self.report.pk},
             "desk:quote": {"pk": self.quote.pk},
             "desk:client_ledger": {"pk": self.client_a.pk},
+            "desk:einvoice": {"pk": self.einvoice.pk},
+            "desk:einvoice_xml": {"pk": self.einvoice.pk},
             "kb_desk:category": {"pk": self.kb_category.pk},
             "kb_desk:article": {"pk": self.article.pk},
             "kb_desk:translation": {"pk": self.article.pk, "language": "it"},

@@ -35,6 +35,7 @@ ACTIONS = [
     "cancel", "renew", "upgrade", "reply", "note", "status", "assign", "move", "merge", "hold",
     "payment", "credit_note", "send", "deliver", "approve", "reject", "confirm", "preview",
     "publish", "withdraw", "save", "delete",
+    "build", "resend", "correct", "receipt",
 ]  # fmt: skip
 READ: set[str] = set()
 

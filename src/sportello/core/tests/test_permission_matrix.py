@@ -40,6 +40,7 @@ ALLOWED = {
     "portal:report_payment": OWNER,
     "portal:apply_credit": OWNER,
     "portal:apply_coupon": OWNER,
+    "portal:einvoice_xml": OWNER,
     "portal:add_funds": CLIENTS,
     "portal:payments": CLIENTS,
     "portal:quotes": CLIENTS,
@@ -88,6 +89,10 @@ ALLOWED = {
     "desk:quote_new": BILLING_STAFF,
     "desk:quote": BILLING_STAFF,
     "desk:client_ledger": BILLING_STAFF,
+    "desk:einvoices": BILLING_STAFF,
+    "desk:einvoices_build": BILLING_STAFF,
+    "desk:einvoice": BILLING_STAFF,
+    "desk:einvoice_xml": BILLING_STAFF,
     # Everyone reads the server pages; opening and moving a migration on is narrower
     # (servers.actions.may_run_migrations, tested with the servers).
     "servers_desk:home": STAFF,
