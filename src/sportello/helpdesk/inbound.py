@@ -15,7 +15,7 @@ from django.utils import timezone
 from sportello.accounts.models import Client
 from sportello.core.models import Provider
 from sportello.mail.actions import queue_rendered, render_email, reply_footer, with_footer
-from sportello.mail.message import clean, message_text, split_reply
+from sportello.mail.message import ThreadingHeaders, clean, message_text, split_reply
 from sportello.mail.models import AutoReply, InboundMessage, MailSettings, OutboundEmail
 from sportello.mail.processing import InboundHandler, Quarantine, register_handler
 
@@ -29,7 +29,9 @@ THREAD_CODE = re.compile(r"<ticket\.([A-Z]{3}-\d{3}-\d{5})@")
 REPLY_PREFIX = re.compile(r"^\s*(\[[^\]]*\]\s*)*((re|r|fwd?|i|rv|aw|tr|wg)\s*:\s*)+", re.I)
 
 
-def deliver(row, message, sender, department, automatic, mail_settings, now) -> None:
+def deliver(row, message, sender, department, automatic, mail_settings, now,
+            threading: ThreadingHeaders | None = None) -> None:  # fmt: skip
+    threading = threading or ThreadingHeaders(message, None)
     client = (
         Client.objects.select_related("owner", "tier")
         .filter(owner__email__iexact=sender, owner__is_active=True)
@@ -42,7 +44,7 @@ def deliver(row, message, sender, department, automatic, mail_settings, now) -> 
             refuse_unknown_sender(sender, now)
         return
     body, quoted = split_reply(message_text(message))
-    ticket = find_ticket(message)
+    ticket = find_ticket(threading)
     if ticket is not None and ticket.client_id != client.pk:
         raise Quarantine(f"the ticket {ticket.code} belongs to another account", "other_account")
     while ticket is not None and ticket.merged_into_id:
@@ -192,11 +194,12 @@ def message_attachments(message, mail_settings, ticket=None) -> tuple[list, list
     return kept, dropped
 
 
-def find_ticket(message):
+def find_ticket(headers: ThreadingHeaders):
     """The ticket a reply belongs to: by a Message-ID this help desk sent, or by the code in
-    the subject. The caller checks that the sender is the ticket's account."""
+    the subject, read from the signed headers only. The caller checks that the sender is
+    the ticket's account."""
 
-    ids = " ".join(str(message.get(h, "")) for h in ("In-Reply-To", "References"))
+    ids = " ".join(headers.get(h) for h in ("In-Reply-To", "References"))
     codes = THREAD_CODE.findall(ids)
     message_ids = re.findall(r"<[^<>\s]+>", ids)
     if not codes and message_ids:
@@ -204,7 +207,7 @@ def find_ticket(message):
             "thread_id", flat=True
         )
         codes = THREAD_CODE.findall(" ".join(threads))
-    codes += CODE.findall(str(message.get("Subject", "")))
+    codes += CODE.findall(headers.get("Subject"))
     for code in codes:
         ticket = Ticket.objects.filter(code=code).first()
         if ticket:

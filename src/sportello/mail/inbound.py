@@ -14,6 +14,8 @@ from .message import clean
 from .models import InboundMessage
 from .tasks import process_inbound
 
+_BLANK_LINE = re.compile(rb"\r?\n\r?\n")
+
 
 def dedup_key(raw: bytes) -> str:
     try:
@@ -21,16 +23,17 @@ def dedup_key(raw: bytes) -> str:
     except Exception:  # unreadable headers: the bytes identify the message
         message_id = None
     message_id = clean(re.sub(r"\r?\n[ \t]+", " ", str(message_id or ""))).strip()[:250]
-    return message_id or "sha256:" + hashlib.sha256(raw).hexdigest()
+    return message_id or "sha256:" + _digest(raw)
 
 
 def store(raw: bytes, recipient: str, channel: str, now: datetime, *, envelope_from: str = "",
           peer_ip: str | None = None,
-          over_limit: tuple[str, str] | None = None) -> tuple[InboundMessage, bool]:  # fmt: skip
+          over_limit: tuple[str, str] | None = None,
+          key: str = "") -> tuple[InboundMessage, bool]:  # fmt: skip
     """Commit the raw bytes; (row, False) when the same message was already stored. The
     processing is queued after the commit. `over_limit` (code, detail): the message was
     cut at the size limit on the way in, so it is kept quarantined, never processed."""
-    key = dedup_key(raw)
+    key = key or dedup_key(raw)
     try:
         with transaction.atomic():
             row = InboundMessage.objects.create(
@@ -55,8 +58,40 @@ def store(raw: bytes, recipient: str, channel: str, now: datetime, *, envelope_f
             if over_limit is None:
                 transaction.on_commit(lambda: _schedule(row.pk))
     except IntegrityError:
-        return InboundMessage.objects.get(dedup_key=key), False
+        earlier = InboundMessage.objects.get(dedup_key=key)
+        if over_limit is not None or same_message(bytes(earlier.raw), raw):
+            return earlier, False
+        # The Message-ID of a message we have, with another sender or text: a replay (or a
+        # broken sender), kept for staff rather than dropped as a duplicate.
+        replay = (
+            "replay",
+            f"Message-ID already received (message {earlier.pk}) with a different "
+            "sender or content",
+        )
+        return store(raw, recipient, channel, now, envelope_from=envelope_from,
+                     peer_ip=peer_ip, over_limit=replay, key="replay:" + _digest(raw))  # fmt: skip
     return row, True
+
+
+def _digest(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()
+
+
+def _fingerprint(raw: bytes) -> tuple[bytes, bytes]:
+    """What makes two copies the same message: the From header and the body. Trace headers
+    (Received, Authentication-Results…) differ between two deliveries of one message."""
+    try:
+        headers = BytesHeaderParser(policy=policy.compat32).parsebytes(raw)
+        sender = " ".join(str(headers.get("From", "")).split()).encode()
+    except Exception:
+        sender = b""
+    match = _BLANK_LINE.search(raw)
+    body = raw[match.end() :] if match else b""
+    return sender, hashlib.sha256(body.replace(b"\r\n", b"\n").rstrip()).digest()
+
+
+def same_message(earlier: bytes, later: bytes) -> bool:
+    return earlier == later or _fingerprint(earlier) == _fingerprint(later)
 
 
 def _schedule(pk: int) -> None:

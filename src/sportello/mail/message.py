@@ -4,6 +4,7 @@ flags that say no automatic answer may go to it. Nothing here is rendered as HTM
 import html
 import re
 from email import policy
+from email.header import decode_header, make_header
 from email.headerregistry import Address, HeaderRegistry
 from email.utils import getaddresses
 from functools import lru_cache
@@ -94,6 +95,31 @@ def is_automatic(message, envelope_from: str) -> bool:
         or "mailer-daemon" in str(message.get("From", "")).lower()
         or is_out_of_office(message)
     )
+
+
+class ThreadingHeaders:
+    """The headers threading may believe: with `signed` (what the sender's aligned DKIM
+    signatures cover), only those instances; a header added to a signed message, or a
+    second Subject above the signed one, is not read. `signed` None: any header."""
+
+    def __init__(self, message, signed: dict[str, list[bytes]] | None) -> None:
+        self.message = message
+        self.signed = signed
+
+    def get(self, name: str) -> str:
+        if self.signed is None:
+            try:
+                return clean(self.message.get(name, "") or "")
+            except Exception:  # a header that cannot be read threads nothing
+                return ""
+        values = self.signed.get(name.lower())
+        if not values:
+            return ""
+        text = " ".join(values[0].decode("utf-8", "replace").split())
+        try:
+            return clean(str(make_header(decode_header(text))))
+        except Exception:  # not valid encoded words: the text as written
+            return clean(text)
 
 
 def is_delivery_report(message) -> bool:

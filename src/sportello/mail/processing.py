@@ -19,6 +19,7 @@ from sportello.core.models import settings_read_once
 from . import authentication, limits, verp
 from .message import (
     MESSAGE_POLICY,
+    ThreadingHeaders,
     clean,
     from_address,
     is_automatic,
@@ -53,8 +54,9 @@ class InboundHandler:
     `addresses()`: address → target for every address mail is accepted at (read once per
     message); `is_known(address)`: a fresh look-up for one address (the gateway refuses
     unknown recipients at RCPT); `deliver(row, message, sender, target, automatic,
-    mail_settings, now)`: turn an authenticated message into work, setting the row's
-    status (and ticket), or raise Quarantine."""
+    mail_settings, now, threading)`: turn an authenticated message into work, setting the
+    row's status (and ticket), or raise Quarantine; `threading` (`ThreadingHeaders`) gives
+    the headers a thread may be found by, the signed ones only."""
 
     addresses: Callable[[], dict]
     is_known: Callable[[str], bool]
@@ -167,6 +169,7 @@ def _process(row: InboundMessage, now: datetime, trust_sender: bool) -> None:
     if target is None:
         raise Quarantine(f"unknown recipient {row.recipient}", "recipient")
     automatic = is_automatic(message, row.envelope_from)
+    signed = None
     if not trust_sender:
         verdict = authentication.authenticate(
             raw, message, sender.rsplit("@", 1)[1], mail_settings.trusted_authserv_id
@@ -174,7 +177,9 @@ def _process(row: InboundMessage, now: datetime, trust_sender: bool) -> None:
         required = mail_settings.auth_policy == MailSettings.AuthPolicy.ALWAYS
         if not verdict.authenticated and (required or verdict.dmarc_published):
             raise Quarantine(f"sender not authenticated: {verdict.detail}", "authentication")
-    handler.deliver(row, message, sender, target, automatic, mail_settings, now)
+        signed = verdict.signed if verdict.authenticated else None
+    threading = ThreadingHeaders(message, signed)
+    handler.deliver(row, message, sender, target, automatic, mail_settings, now, threading)
 
 
 # --- Answers and bounces ----------------------------------------------------------------

@@ -49,12 +49,14 @@ def build(sender="owner@example.org", to="hd@sportello.example", subject="Sito l
     return message
 
 
-def signed(message: EmailMessage, domain: str | None = None, selector="mail") -> bytes:
+def signed(message: EmailMessage, domain: str | None = None, selector="mail", *,
+           headers=(b"from", b"to", b"subject", b"date", b"message-id", b"in-reply-to",
+                    b"references"), length=False) -> bytes:  # fmt: skip
     domain = domain or message["From"].addresses[0].domain
     raw = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
     pem, _record = key_pair(domain)
-    headers = [b"from", b"to", b"subject", b"date", b"message-id", b"in-reply-to", b"references"]
-    signature = dkim.sign(raw, selector.encode(), domain.encode(), pem, include_headers=headers)
+    signature = dkim.sign(raw, selector.encode(), domain.encode(), pem,
+                          include_headers=list(headers), length=length)  # fmt: skip
     return signature + raw
 
 
