@@ -133,6 +133,10 @@ class AuditEvent(models.Model):
         ARTICLE_UNPUBLISHED = "article_unpublished", _("Knowledge-base article withdrawn")
         NEWS_SAVED = "news_saved", _("News item saved")
         NEWS_MAILED = "news_mailed", _("News item mailed to clients")
+        EINVOICE_RESENT = "einvoice_resent", _("Rejected e-invoice prepared to send again")
+        EINVOICE_CORRECTED = "einvoice_corrected", _("Rejected e-invoice replaced by a new invoice")
+        EINVOICE_RECEIPT_UPLOADED = "einvoice_receipt_uploaded", _("SdI receipt uploaded")
+        EINVOICES_EXPORTED = "einvoices_exported", _("E-invoices exported for the accountant")
 
     at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     action = models.CharField(_("action"), max_length=40, choices=Action.choices)

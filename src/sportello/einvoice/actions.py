@@ -11,6 +11,7 @@ import httpx
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from lxml import etree
@@ -18,7 +19,8 @@ from lxml import etree
 from sportello.accounts.models import Client
 from sportello.billing import actions as billing
 from sportello.billing.models import BillingSettings, Invoice
-from sportello.core.models import Provider
+from sportello.core import audit
+from sportello.core.models import AuditEvent, Provider
 
 from . import fatturapa, receipts, schemas, sdi_rules, transport, verifactu
 from .models import (
@@ -34,6 +36,7 @@ from .models import (
 )
 
 Status = EInvoice.Status
+Action = AuditEvent.Action
 # Where the SdI's answer leaves a file, strongest first: a later receipt of a weaker kind
 # (an RC arriving after the NE, say) never undoes a stronger one.
 OUTCOME_ORDER = ["NS", "NE", "DT", "RC", "MC", "AT"]
@@ -172,10 +175,15 @@ def transmit(einvoice: EInvoice, now: datetime, channel: transport.Channel) -> E
     return einvoice
 
 
-def export(einvoices: list[EInvoice], now: datetime) -> bytes:
+def export(einvoices: list[EInvoice], now: datetime, *, period: str = "",
+           request: HttpRequest | None = None) -> bytes:  # fmt: skip
     """A ZIP of the files for the accountant; files waiting to be sent are handed over."""
     data = transport.export_zip(einvoices)
     with transaction.atomic():
+        audit.record(
+            Action.EINVOICES_EXPORTED, request=request,
+            detail=f"fatture-{period}.zip ({len(einvoices)})",
+        )  # fmt: skip
         for einvoice in einvoices:
             if einvoice.status == Status.TO_SEND:
                 SentFile.objects.get_or_create(
@@ -199,9 +207,10 @@ class Applied:
     new: bool
 
 
-def apply_receipt(xml: bytes, now: datetime) -> Applied:
+def apply_receipt(xml: bytes, now: datetime, *, request: HttpRequest | None = None) -> Applied:
     """Apply an SdI notice: kept with its e-invoice, and the e-invoice's state follows the
-    receipts of its current file. The same notice applied twice changes nothing."""
+    receipts of its current file. The same notice applied twice changes nothing. With
+    `request`, staff uploaded it: the upload is audited, even of a notice already kept."""
     parsed = receipts.parse(xml)
     with transaction.atomic():
         sent = (
@@ -223,6 +232,12 @@ def apply_receipt(xml: bytes, now: datetime) -> Applied:
         )  # fmt: skip
         if new and sent.filename == einvoice.filename:
             _follow_receipts(einvoice, now)
+        if request is not None:
+            audit.record(
+                Action.EINVOICE_RECEIPT_UPLOADED, request=request, client=einvoice.invoice.client,
+                detail=f"{receipt.kind} {parsed.message_id} → {sent.filename}"
+                + ("" if new else " (already kept)"),
+            )  # fmt: skip
     return Applied(einvoice, receipt, new)
 
 
@@ -274,7 +289,7 @@ def rejected_on(einvoice: EInvoice) -> date | None:
 
 
 @transaction.atomic
-def resend(einvoice: EInvoice, now: datetime) -> EInvoice:
+def resend(einvoice: EInvoice, now: datetime, *, request: HttpRequest | None = None) -> EInvoice:
     """Send a rejected invoice again, same number and date, under a new file name, with the
     recipient's delivery data as they are now (what an NS for a wrong code asks)."""
     einvoice = EInvoice.objects.select_for_update().get(pk=einvoice.pk)
@@ -290,11 +305,18 @@ def resend(einvoice: EInvoice, now: datetime) -> EInvoice:
         einvoice.recipient_code = profile.recipient_code
         einvoice.recipient_pec = profile.pec
         einvoice.save(update_fields=["recipient_code", "recipient_pec"])
-    return build(einvoice)
+    rejected_file = einvoice.filename
+    einvoice = build(einvoice)
+    audit.record(
+        Action.EINVOICE_RESENT, request=request, client=einvoice.invoice.client,
+        detail=f"{einvoice.invoice.display_number}: {rejected_file} → {einvoice.filename}",
+    )  # fmt: skip
+    return einvoice
 
 
 @transaction.atomic
-def correct_rejected(einvoice: EInvoice, now: datetime) -> Invoice:
+def correct_rejected(einvoice: EInvoice, now: datetime, *,
+                     request: HttpRequest | None = None) -> Invoice:  # fmt: skip
     """The legal correction of a rejected invoice: it is cancelled by an internal credit
     note (never sent to the SdI) and a new invoice with a new number bills the same lines;
     the rejected one is kept."""
@@ -317,6 +339,11 @@ def correct_rejected(einvoice: EInvoice, now: datetime) -> Invoice:
     einvoice.status = Status.CORRECTED
     einvoice.corrected_by = new
     einvoice.save(update_fields=["status", "corrected_by"])
+    audit.record(
+        Action.EINVOICE_CORRECTED, request=request, client=original.client,
+        detail=f"{original.display_number} ({einvoice.filename}) → {note.display_number}, "
+        f"{new.display_number}",
+    )  # fmt: skip
     return new
 
 

@@ -64,7 +64,7 @@ def einvoice_list(request):
             .exclude(xml="")
             .order_by("invoice__numbered_on", "id")
         )
-        data = actions.export(chosen, timezone.now())
+        data = actions.export(chosen, timezone.now(), period=f"{first:%Y-%m}", request=request)
         response = HttpResponse(data, content_type="application/zip")
         response["Content-Disposition"] = content_disposition_header(
             as_attachment=True, filename=f"fatture-{first:%Y-%m}.zip"
@@ -105,10 +105,10 @@ def einvoice_detail(request, pk):
                 actions.transmit(einvoice, now, channel)
                 messages.success(request, _("Sent."))
             elif action == "resend":
-                einvoice = actions.resend(einvoice, now)
+                einvoice = actions.resend(einvoice, now, request=request)
                 messages.success(request, einvoice.get_status_display())
             elif action == "correct":
-                new = actions.correct_rejected(einvoice, now)
+                new = actions.correct_rejected(einvoice, now, request=request)
                 messages.success(
                     request,
                     _("Invoice %(number)s issued in place of the rejected one.")
@@ -118,7 +118,9 @@ def einvoice_detail(request, pk):
             elif action == "receipt":
                 receipt_form = ReceiptForm(request.POST, request.FILES)
                 if receipt_form.is_valid():
-                    applied = actions.apply_receipt(receipt_form.cleaned_data["file"].read(), now)
+                    applied = actions.apply_receipt(
+                        receipt_form.cleaned_data["file"].read(), now, request=request
+                    )
                     messages.success(request, applied.einvoice.get_status_display())
                     return redirect("desk:einvoice", pk=applied.einvoice.pk)
                 return _detail(request, einvoice, receipt_form)
