@@ -423,6 +423,17 @@ def reply_as_staff(ticket: Ticket, staff: User, body: str, now: datetime, *,
 
 
 @transaction.atomic
+def record_automatic_mail(ticket: Ticket, user: User, body: str, now: datetime, *,
+                          attachments: Sequence["Upload"] = (), quoted: str = "",
+                          source: InboundMessage | None = None) -> Message:  # fmt: skip
+    """Automatic mail from the client's address about a ticket (an out-of-office answer, a
+    robot's report): an internal note by the client's login. It never reopens the ticket,
+    never changes its status or clocks, and nobody is notified (RFC 3834: no loops)."""
+    return _add_message(ticket, Message.Kind.NOTE, user, body, now, attachments, quoted=quoted,
+                        source=source)  # fmt: skip
+
+
+@transaction.atomic
 def add_note(ticket: Ticket, staff: User, body: str, now: datetime,
              attachments: Sequence["Upload"] = ()) -> Message:  # fmt: skip
     if not body.strip():

@@ -10,16 +10,24 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from sportello.accounts.models import Client
 from sportello.core.models import Provider
 from sportello.mail.actions import queue_rendered, render_email, reply_footer, with_footer
-from sportello.mail.message import ThreadingHeaders, clean, message_text, split_reply
+from sportello.mail.message import ThreadingHeaders, clean, read_body, split_reply
 from sportello.mail.models import AutoReply, InboundMessage, MailSettings, OutboundEmail
 from sportello.mail.processing import InboundHandler, Quarantine, register_handler
 
-from .actions import MB, check_attachment, notify_client, open_ticket, reply_as_client
+from .actions import (
+    MB,
+    check_attachment,
+    notify_client,
+    open_ticket,
+    record_automatic_mail,
+    reply_as_client,
+)
 from .models import Attachment, Category, Department, HelpdeskSettings, Ticket
 
 Status = InboundMessage.Status
@@ -43,17 +51,30 @@ def deliver(row, message, sender, department, automatic, mail_settings, now,
         if not automatic:
             refuse_unknown_sender(sender, now)
         return
-    body, quoted = split_reply(message_text(message))
+    text, unreadable = read_body(message)
+    body, quoted = split_reply(text) if text else (unreadable_text(), "")
     ticket = find_ticket(threading)
     if ticket is not None and ticket.client_id != client.pk:
         raise Quarantine(f"the ticket {ticket.code} belongs to another account", "other_account")
     while ticket is not None and ticket.merged_into_id:
         ticket = ticket.merged_into
     attachments, dropped = message_attachments(message, mail_settings, ticket)
+    if ticket is not None and automatic:
+        # An out-of-office answer, a list's or a robot's mail about a ticket: kept for staff,
+        # never answered, and the ticket's status and clocks stay as they were.
+        row.ticket = ticket
+        record_automatic_mail(ticket, client.owner, body, now, attachments=attachments,
+                              quoted=quoted, source=row)  # fmt: skip
+        row.status, row.reason = Status.REPLIED, "automatic mail, kept as an internal note"
+        return
     if ticket is not None:
         _reply(row, ticket, client, body, quoted, attachments, mail_settings, automatic, now)
     else:
-        _new_ticket(row, client, department, body, quoted, attachments, automatic, now)
+        _new_ticket(row, client, department, body, quoted, attachments,
+                    automatic or bool(unreadable), now)  # fmt: skip
+    if unreadable and not automatic and row.status in (Status.CREATED, Status.REPLIED):
+        notify_client(row.ticket, "text_unreadable", {"why": unreadable},
+                      first=row.status == Status.CREATED)  # fmt: skip
     if dropped and not automatic:
         helpdesk = HelpdeskSettings.current()
         notify_client(
@@ -70,8 +91,9 @@ def deliver(row, message, sender, department, automatic, mail_settings, now,
         )
 
 
-def _new_ticket(row, client, department, body, quoted, attachments, automatic, now):
-
+def _new_ticket(row, client, department, body, quoted, attachments, quiet, now):
+    """`quiet`: no acknowledgement (automatic mail, or a text that could not be read, which
+    gets its own notice)."""
     subject = REPLY_PREFIX.sub("", row.subject).strip() or "(no subject)"
     category = department.email_category or department_category(department)
     if category.department_id == department.pk:
@@ -84,7 +106,7 @@ def _new_ticket(row, client, department, body, quoted, attachments, automatic, n
         now=now,
         channel=Ticket.Channel.EMAIL,
         attachments=attachments,
-        acknowledge=not automatic,
+        acknowledge=not quiet,
         quoted=quoted,
         source=row,
     )
@@ -109,6 +131,14 @@ def _reply(row, ticket, client, body, quoted, attachments, mail_settings, automa
         _new_ticket(row, client, ticket.department, body, quoted, attachments, automatic, now)
         return
     row.status = Status.REPLIED
+
+
+def unreadable_text() -> str:
+    """What a ticket shows for an email whose text could not be read, in the provider's
+    language (the client is told in theirs)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _("(The text of this email could not be read: it was encrypted, or it held "
+                 "only attachments.)")  # fmt: skip
 
 
 def department_category(department):

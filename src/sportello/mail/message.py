@@ -145,13 +145,70 @@ def html_to_text(markup: str) -> str:
 
 
 def message_text(message) -> str:
-    body = message.get_body(preferencelist=("plain", "html"))
-    if body is None:
-        return ""
-    text = part_text(body)
-    if body.get_content_type() == "text/html":
-        text = html_to_text(text)
+    return read_body(message)[0]
+
+
+ENCRYPTED_TYPES = ("multipart/encrypted", "application/pkcs7-mime", "application/x-pkcs7-mime",
+                   "application/pgp-encrypted")  # fmt: skip
+PGP_ARMOUR = "-----BEGIN PGP MESSAGE-----"
+
+
+def _normalised(text: str) -> str:
     return clean(text).replace("\r\n", "\n").strip()
+
+
+def _raw_text(message) -> str:
+    """A broken MIME structure read as the text it is, without boundary lines or the
+    parts' headers: better than nothing for staff and the client."""
+    if isinstance(message.get_payload(), list):
+        return ""
+    data = message.get_payload(decode=True) or b""  # the transfer encoding undone
+    charset = str(message.get_param("charset", "utf-8") or "utf-8")
+    try:
+        raw = data.decode(charset, "replace")
+    except LookupError:
+        raw = data.decode("utf-8", "replace")
+    lines = []
+    in_headers = False
+    for line in raw.splitlines():
+        if line.startswith("--"):
+            in_headers = True
+            continue
+        if in_headers:
+            if not line.strip():
+                in_headers = False
+            continue
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def read_body(message) -> tuple[str, str]:
+    """The text the client wrote, and "" or why it could not be read ("encrypted", or
+    "empty": only attachments, or nothing). An empty text part falls back to the HTML one,
+    sanitised to text; a MIME structure that cannot be walked falls back to its raw text."""
+    content_type = message.get_content_type()
+    if content_type in ENCRYPTED_TYPES or any(
+        part.get_content_type() in ENCRYPTED_TYPES for part in message.walk()
+    ):
+        return "", "encrypted"
+    text = ""
+    for preference in (("plain",), ("html",)):
+        body = message.get_body(preferencelist=preference)
+        if body is None:
+            continue
+        text = part_text(body)
+        if body.get_content_type() == "text/html":
+            text = html_to_text(text)
+        text = _normalised(text)
+        if text:
+            break
+    if not text and message.get_content_maintype() == "multipart" and message.defects:
+        text = _normalised(_raw_text(message))
+    elif not text and message.get_content_maintype() == "text":
+        text = _normalised(part_text(message))
+    if PGP_ARMOUR in text:
+        return "", "encrypted"
+    return text, "" if text else "empty"
 
 
 def split_reply(text: str) -> tuple[str, str]:
