@@ -1,7 +1,7 @@
 """Billing operations. Each is one transaction; each writes its audit row and its emails."""
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -59,6 +59,23 @@ class Line:
     vat_rate: Decimal | None = None  # None: the client's rate on the day
 
 
+# Lines that apps above billing add to each invoice as it is drafted (the stamp duty an
+# Italian provider recharges), registered at start-up (`AppConfig.ready`):
+# `fn(invoice, lines) -> [Line]`, given the invoice (client and VAT note set; not saved yet
+# when drafted in a batch) and its lines so far.
+DraftLines = Callable[[Invoice, list[InvoiceLine]], list[Line]]
+_draft_lines: list[DraftLines] = []
+
+
+def register_draft_lines(fn: DraftLines) -> None:
+    if fn not in _draft_lines:
+        _draft_lines.append(fn)
+
+
+def _registered_lines(invoice: Invoice, lines: list[InvoiceLine]) -> list[Line]:
+    return [line for fn in _draft_lines for line in fn(invoice, lines)]
+
+
 def plain_percent(value: Decimal) -> str:
     """30.00 → "30", 12.50 → "12.5" (never the exponent form of Decimal.normalize)."""
     text = f"{value:f}"
@@ -95,6 +112,10 @@ def draft_invoice(client: Client, lines: list[Line], now: datetime, *,
         _apply_coupon(invoice, coupon, local_day(now), treatment.rate, position + 1)
     if not invoice.lines.exists():
         raise ValidationError(_("An invoice needs at least one line."))
+    if _draft_lines:
+        drafted = list(invoice.lines.all())
+        for position, line in enumerate(_registered_lines(invoice, drafted), len(drafted) + 1):
+            _add_line(invoice, line, treatment.rate, position)
     return invoice
 
 
@@ -355,6 +376,12 @@ def create_invoices(drafts: list[tuple[Client, list[Line]]], now: datetime, *,
                 charged.append(charge)
             if not invoice_lines:
                 raise ValidationError(_("An invoice needs at least one line."))
+            invoice_lines += [
+                _new_line(invoice, line, treatment.rate, position)
+                for position, line in enumerate(
+                    _registered_lines(invoice, invoice_lines), len(invoice_lines) + 1
+                )
+            ]
             _mark_issued(invoice, invoice_lines, billing, today)
             invoices.append(invoice)
             new_lines += invoice_lines

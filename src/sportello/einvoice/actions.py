@@ -18,7 +18,7 @@ from lxml import etree
 
 from sportello.accounts.models import Client
 from sportello.billing import actions as billing
-from sportello.billing.models import BillingSettings, Invoice
+from sportello.billing.models import BillingSettings, Invoice, InvoiceLine
 from sportello.core import audit
 from sportello.core.models import AuditEvent, Provider
 
@@ -92,6 +92,24 @@ def _freeze_fatturapa(invoices: list[Invoice]) -> None:
             )
         )
     EInvoice.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def stamp_duty_lines(invoice: Invoice, lines: list[InvoiceLine]) -> list[billing.Line]:
+    """Registered with billing for each invoice it drafts: the €2 stamp duty as a line of
+    its own, out of the VAT base, when an Italian provider recharges it to the client and
+    the amounts without VAT exceed €77.47. Not recharged, the duty is still declared in the
+    file (DatiBollo) and the provider bears it."""
+    if invoice.kind != Invoice.Kind.INVOICE or invoice.purpose == Invoice.Purpose.FUNDS:
+        return []
+    if invoice.currency != "EUR" or any(fatturapa.is_stamp_duty(line) for line in lines):
+        return []
+    if not fatturapa.stamp_duty_due(invoice, lines):
+        return []
+    if BillingSettings.current().home_country != "IT":
+        return []
+    if not EInvoiceSettings.current().stamp_duty_recharged:
+        return []
+    return [billing.Line(fatturapa.STAMP_DUTY_LINE, fatturapa.STAMP_DUTY, vat_rate=Decimal(0))]
 
 
 # --- Building and validating ------------------------------------------------------------

@@ -51,6 +51,11 @@ NATURES = {
 # Codes that never carry the stamp duty: exports and intra-EU supplies of goods (N3.1-N3.3),
 # reverse charge where the client pays the VAT (N6.x).
 NO_STAMP_DUTY_PREFIXES = ("N3.1", "N3.2", "N3.3", "N6")
+# The stamp duty recharged to the client is a sum paid in the client's name, excluded from
+# the VAT base whatever the invoice's other lines are (art. 15 DPR 633/72). Its line is
+# named in Italian on every invoice: it is an Italian tax, named as the law names it.
+STAMP_DUTY_LINE = "Imposta di bollo"
+STAMP_DUTY_NATURE = Nature("N1", "Escluse ex art. 15 DPR 633/72", False)
 
 
 @dataclass
@@ -87,11 +92,28 @@ def split_vat(vat_number: str, country: str) -> tuple[str, str]:
     return country or "IT", value
 
 
+def is_stamp_duty(line: InvoiceLine) -> bool:
+    """The line recharging the stamp duty (on a credit note, the line giving it back)."""
+    return (
+        line.description == STAMP_DUTY_LINE
+        and Decimal(line.vat_rate) == 0
+        and abs(Decimal(line.net)) == STAMP_DUTY
+    )
+
+
+def line_nature(invoice: Invoice, line: InvoiceLine) -> Nature:
+    return STAMP_DUTY_NATURE if is_stamp_duty(line) else nature_of(invoice)
+
+
 def stamp_duty_due(invoice: Invoice, lines: list[InvoiceLine]) -> bool:
+    """Whether the amounts without VAT, the recharged duty itself aside, exceed €77.47."""
     nature = nature_of(invoice)
     if not nature.stamp_duty or nature.code.startswith(NO_STAMP_DUTY_PREFIXES):
         return False
-    free = sum((line.net for line in lines if Decimal(line.vat_rate) == 0), ZERO)
+    free = sum(
+        (line.net for line in lines if Decimal(line.vat_rate) == 0 and not is_stamp_duty(line)),
+        ZERO,
+    )
     return free > STAMP_DUTY_THRESHOLD
 
 
@@ -258,7 +280,6 @@ def issue_date(invoice: Invoice) -> date:
 
 def goods_and_services(body: etree._Element, doc: Document) -> None:
     block = sub(body, "DatiBeniServizi")
-    nature = nature_of(doc.invoice)
     for number, line in enumerate(doc.lines, start=1):
         detail = sub(block, "DettaglioLinee")
         sub(detail, "NumeroLinea", str(number))
@@ -271,28 +292,45 @@ def goods_and_services(body: etree._Element, doc: Document) -> None:
         sub(detail, "PrezzoTotale", amount(line.net))
         sub(detail, "AliquotaIVA", rate_text(line.vat_rate))
         if Decimal(line.vat_rate) == 0:
-            sub(detail, "Natura", nature.code)
-    for row in summary_rows(doc.lines):
+            sub(detail, "Natura", line_nature(doc.invoice, line).code)
+    for row in summary_rows(doc.invoice, doc.lines):
         summary = sub(block, "DatiRiepilogo")
-        sub(summary, "AliquotaIVA", rate_text(row["rate"]))
-        if row["rate"] == 0:
-            sub(summary, "Natura", nature.code)
-        sub(summary, "ImponibileImporto", amount(row["net"]))
-        sub(summary, "Imposta", amount(row["vat"]))
-        if row["rate"] == 0:
-            sub(summary, "RiferimentoNormativo", nature.wording[:100])
+        sub(summary, "AliquotaIVA", rate_text(row.rate))
+        if row.nature is not None:
+            sub(summary, "Natura", row.nature.code)
+        sub(summary, "ImponibileImporto", amount(row.net))
+        sub(summary, "Imposta", amount(row.vat))
+        if row.nature is not None:
+            sub(summary, "RiferimentoNormativo", row.nature.wording[:100])
         else:
             sub(summary, "EsigibilitaIVA", "S" if doc.einvoice.split_payment else "I")
 
 
-def summary_rows(lines: list[InvoiceLine]) -> list[dict[str, Decimal]]:
+@dataclass
+class SummaryRow:
+    rate: Decimal
+    nature: Nature | None  # for the lines without VAT
+    net: Decimal
+    vat: Decimal
+
+
+def summary_rows(invoice: Invoice, lines: list[InvoiceLine]) -> list[SummaryRow]:
     """Net and VAT per rate: VAT on the sum of the nets of each rate, rounded half up once
-    (the SdI's rule 00421 checks exactly this, within a cent)."""
+    (the SdI's rule 00421 checks exactly this, within a cent); the lines without VAT one
+    row per Natura."""
     from sportello.billing.pricing import vat_breakdown
 
-    return [
-        {"rate": row["rate"], "net": row["net"], "vat": row["vat"]} for row in vat_breakdown(lines)
+    rows = [
+        SummaryRow(row["rate"], None, row["net"], row["vat"])
+        for row in vat_breakdown(line for line in lines if Decimal(line.vat_rate) != 0)
     ]
+    free: dict[Nature, Decimal] = {}
+    for line in lines:
+        if Decimal(line.vat_rate) == 0:
+            nature = line_nature(invoice, line)
+            free[nature] = free.get(nature, ZERO) + line.net
+    rows += [SummaryRow(ZERO, nature, net, ZERO) for nature, net in free.items()]
+    return rows
 
 
 def payment_data(body: etree._Element, doc: Document) -> None:
