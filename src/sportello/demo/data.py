@@ -398,10 +398,20 @@ def seed_billing(today: date) -> None:
     payment reported by a client. Only for clients that have no invoice yet."""
     from sportello.billing import actions
     from sportello.billing.actions import Line
-    from sportello.billing.models import BillingSettings, Quote, QuoteLine
+    from sportello.billing.models import BillingSettings, Coupon, Quote, QuoteLine
     from sportello.billing.pricing import line_net
 
     BillingSettings.current()
+    # An announced promotion, on the dashboard and on the hosting renewals it applies to.
+    promotion, _new = Coupon.objects.get_or_create(
+        code="RINNOVO10",
+        defaults={
+            "kind": Coupon.Kind.PERCENT, "value": Decimal("10"), "valid_from": today,
+            "valid_to": today + timedelta(days=90), "announced": True, "renewals": True,
+            "description": "Rinnovo hosting scontato del 10%",
+        },
+    )  # fmt: skip
+    promotion.products.set(Product.objects.filter(type=T.HOSTING))
 
     def at(day):
         return timezone.make_aware(datetime.combine(day, time(10, 0)))
