@@ -1,5 +1,5 @@
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.db.models import Q
 from django.http import HttpRequest
@@ -9,7 +9,7 @@ from sportello.accounts.models import Client
 
 from .. import scopes
 from ..http import need, paginate
-from .common import LIMIT, own, page, page_of, responses
+from .common import ID, LIMIT, own, page, page_of, responses
 
 router = Router(tags=["clients"])
 
@@ -75,8 +75,8 @@ def list_clients(request: HttpRequest, filters: Query[ClientFilters]) -> Any:
     return page(rows, following)
 
 
-@router.get("/clients/{int:client_id}", response=responses(ClientOut),
+@router.get("/clients/{client_id}", response=responses(ClientOut),
             openapi_extra={"x-scope": scopes.CLIENTS_READ})  # fmt: skip
-def get_client(request: HttpRequest, client_id: int) -> Any:
+def get_client(request: HttpRequest, client_id: Annotated[int, ID]) -> Any:
     token = need(request, scopes.CLIENTS_READ)
     return own(Client.objects.select_related("owner", "tier"), token, "pk").get(pk=client_id)

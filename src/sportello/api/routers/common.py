@@ -3,7 +3,7 @@
 from typing import Any
 
 from django.db.models import Model, QuerySet
-from ninja import Field, Schema
+from ninja import Field, Path, Schema
 from pydantic import create_model
 
 from ..http import Problem
@@ -12,6 +12,10 @@ from ..models import ApiToken
 ERRORS: dict[int, type[Schema]] = {
     code: Problem for code in (401, 403, 404, 409, 412, 422, 429)
 }  # fmt: skip
+# The largest id both databases store: larger ones are refused, not looked up.
+MAX_ID = 2**63 - 1
+ID = Path(..., ge=1, le=MAX_ID)
+OPTIONAL_ID = Field(None, ge=1, le=MAX_ID)
 LIMIT = Field(50, ge=1, le=200, description="Items per page (1–200).")
 
 

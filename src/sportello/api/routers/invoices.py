@@ -1,12 +1,12 @@
 from datetime import date
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.decorators import decorate_view
 
 from sportello.accounts.models import Client
@@ -16,7 +16,7 @@ from sportello.billing.pdf import invoice_pdf
 
 from .. import scopes
 from ..http import check_if_match, etag_of, need, paginate, staff_only, write
-from .common import LIMIT, file_response, own, page, page_of, responses
+from .common import ID, LIMIT, MAX_ID, OPTIONAL_ID, file_response, own, page, page_of, responses
 
 router = Router(tags=["invoices"])
 
@@ -64,7 +64,7 @@ class InvoiceDetailOut(InvoiceOut):
 
 
 class InvoiceFilters(Schema):
-    client_id: int | None = None
+    client_id: int | None = OPTIONAL_ID
     status: str | None = None
     kind: str | None = None
     limit: int = LIMIT
@@ -109,18 +109,20 @@ def list_invoices(request: HttpRequest, filters: Query[InvoiceFilters]) -> Any:
     return page(items, following)
 
 
-@router.get("/invoices/{int:invoice_id}", response=responses(InvoiceDetailOut),
+@router.get("/invoices/{invoice_id}", response=responses(InvoiceDetailOut),
             openapi_extra={"x-scope": scopes.INVOICES_READ})  # fmt: skip
-def get_invoice(request: HttpRequest, invoice_id: int, response: HttpResponse) -> Any:
+def get_invoice(
+    request: HttpRequest, invoice_id: Annotated[int, ID], response: HttpResponse
+) -> Any:
     """With an ETag: send it back as If-Match when issuing or crediting."""
     token = need(request, scopes.INVOICES_READ)
     return _with_etag(_detail(token, invoice_id), response)
 
 
-@router.get("/invoices/{int:invoice_id}/pdf", response=responses(None),
+@router.get("/invoices/{invoice_id}/pdf", response=responses(None),
             openapi_extra={"x-scope": scopes.INVOICES_READ,
                            **file_response("application/pdf", "The invoice as PDF")})  # fmt: skip
-def invoice_pdf_download(request: HttpRequest, invoice_id: int) -> Any:
+def invoice_pdf_download(request: HttpRequest, invoice_id: Annotated[int, ID]) -> Any:
     token = need(request, scopes.INVOICES_READ)
     invoice = _invoices(token).exclude(status=Invoice.Status.DRAFT).get(pk=invoice_id)
     response = HttpResponse(invoice_pdf(invoice), content_type="application/pdf")
@@ -137,7 +139,7 @@ class LineIn(Schema):
 
 
 class InvoiceIn(Schema):
-    client_id: int
+    client_id: int = Field(ge=1, le=MAX_ID)
     lines: list[LineIn] = Field(..., min_length=1, max_length=100)
     issue: bool = Field(False, description="Issue at once (else a draft).")
     send: bool = Field(True, description="Mail the issued invoice to the client.")
@@ -159,17 +161,17 @@ def create_invoice(request: HttpRequest, data: InvoiceIn, response: HttpResponse
     invoice = billing.draft_invoice(client, lines, now)
     if data.issue:
         billing.issue_invoice(invoice, now, request=request, send=data.send)
-    return 201, _with_etag(_detail(token, invoice.pk), response)
+    return Status(201, _with_etag(_detail(token, invoice.pk), response))
 
 
 class IssueIn(Schema):
     send: bool = True
 
 
-@router.post("/invoices/{int:invoice_id}/issue", response=responses(InvoiceDetailOut),
+@router.post("/invoices/{invoice_id}/issue", response=responses(InvoiceDetailOut),
              openapi_extra={"x-scope": scopes.INVOICES_WRITE})  # fmt: skip
 @decorate_view(write())
-def issue_invoice(request: HttpRequest, invoice_id: int, data: IssueIn,
+def issue_invoice(request: HttpRequest, invoice_id: Annotated[int, ID], data: IssueIn,
                   response: HttpResponse) -> Any:  # fmt: skip
     """Issue a draft (If-Match: the ETag read)."""
     token = need(request, scopes.INVOICES_WRITE)
@@ -192,10 +194,10 @@ class CreditNoteIn(Schema):
     )
 
 
-@router.post("/invoices/{int:invoice_id}/credit-notes", response=responses(InvoiceDetailOut, 201),
+@router.post("/invoices/{invoice_id}/credit-notes", response=responses(InvoiceDetailOut, 201),
              openapi_extra={"x-scope": scopes.INVOICES_WRITE})  # fmt: skip
 @decorate_view(write(idempotent=True))
-def credit_invoice(request: HttpRequest, invoice_id: int, data: CreditNoteIn,
+def credit_invoice(request: HttpRequest, invoice_id: Annotated[int, ID], data: CreditNoteIn,
                    response: HttpResponse) -> Any:  # fmt: skip
     """A credit note correcting an issued invoice (If-Match honoured)."""
     token = need(request, scopes.INVOICES_WRITE)
@@ -204,7 +206,7 @@ def credit_invoice(request: HttpRequest, invoice_id: int, data: CreditNoteIn,
     check_if_match(request, _etag(invoice))
     note = billing.issue_credit_note(invoice, timezone.now(), reason=data.reason,
                                      amount=data.amount, request=request)  # fmt: skip
-    return 201, _with_etag(_detail(token, note.pk), response)
+    return Status(201, _with_etag(_detail(token, note.pk), response))
 
 
 class PaymentOut(Schema):
@@ -228,10 +230,10 @@ class PaymentIn(Schema):
     reference: str = Field("", max_length=200)
 
 
-@router.post("/invoices/{int:invoice_id}/payments", response=responses(PaymentOut, 201),
+@router.post("/invoices/{invoice_id}/payments", response=responses(PaymentOut, 201),
              openapi_extra={"x-scope": scopes.PAYMENTS_WRITE})  # fmt: skip
 @decorate_view(write(idempotent=True))
-def record_payment(request: HttpRequest, invoice_id: int, data: PaymentIn) -> Any:
+def record_payment(request: HttpRequest, invoice_id: Annotated[int, ID], data: PaymentIn) -> Any:
     """A payment received for this invoice; what exceeds it becomes the client's credit.
     Send an Idempotency-Key: the same key again records nothing new."""
     token = need(request, scopes.PAYMENTS_WRITE)
@@ -244,12 +246,12 @@ def record_payment(request: HttpRequest, invoice_id: int, data: PaymentIn) -> An
         currency=data.currency.upper(), invoice=invoice, reference=data.reference,
         actor=token.user, request=request,
     )  # fmt: skip
-    return 201, payment
+    return Status(201, payment)
 
 
 class PaymentFilters(Schema):
-    client_id: int | None = None
-    invoice_id: int | None = None
+    client_id: int | None = OPTIONAL_ID
+    invoice_id: int | None = OPTIONAL_ID
     limit: int = LIMIT
     cursor: str | None = None
     ordering: Literal["id", "-id", "received_on", "-received_on"] = "-id"
@@ -270,8 +272,8 @@ def list_payments(request: HttpRequest, filters: Query[PaymentFilters]) -> Any:
     return page(items, following)
 
 
-@router.get("/payments/{int:payment_id}", response=responses(PaymentOut), tags=["payments"],
+@router.get("/payments/{payment_id}", response=responses(PaymentOut), tags=["payments"],
             openapi_extra={"x-scope": scopes.PAYMENTS_READ})  # fmt: skip
-def get_payment(request: HttpRequest, payment_id: int) -> Any:
+def get_payment(request: HttpRequest, payment_id: Annotated[int, ID]) -> Any:
     token = need(request, scopes.PAYMENTS_READ)
     return own(Payment.objects.all(), token).get(pk=payment_id)

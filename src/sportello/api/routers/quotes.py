@@ -1,6 +1,6 @@
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
@@ -9,7 +9,7 @@ from sportello.billing.models import Quote
 
 from .. import scopes
 from ..http import need, paginate
-from .common import LIMIT, own, page, page_of, responses
+from .common import ID, LIMIT, OPTIONAL_ID, own, page, page_of, responses
 
 router = Router(tags=["quotes"])
 
@@ -37,7 +37,7 @@ class QuoteOut(Schema):
 
 
 class QuoteFilters(Schema):
-    client_id: int | None = None
+    client_id: int | None = OPTIONAL_ID
     status: str | None = None
     limit: int = LIMIT
     cursor: str | None = None
@@ -63,8 +63,8 @@ def list_quotes(request: HttpRequest, filters: Query[QuoteFilters]) -> Any:
     return page(items, following)
 
 
-@router.get("/quotes/{int:quote_id}", response=responses(QuoteOut),
+@router.get("/quotes/{quote_id}", response=responses(QuoteOut),
             openapi_extra={"x-scope": scopes.QUOTES_READ})  # fmt: skip
-def get_quote(request: HttpRequest, quote_id: int) -> Any:
+def get_quote(request: HttpRequest, quote_id: Annotated[int, ID]) -> Any:
     token = need(request, scopes.QUOTES_READ)
     return _quotes(token).get(pk=quote_id)

@@ -1,12 +1,12 @@
 from datetime import date
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.decorators import decorate_view
 
 from sportello.accounts.models import Client
@@ -16,7 +16,7 @@ from sportello.services.models import Service
 
 from .. import scopes
 from ..http import need, paginate, staff_only, write
-from .common import LIMIT, own, page, page_of, responses
+from .common import ID, LIMIT, MAX_ID, OPTIONAL_ID, own, page, page_of, responses
 
 router = Router(tags=["services"])
 
@@ -48,7 +48,7 @@ class ServiceOut(Schema):
 
 
 class ServiceFilters(Schema):
-    client_id: int | None = None
+    client_id: int | None = OPTIONAL_ID
     status: str | None = None
     type: str | None = None
     limit: int = LIMIT
@@ -79,15 +79,15 @@ def list_services(request: HttpRequest, filters: Query[ServiceFilters]) -> Any:
     return page(items, following)
 
 
-@router.get("/services/{int:service_id}", response=responses(ServiceOut),
+@router.get("/services/{service_id}", response=responses(ServiceOut),
             openapi_extra={"x-scope": scopes.SERVICES_READ})  # fmt: skip
-def get_service(request: HttpRequest, service_id: int) -> Any:
+def get_service(request: HttpRequest, service_id: Annotated[int, ID]) -> Any:
     token = need(request, scopes.SERVICES_READ)
     return _services(token).get(pk=service_id)
 
 
 class ServiceIn(Schema):
-    client_id: int
+    client_id: int = Field(ge=1, le=MAX_ID)
     product: str = Field(description="The product's code.")
     name: str = Field(min_length=1, max_length=253)
     registered_on: date | None = None
@@ -111,17 +111,17 @@ def create_service(request: HttpRequest, data: ServiceIn) -> Any:
         client, product, name=data.name, cycle_months=data.cycle_months, request=request,
         registered_on=data.registered_on or timezone.localdate(), actor=token.user,
     )  # fmt: skip
-    return 201, _services(token).get(pk=service.pk)
+    return Status(201, _services(token).get(pk=service.pk))
 
 
 class CancelIn(Schema):
     channel: Literal["provider", "letter", "panel"] = "provider"
 
 
-@router.post("/services/{int:service_id}/cancel", response=responses(ServiceOut),
+@router.post("/services/{service_id}/cancel", response=responses(ServiceOut),
              openapi_extra={"x-scope": scopes.SERVICES_WRITE})  # fmt: skip
 @decorate_view(write())
-def cancel_service(request: HttpRequest, service_id: int, data: CancelIn) -> Any:
+def cancel_service(request: HttpRequest, service_id: Annotated[int, ID], data: CancelIn) -> Any:
     """Stop a service renewing (the client's cancellation, or the provider's decision), with
     the notice rules and the mail of the desk."""
     token = need(request, scopes.SERVICES_WRITE)

@@ -1,11 +1,11 @@
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.decorators import decorate_view
 
 from sportello.accounts.models import Client, User
@@ -16,7 +16,7 @@ from sportello.services.models import Service
 
 from .. import scopes
 from ..http import check_if_match, etag_of, need, paginate, staff_only, write
-from .common import LIMIT, file_response, page, page_of, responses
+from .common import ID, LIMIT, MAX_ID, OPTIONAL_ID, file_response, page, page_of, responses
 
 router = Router(tags=["tickets"])
 
@@ -104,9 +104,9 @@ def _etag(ticket: Ticket) -> str:
 
 class TicketFilters(Schema):
     status: Literal["new", "open", "waiting", "closed", "merged", "active"] | None = None
-    client_id: int | None = None
+    client_id: int | None = OPTIONAL_ID
     department: str | None = None
-    assignee_id: int | None = None
+    assignee_id: int | None = OPTIONAL_ID
     limit: int = LIMIT
     cursor: str | None = None
     ordering: Literal["id", "-id", "created_at", "-created_at", "last_activity_at",
@@ -145,10 +145,10 @@ def get_ticket(request: HttpRequest, code: str, response: HttpResponse) -> Any:
     return _detail(token, code, response)
 
 
-@router.get("/tickets/{code}/attachments/{int:attachment_id}", response=responses(None),
+@router.get("/tickets/{code}/attachments/{attachment_id}", response=responses(None),
             openapi_extra={"x-scope": scopes.TICKETS_READ,
                            **file_response("application/octet-stream", "The file")})  # fmt: skip
-def get_attachment(request: HttpRequest, code: str, attachment_id: int) -> Any:
+def get_attachment(request: HttpRequest, code: str, attachment_id: Annotated[int, ID]) -> Any:
     token = need(request, scopes.TICKETS_READ)
     ticket = _tickets(token).get(code=code)
     attachments = Attachment.objects.filter(message__ticket=ticket)
@@ -161,8 +161,10 @@ class TicketIn(Schema):
     category: str = Field(description="The category's code.")
     subject: str = Field(min_length=1, max_length=200)
     body: str = Field(min_length=1, max_length=100_000)
-    service_id: int | None = None
-    client_id: int | None = Field(None, description="Staff tokens: the client it is for.")
+    service_id: int | None = OPTIONAL_ID
+    client_id: int | None = Field(
+        None, ge=1, le=MAX_ID, description="Staff tokens: the client it is for."
+    )
 
 
 @router.post("/tickets", response=responses(TicketDetailOut, 201),
@@ -194,7 +196,7 @@ def open_ticket(request: HttpRequest, data: TicketIn) -> Any:
         client, category=category, subject=data.subject, body=data.body, now=timezone.now(),
         service=service, user=client.owner, request=request,
     )  # fmt: skip
-    return 201, _detail(token, ticket.code)
+    return Status(201, _detail(token, ticket.code))
 
 
 class ReplyIn(Schema):
@@ -217,7 +219,7 @@ def reply(request: HttpRequest, code: str, data: ReplyIn) -> Any:
         helpdesk.reply_as_client(ticket, token.user, data.body, now)
     else:
         helpdesk.reply_as_staff(ticket, token.user, data.body, now, then=data.then)
-    return 201, _detail(token, code)
+    return Status(201, _detail(token, code))
 
 
 class NoteIn(Schema):
@@ -233,11 +235,13 @@ def add_note(request: HttpRequest, code: str, data: NoteIn) -> Any:
     staff_only(token)
     ticket = _tickets(token).get(code=code)
     helpdesk.add_note(ticket, token.user, data.body, timezone.now())
-    return 201, _detail(token, code)
+    return Status(201, _detail(token, code))
 
 
 class AssignIn(Schema):
-    assignee_id: int | None = Field(description="A staff member's id; null to unassign.")
+    assignee_id: int | None = Field(
+        ge=1, le=MAX_ID, description="A staff member's id; null to unassign."
+    )
 
 
 @router.post("/tickets/{code}/assign", response=responses(TicketDetailOut),

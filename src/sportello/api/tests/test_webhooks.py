@@ -29,7 +29,7 @@ class Receiver:
     """Records what it is sent; answers with the queued statuses (then 200), after an
     optional delay."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.received: list[tuple[dict, bytes]] = []
         self.statuses: list[int] = []
         self.delays: list[float] = []
