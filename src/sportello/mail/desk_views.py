@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from sportello.core.access import ADMIN, AGENT, staff_required
 from sportello.core.params import page_number
-from sportello.mail import backends
+from sportello.mail import backends, quarantine
 from sportello.mail.models import InboundMessage
 from sportello.mail.processing import process
 
@@ -32,6 +32,8 @@ def inbound_list(request):
         rows = rows.filter(status=status)
     page = page_number(request)
     rows = list(rows[(page - 1) * PAGE : page * PAGE + 1])
+    for row in rows:
+        row.reason_text = quarantine.reason_text(row.reason_code)
     return render(
         request,
         "mail/desk/inbound_list.html",
@@ -49,17 +51,31 @@ def inbound_list(request):
 
 @staff_required(*MAIL_STAFF)
 def inbound_detail(request, pk):
+    """The message as the ticket would show it, the reason in the reader's language, and
+    the source (headers and raw content) only when asked for."""
     row = get_object_or_404(InboundMessage.objects.select_related("ticket"), pk=pk)
     raw = bytes(row.raw)
-    try:
-        headers = list(BytesHeaderParser(policy=policy.compat32).parsebytes(raw).items())
-    except Exception:
-        headers = []
-    body = raw.split(b"\r\n\r\n", 1)[-1] if b"\r\n\r\n" in raw else raw.split(b"\n\n", 1)[-1]
+    show_source = request.GET.get("source") == "1"
+    headers, body = [], ""
+    if show_source:
+        try:
+            parsed = BytesHeaderParser(policy=policy.compat32).parsebytes(raw[:262_144])
+            headers = [(name, str(value)[:2000]) for name, value in parsed.items()[:500]]
+        except Exception:
+            headers = []
+        separator = b"\r\n\r\n" if b"\r\n\r\n" in raw else b"\n\n"
+        body = raw.split(separator, 1)[-1][:20_000].decode("utf-8", "replace")
     return render(
         request,
         "mail/desk/inbound_detail.html",
-        {"row": row, "headers": headers, "body": body[:20_000].decode("utf-8", "replace")},
+        {
+            "row": row,
+            "reading": quarantine.read(raw, row.reason_code),
+            "reason_text": quarantine.reason_text(row.reason_code),
+            "show_source": show_source,
+            "headers": headers,
+            "body": body,
+        },
     )
 
 

@@ -29,6 +29,7 @@ from .message import (
     part_text,
 )
 from .models import InboundMessage, MailSettings, OutboundEmail
+from .quarantine import decoded
 
 log = logging.getLogger(__name__)
 Status = InboundMessage.Status
@@ -121,9 +122,9 @@ def _process_once(pk: int, now: datetime, trust_sender: bool) -> InboundMessage:
 def _set(pk, status, reason, now, code="") -> InboundMessage:
     row = InboundMessage.objects.get(pk=pk)
     try:  # what staff see in the quarantine list, as far as the headers can be read
-        headers = BytesHeaderParser(policy=policy.compat32).parsebytes(bytes(row.raw))
-        row.sender = clean(headers.get("From", ""))[:300]
-        row.subject = clean(" ".join(str(headers.get("Subject", "")).split()))[:300]
+        headers = BytesHeaderParser(policy=policy.compat32).parsebytes(bytes(row.raw)[:262_144])
+        row.sender = decoded(headers.get("From", ""))
+        row.subject = decoded(headers.get("Subject", ""))
     except Exception:
         pass
     row.status, row.reason, row.processed_at = status, clean(reason)[:300], now

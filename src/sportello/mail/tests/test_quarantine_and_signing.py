@@ -32,7 +32,7 @@ def test_staff_see_release_and_delete_quarantined_mail(client, owner, dns):
     client.force_login(make_staff())
     listing = client.get(reverse("desk:inbound_list")).content.decode()
     assert "Nessuna firma" in listing and "not authenticated" in listing
-    page = client.get(reverse("desk:inbound", args=[row.pk])).content.decode()
+    page = client.get(reverse("desk:inbound", args=[row.pk]) + "?source=1").content.decode()
     assert "Message-ID" in page
     raw = client.get(reverse("desk:inbound_raw", args=[row.pk]))
     assert raw["Content-Disposition"].startswith("attachment") and raw.content == bytes(row.raw)
