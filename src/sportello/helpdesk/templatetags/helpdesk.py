@@ -125,6 +125,16 @@ def event_text(message) -> str:
 
 
 @register.filter
+def staff_author(message) -> str:
+    """Who wrote a staff answer or note, as staff read it. Deleting a staff account sets
+    the author of what they wrote to null and keeps the history."""
+    author = message.author
+    if author is None:
+        return _("former staff member")
+    return author.first_name or author.email
+
+
+@register.filter
 def client_status(ticket) -> str:
     """The status as the client reads it."""
     if ticket.status == Ticket.Status.WAITING:
