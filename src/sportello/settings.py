@@ -82,6 +82,8 @@ INSTALLED_APPS = [
     "sportello.extra",
     "sportello.mail",
     "sportello.kb",
+    "sportello.provisioning",
+    "sportello.orders",
     "sportello.portal",
     "sportello.desk",
     "ninja",
