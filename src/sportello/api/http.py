@@ -177,7 +177,7 @@ def _enter(request: HttpRequest, token: ApiToken | None) -> None:
     request._api_entered = True  # type: ignore[attr-defined]
     now = timezone.now()
     address = client_ip(request)
-    key = f"t{token.pk}" if token else f"ip{address}"
+    key = f"t{token.prefix}" if token else f"ip{address}"
     wait = rate_limited(key, now)
     if wait is not None:
         raise ApiError(429, _("Too many requests."),

@@ -11,9 +11,11 @@ from sportello.automation.registry import Counts, job
 from sportello.mail.actions import queue_to_staff
 
 from .delivery import GIVE_UP_AFTER, STALE_SENDING, deliver_all
-from .models import WebhookDelivery, WebhookEndpoint
+from .models import IdempotencyRecord, RateWindow, WebhookDelivery, WebhookEndpoint
 
 KEEP_DELIVERIES = timedelta(days=30)
+# An Idempotency-Key replays its first answer for a day, as long as clients retry.
+KEEP_IDEMPOTENCY = timedelta(days=1)
 
 
 def send_due_webhooks(now: datetime, limit: int = 500) -> Counts:
@@ -50,3 +52,13 @@ def disable_failing_endpoints(now: datetime, dry_run: bool = False) -> Counts:
             disabled += 1
     deleted, _by_model = old.delete()
     return {"disabled": disabled, "deleted": deleted}
+
+
+@job("api_records")
+def forget_api_records(now: datetime, dry_run: bool = False) -> Counts:
+    """Idempotency keys older than a day and the limiter's past minutes."""
+    keys = IdempotencyRecord.objects.filter(created_at__lt=now - KEEP_IDEMPOTENCY)
+    windows = RateWindow.objects.filter(window__lt=int(now.timestamp()) // 60 - 1)
+    if dry_run:
+        return {"keys": keys.count(), "windows": windows.count()}
+    return {"keys": keys.delete()[0], "windows": windows.delete()[0]}

@@ -203,3 +203,19 @@ def test_an_endpoint_failing_for_days_is_disabled_and_admins_told(world, receive
     assert not endpoint.is_active and endpoint.disabled_at == now
     mail = OutboundEmail.objects.get(template="webhook_disabled")
     assert mail.to_address == world.admin.email and receiver.url in mail.body_text
+
+
+def test_old_idempotency_keys_and_rate_windows_are_forgotten(client, world, settings):
+    from sportello.api.models import IdempotencyRecord, RateWindow
+
+    settings.REDIS_URL = None  # the limiter counts in the database
+
+    raw = world.token(world.admin)
+    client.get("/api/v1/clients", HTTP_AUTHORIZATION=f"Bearer {raw}")
+    token = world.admin.api_tokens.get()
+    IdempotencyRecord.objects.create(token=token, key="k", fingerprint="f", status_code=201)
+    later = timezone.now() + timedelta(days=2)
+    assert jobs.forget_api_records(later, dry_run=True) == {"keys": 1, "windows": 1}
+    assert jobs.forget_api_records(later) == {"keys": 1, "windows": 1}
+    assert not IdempotencyRecord.objects.exists() and not RateWindow.objects.exists()
+    assert jobs.forget_api_records(later) == {"keys": 0, "windows": 0}
