@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "sportello.services",
     "sportello.billing",
     "sportello.einvoice",
+    "sportello.payments",
     "sportello.automation",
     "sportello.helpdesk",
     "sportello.servers",

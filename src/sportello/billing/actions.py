@@ -9,7 +9,7 @@ from functools import cache
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Model, Q
 from django.http import HttpRequest
 from django.utils import timezone
@@ -552,9 +552,11 @@ def credit_balances(clients: list[Client], *, lock: bool = False) -> dict[int, D
 def record_payment(client: Client, amount: Decimal, received_on: date, *,
                    method: str = Payment.Method.BANK_TRANSFER, currency: str = "EUR",
                    invoice: Invoice | None = None, reference: str = "",
-                   actor: User | None = None,
+                   provider_reference: str = "", actor: User | None = None,
                    request: HttpRequest | None = None) -> Payment:  # fmt: skip
-    """A payment received: it settles the invoice as far as it goes, the rest is credit."""
+    """A payment received: it settles the invoice as far as it goes, the rest is credit.
+    With a `provider_reference` (a payment provider's id of this money) the payment is
+    recorded once: recording it again returns the first record and changes nothing."""
     if cents(Decimal(amount)) <= 0:
         raise ValidationError(_("The amount must be at least one cent."))
     if Decimal(amount) > LARGEST_AMOUNT:
@@ -562,11 +564,18 @@ def record_payment(client: Client, amount: Decimal, received_on: date, *,
     if invoice is not None and invoice.client_id != client.pk:
         raise ValidationError(_("This invoice belongs to another client."))
     euro, rate = to_euro(Decimal(amount), currency, received_on)
-    payment = Payment.objects.create(
-        client=client, invoice=invoice, method=method, received_on=received_on, amount=euro,
-        original_amount=cents(amount), original_currency=currency.upper(), exchange_rate=rate,
-        reference=reference, recorded_by=actor,
-    )  # fmt: skip
+    try:
+        with transaction.atomic():
+            payment = Payment.objects.create(
+                client=client, invoice=invoice, method=method, received_on=received_on,
+                amount=euro, original_amount=cents(amount), original_currency=currency.upper(),
+                exchange_rate=rate, reference=reference, provider_reference=provider_reference,
+                recorded_by=actor,
+            )  # fmt: skip
+    except IntegrityError:
+        if not provider_reference:
+            raise
+        return Payment.objects.get(provider_reference=provider_reference)
     rest = euro
     if invoice is not None:
         applied = _settle(invoice, euro, received_on, payment)
@@ -682,6 +691,28 @@ def add_funds(
         invoice.vat_note = Invoice.VatNote.FUNDS
         invoice.save(update_fields=["vat_note"])
         return issue_invoice(invoice, now, request=request)
+
+
+@transaction.atomic
+def refund_credit(client: Client, amount: Decimal, *, credit_note: Invoice,
+                  undo: bool = False) -> CreditEntry:  # fmt: skip
+    """Credit paid back to the client outside the ledger (a refund through the payment
+    provider), tied to the credit note that created it; `undo` puts it back when the
+    provider refused the refund."""
+    amount = cents(amount)
+    if amount <= 0:
+        raise ValidationError(_("The amount must be greater than zero."))
+    if credit_note.client_id != client.pk or credit_note.kind != Invoice.Kind.CREDIT_NOTE:
+        raise ValidationError(_("A refund needs a credit note of this client."))
+    balance = credit_balance(client, lock=True)
+    if not undo and amount > balance:
+        raise ValidationError(
+            _("The client's credit balance is only %(balance)s EUR.") % {"balance": balance}
+        )
+    return CreditEntry.objects.create(
+        client=client, kind=CreditEntry.Kind.ADJUSTMENT if undo else CreditEntry.Kind.REFUNDED,
+        amount=amount if undo else -amount, invoice=credit_note,
+    )  # fmt: skip
 
 
 @transaction.atomic

@@ -218,6 +218,9 @@ class Invoice(models.Model):
     vat_total = models.DecimalField(_("VAT"), default=ZERO, **MONEY)
     total = models.DecimalField(_("total"), default=ZERO, **MONEY)
     paid_total = models.DecimalField(_("paid"), default=ZERO, **MONEY)
+    # A payment is on its way but not yet received (a direct debit being collected): the
+    # invoice says so instead of "to pay" until the payment arrives or fails.
+    payment_pending = models.BooleanField(_("payment pending"), default=False)
     credited_total = models.DecimalField(_("credited"), default=ZERO, **MONEY)
     vat_note = models.CharField(_("VAT note"), max_length=16, choices=VatNote.choices, blank=True)
     payment_reference = models.CharField(_("payment reference"), max_length=25, blank=True)
@@ -324,6 +327,7 @@ class Payment(models.Model):
         BANK_TRANSFER = "bank_transfer", _("Bank transfer")
         CHEQUE = "cheque", _("Bank cheque")
         CARD = "card", _("Card / PayPal")
+        DIRECT_DEBIT = "direct_debit", _("SEPA direct debit")
         CREDIT = "credit", _("Account credit")
 
     client = models.ForeignKey(
@@ -350,6 +354,9 @@ class Payment(models.Model):
     )
     applied_to_invoice = models.DecimalField(_("applied to the invoice"), default=ZERO, **MONEY)
     reference = models.CharField(_("reference"), max_length=200, blank=True)
+    # The payment provider's id of this money ("stripe:pi_…:42"): unique, so an event
+    # delivered twice or a return page and an event racing never record it twice.
+    provider_reference = models.CharField(_("provider's payment id"), max_length=200, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -359,7 +366,14 @@ class Payment(models.Model):
         verbose_name = _("payment")
         verbose_name_plural = _("payments")
         ordering = ["-received_on", "-id"]
-        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payment_positive")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_positive"),
+            models.UniqueConstraint(
+                fields=["provider_reference"],
+                condition=~Q(provider_reference=""),
+                name="provider_payment_once",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.received_on} {self.amount} EUR"
@@ -382,6 +396,7 @@ class CreditEntry(models.Model):
         FUNDS = "funds", _("Funds added")
         APPLIED = "applied", _("Applied to an invoice")
         CREDIT_NOTE = "credit_note", _("Credit note on a paid invoice")
+        REFUNDED = "refunded", _("Refunded to the client")
         ADJUSTMENT = "adjustment", _("Adjustment")
 
     client = models.ForeignKey(

@@ -55,7 +55,8 @@ def invoices(request, client):
         invoice.overdue = invoice.is_overdue(today)
     labels = {"open": _("To pay"), "overdue": _("Overdue"), "paid": _("Paid"), "all": _("All")}
     tabs = [{"key": key, "label": labels[key], "count": counts[key]} for key in INVOICE_TABS]
-    return render(request, "billing/invoices.html", {"invoices": rows, "tab": tab, "tabs": tabs})
+    context = {"client": client, "invoices": rows, "tab": tab, "tabs": tabs}
+    return render(request, "billing/invoices.html", context)
 
 
 def _invoice_page(request, client, invoice, credit_form=None, coupon_form=None):

@@ -7,6 +7,7 @@ from sportello.core import desk_views as core
 from sportello.einvoice import desk_views as einvoice
 from sportello.helpdesk import desk_views as tickets
 from sportello.mail import desk_views as mail
+from sportello.payments import desk_views as payments
 from sportello.services import desk_views as services
 
 from . import views
@@ -61,4 +62,7 @@ urlpatterns = [
     path("billing/einvoices/build/", einvoice.einvoice_build_all, name="einvoices_build"),
     path("billing/einvoices/<int:pk>/", einvoice.einvoice_detail, name="einvoice"),
     path("billing/einvoices/<int:pk>/xml/", einvoice.einvoice_xml, name="einvoice_xml"),
+    path("billing/online/events/", payments.payment_events, name="payment_events"),
+    path("billing/online/events/<int:pk>/", payments.payment_event, name="payment_event"),
+    path("billing/online/<int:pk>/refund/", payments.payment_refund, name="payment_refund"),
 ]

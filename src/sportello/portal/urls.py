@@ -5,6 +5,7 @@ from sportello.billing import views as billing
 from sportello.einvoice import views as einvoice
 from sportello.helpdesk import views as tickets
 from sportello.mail import views as mail
+from sportello.payments import views as payments
 
 from . import views
 
@@ -25,6 +26,20 @@ urlpatterns = [
     path("invoices/<int:pk>/coupon/", billing.apply_coupon, name="apply_coupon"),
     path("funds/", billing.add_funds, name="add_funds"),
     path("payments/", billing.payments, name="payments"),
+    path("pay/", payments.pay, name="pay"),
+    path("pay/<int:pk>/return/", payments.checkout_return, name="checkout_return"),
+    path("pay/<int:pk>/cancel/", payments.checkout_cancel, name="checkout_cancel"),
+    path("settings/payment-methods/", payments.payment_methods, name="payment_methods"),
+    path(
+        "settings/payment-methods/<int:pk>/remove/",
+        payments.payment_method_remove,
+        name="payment_method_remove",
+    ),
+    path(
+        "settings/payment-methods/<int:pk>/default/",
+        payments.payment_method_default,
+        name="payment_method_default",
+    ),
     path("quotes/", billing.quotes, name="quotes"),
     path("quotes/<int:pk>/", billing.quote_detail, name="quote"),
     path("quotes/<int:pk>/accept/", billing.accept_quote, name="accept_quote"),

@@ -34,6 +34,7 @@ from sportello.kb.models import Article, ArticleTranslation, NewsItem, NewsTrans
 from sportello.kb.models import Category as KbCategory
 from sportello.mail.actions import queue_to_client
 from sportello.mail.models import InboundMessage
+from sportello.payments.models import Checkout, SavedMethod, WebhookEvent
 from sportello.servers import actions as servers
 from sportello.servers.models import Migration, ServerSettings
 from sportello.servers.timeline import plan_dates
@@ -215,6 +216,19 @@ class World:
         self.staff_token, _raw = api.create_token(
             self.admin, name="Accounting", scopes=["invoices:read"], now=now
         )
+        # An online payment of the invoice that went nowhere, a saved card, a provider event.
+        self.checkout = Checkout.objects.create(
+            client=a, provider="stripe", mode="test", method="card", amount=Decimal("122.00"),
+            charged_amount=Decimal("122.00"), status=Checkout.Status.FAILED,
+        )  # fmt: skip
+        self.saved_method = SavedMethod.objects.create(
+            client=a, provider="stripe", mode="test", method="card", token="pm_world",
+            label="Visa ···· 4242",
+        )  # fmt: skip
+        self.payment_event = WebhookEvent.objects.create(
+            provider="stripe", event_id="evt_world", type="payment_intent.succeeded",
+            payload={"id": "evt_world"}, received_at=now, status=WebhookEvent.Status.IGNORED,
+        )  # fmt: skip
         self.endpoint = WebhookEndpoint.objects.create(
             url="https://hooks.example.org/sportello",
             events=["invoice.paid"],
@@ -277,6 +291,13 @@ class World:
             "desk:client_ledger": {"pk": self.client_a.pk},
             "desk:einvoice": {"pk": self.einvoice.pk},
             "desk:einvoice_xml": {"pk": self.einvoice.pk},
+            "portal:checkout_return": {"pk": self.checkout.pk},
+            "portal:checkout_cancel": {"pk": self.checkout.pk},
+            "portal:payment_method_remove": {"pk": self.saved_method.pk},
+            "portal:payment_method_default": {"pk": self.saved_method.pk},
+            "desk:payment_event": {"pk": self.payment_event.pk},
+            "desk:payment_refund": {"pk": self.checkout.pk},
+            "payments:webhook": {"provider": "stripe"},
             "kb_desk:category": {"pk": self.kb_category.pk},
             "kb_desk:article": {"pk": self.article.pk},
             "kb_desk:translation": {"pk": self.article.pk, "language": "it"},
@@ -334,5 +355,6 @@ NOWHERE = {
     "payment_id": 2**63 - 1,
     "quote_id": 2**63 - 1,
     "attachment_id": 2**63 - 1,
+    "provider": "nowhere",
 }
 HUGE_ID = 10**30  # more than either database stores

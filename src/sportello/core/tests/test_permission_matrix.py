@@ -43,6 +43,12 @@ ALLOWED = {
     "portal:einvoice_xml": OWNER,
     "portal:add_funds": CLIENTS,
     "portal:payments": CLIENTS,
+    "portal:pay": CLIENTS,
+    "portal:checkout_return": OWNER,
+    "portal:checkout_cancel": OWNER,
+    "portal:payment_methods": CLIENTS,
+    "portal:payment_method_remove": OWNER,
+    "portal:payment_method_default": OWNER,
     "portal:quotes": CLIENTS,
     "portal:quote": OWNER,
     "portal:accept_quote": OWNER,
@@ -93,6 +99,9 @@ ALLOWED = {
     "desk:einvoices_build": BILLING_STAFF,
     "desk:einvoice": BILLING_STAFF,
     "desk:einvoice_xml": BILLING_STAFF,
+    "desk:payment_events": BILLING_STAFF,
+    "desk:payment_event": BILLING_STAFF,
+    "desk:payment_refund": BILLING_STAFF,
     # Everyone reads the server pages; opening and moving a migration on is narrower
     # (servers.actions.may_run_migrations, tested with the servers).
     "servers_desk:home": STAFF,
