@@ -108,6 +108,8 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "sportello.accounts.middleware.UserLanguageMiddleware",
+    # Inside the language middlewares: the page's language is the user's.
+    "sportello.core.middleware.DateArticleMiddleware",
     "sportello.accounts.middleware.StaffTwoFactorMiddleware",
     # Last, so its 413 page is in the user's language; it reads no body itself.
     "sportello.helpdesk.uploads.UploadSizeMiddleware",
@@ -129,6 +131,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "sportello.core.context_processors.provider",
             ],
+            # `|money` and `|number` in every template, pages, PDFs and emails alike.
+            "builtins": ["sportello.core.templatetags.formatting"],
         },
     },
 ]
@@ -279,6 +283,8 @@ CONTENT_SECURITY_POLICY = {
 LANGUAGE_CODE = "it"
 LANGUAGES = [("it", _("Italian")), ("en", _("English")), ("es", _("Spanish"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# One date format per language (sportello/formats/<language>/formats.py).
+FORMAT_MODULE_PATH = "sportello.formats"
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/Rome")

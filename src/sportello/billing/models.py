@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q, Sum
 from django.utils.translation import gettext_lazy as _
 
+from sportello.catalog.localized import localized
 from sportello.core.models import SettingsRow
 from sportello.core.money import ZERO, MoneyDigits, cents
 
@@ -475,6 +476,18 @@ class Coupon(models.Model):
         blank=True,
         help_text=_("Shown to clients where the coupon applies, e.g. “A fifth off your renewal”."),
     )
+    description_en = models.CharField(
+        _("announcement in English"),
+        max_length=200,
+        blank=True,
+        help_text=_("Empty: the Italian announcement."),
+    )
+    description_es = models.CharField(
+        _("announcement in Spanish"),
+        max_length=200,
+        blank=True,
+        help_text=_("Empty: the Italian announcement."),
+    )
     announced = models.BooleanField(
         _("announce to every client"),
         default=False,
@@ -505,6 +518,11 @@ class Coupon(models.Model):
 
     def __str__(self):
         return self.code
+
+    @property
+    def localized_description(self) -> str:
+        """The announcement in the active language (the client's)."""
+        return localized(self, "description")
 
     def is_valid_on(self, day: date) -> bool:
         return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)

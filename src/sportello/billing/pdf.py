@@ -1,6 +1,7 @@
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from sportello.core.formatting import fix_date_articles
 from sportello.core.models import Provider
 
 from .models import BillingSettings, Invoice
@@ -19,7 +20,8 @@ def invoice_pdf(invoice: Invoice) -> bytes:
                 "billing": BillingSettings.current(),
             },
         )
+        document = fix_date_articles(html)
     # Imported here: WeasyPrint loads Pango when imported, which only PDFs need.
     from weasyprint import HTML
 
-    return HTML(string=html).write_pdf()
+    return HTML(string=document).write_pdf()

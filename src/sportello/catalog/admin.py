@@ -18,6 +18,6 @@ class SupportPlanRuleInline(admin.TabularInline):
 class ProductAdmin(admin.ModelAdmin):
     list_display = ["name", "code", "type", "term_months", "renewal_policy", "active"]
     list_filter = ["type", "renewal_policy", "active"]
-    search_fields = ["name", "code"]
+    search_fields = ["name", "name_en", "name_es", "code"]
     prepopulated_fields = {"code": ["name"]}
     inlines = [PriceInline, SupportPlanRuleInline]

@@ -5,6 +5,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .localized import localized
+
 
 class ProductType(models.TextChoices):
     DOMAIN = "domain", _("Domain")
@@ -53,7 +55,15 @@ class SupportLevel(models.TextChoices):
 
 class Product(models.Model):
     code = models.SlugField(_("code"), unique=True)
-    name = models.CharField(_("name"), max_length=120)
+    name = models.CharField(_("name"), max_length=120, help_text=_("In Italian."))
+    # The name clients reading English or Spanish see (pages, invoices, emails); empty: the
+    # Italian one.
+    name_en = models.CharField(
+        _("name in English"), max_length=120, blank=True, help_text=_("Empty: the Italian name.")
+    )
+    name_es = models.CharField(
+        _("name in Spanish"), max_length=120, blank=True, help_text=_("Empty: the Italian name.")
+    )
     type = models.CharField(_("type"), max_length=20, choices=ProductType.choices)
     description = models.TextField(_("description"), blank=True)
     term_months = models.PositiveSmallIntegerField(
@@ -92,7 +102,12 @@ class Product(models.Model):
         ordering = ["type", "name"]
 
     def __str__(self):
-        return self.name
+        return self.localized_name
+
+    @property
+    def localized_name(self) -> str:
+        """The name in the active language (the client's, in their pages and emails)."""
+        return localized(self, "name")
 
     def clean(self):
         if (self.fixed_renewal_month is None) != (self.fixed_renewal_day is None):

@@ -14,10 +14,10 @@ def check_support_plan(plan, server_type: str, operating_system: str) -> None:
         allowed = ", ".join(str(r.get_server_type_display()) for r in plan.plan_rules.all())
         raise ValidationError(
             _("The %(plan)s plan does not apply to a %(server)s; it applies to: %(allowed)s.")
-            % {"plan": plan.name, "server": server_label, "allowed": allowed or "—"}
+            % {"plan": plan.localized_name, "server": server_label, "allowed": allowed or "—"}
         )
     if rule.linux_only and operating_system != OperatingSystem.LINUX:
         raise ValidationError(
             _("The %(plan)s plan is available only for servers running Linux.")
-            % {"plan": plan.name}
+            % {"plan": plan.localized_name}
         )

@@ -52,6 +52,26 @@ PRODUCTS = [
     ("support-global", "Assistenza global", T.SUPPORT_PLAN, "1500.00", "tacit", None, "global"),
 ]
 
+# The products' names for clients reading English and Spanish.
+PRODUCT_NAMES = {
+    "hosting-basic": ("Hosting Basic Unlimited", "Hosting Basic Ilimitado"),
+    "domain-it": (".it domain", "Dominio .it"),
+    "domain-eu": (".eu domain", "Dominio .eu"),
+    "domain-com": (".com domain", "Dominio .com"),
+    "domain-be": (".be domain", "Dominio .be"),
+    "mailbox": ("Mailbox", "Buzón de correo"),
+    "pec": ("Certified email (PEC)", "Correo certificado (PEC)"),
+    "smtp-relay": ("SMTP server", "Servidor SMTP"),
+    "dedicated": ("Dedicated server", "Servidor dedicado"),
+    "ssl-dv": ("DV SSL certificate", "Certificado SSL DV"),
+    "showcase": ("Business showcase", "Escaparate de empresa"),
+    "banner": ("Advertising banner", "Banner publicitario"),
+    "support-basic": ("Basic support", "Asistencia básica"),
+    "support-extended": ("Extended support", "Asistencia ampliada"),
+    "support-managed": ("Managed support", "Asistencia gestionada"),
+    "support-global": ("Global support", "Asistencia global"),
+}
+
 # Seed 003: where each support plan applies (server type, Linux only).
 PLAN_RULES = {
     "support-basic": [(T.DEDICATED, False), (T.COLOCATION, False), (T.VPS, False)],
@@ -180,6 +200,8 @@ def seed_catalog() -> None:
             code=code,
             defaults={
                 "name": name,
+                "name_en": PRODUCT_NAMES.get(code, ("", ""))[0],
+                "name_es": PRODUCT_NAMES.get(code, ("", ""))[1],
                 "type": type_,
                 "renewal_policy": renewal,
                 "fixed_renewal_month": fixed[0] if fixed else None,
@@ -400,6 +422,7 @@ def seed_billing(today: date) -> None:
     from sportello.billing.actions import Line
     from sportello.billing.models import BillingSettings, Coupon, Quote, QuoteLine
     from sportello.billing.pricing import line_net
+    from sportello.services.renewals import renewal_line
 
     BillingSettings.current()
     # An announced promotion, on the dashboard and on the hosting renewals it applies to.
@@ -409,6 +432,8 @@ def seed_billing(today: date) -> None:
             "kind": Coupon.Kind.PERCENT, "value": Decimal("10"), "valid_from": today,
             "valid_to": today + timedelta(days=90), "announced": True, "renewals": True,
             "description": "Rinnovo hosting scontato del 10%",
+            "description_en": "10% off your hosting renewal",
+            "description_es": "Renovación del hosting con un 10% de descuento",
         },
     )  # fmt: skip
     promotion.products.set(Product.objects.filter(type=T.HOSTING))
@@ -424,15 +449,7 @@ def seed_billing(today: date) -> None:
         hosting = mario.services.get(product__code="hosting-basic")
         actions.create_invoice(
             mario,
-            [
-                Line(
-                    "Hosting Basic Illimitato",
-                    hosting.price,
-                    service=hosting,
-                    period_start=hosting.expires_on,
-                    period_end=hosting.expires_on + relativedelta(years=1),
-                )
-            ],
+            [renewal_line(hosting, hosting.expires_on + relativedelta(years=1))],
             at(today - timedelta(days=2)),
             send=False,
             purpose="renewal",
@@ -493,7 +510,11 @@ def seed_billing(today: date) -> None:
     if lucia := client("lucia.garcia@example.es"):
         actions.create_invoice(
             lucia,
-            [Line("Dominio .eu", Decimal("12.00"))],
+            [
+                renewal_line(domain, domain.expires_on + relativedelta(years=1))
+                for domain in lucia.services.filter(product__code="domain-eu")[:1]
+            ]
+            or [Line("Dominio .eu", Decimal("12.00"))],
             at(today - timedelta(days=30)),
             send=False,
         )

@@ -55,7 +55,7 @@ class RequestForm(AttachmentsForm):
     def __init__(self, *args, client, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["service"].queryset = client.services.select_related("product").order_by("name")
-        self.fields["service"].label_from_instance = lambda s: f"{s.name} ({s.product.name})"
+        self.fields["service"].label_from_instance = lambda s: f"{s.name} ({s.product})"
 
     def clean(self):
         data = super().clean()

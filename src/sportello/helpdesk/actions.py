@@ -375,6 +375,49 @@ def reply_as_client(ticket: Ticket, user: User, body: str, now: datetime,
 
 
 @transaction.atomic
+def close_as_client(ticket: Ticket, user: User, now: datetime) -> Ticket:
+    """The client says the problem is solved. Staff are not alerted: nothing is asked of
+    them; a reply within the reopening days opens it again."""
+    ticket = Ticket.objects.select_for_update(of=("self",)).get(pk=ticket.pk)
+    if ticket.status not in Ticket.OPEN_STATUSES:
+        raise ValidationError(_("This ticket is already closed."))
+    _change_status(ticket, user, Status.CLOSED, now, quiet=True)
+    ticket.last_activity_at = now
+    ticket.save()
+    return ticket
+
+
+def may_rate(ticket: Ticket) -> bool:
+    """Only answers can be rated: a ticket staff have written on."""
+    return ticket.first_responded_at is not None and ticket.status != Status.MERGED
+
+
+@transaction.atomic
+def rate_answers(ticket: Ticket, user: User, score: int, now: datetime) -> Ticket:
+    """One click: good, fair or poor; a later click changes it."""
+    if score not in (1, 2, 3):
+        raise ValidationError(_("Choose good, fair or poor."))
+    ticket = Ticket.objects.select_for_update(of=("self",)).get(pk=ticket.pk)
+    if not may_rate(ticket):
+        raise ValidationError(_("You can rate a ticket once we have answered it."))
+    ticket.satisfaction = score
+    ticket.rated_at = now
+    ticket.save(update_fields=["satisfaction", "rated_at"])
+    _event(ticket, user, now, "rated", score=str(score))
+    return ticket
+
+
+def expected_first_answers(round_the_clock: bool = False) -> list[tuple[str, str, int]]:
+    """(priority, its label, hours) of the first-answer targets, shown before a ticket is
+    opened; working hours unless the plan is round the clock."""
+    targets = dict(ResponseTarget.objects.values_list("priority", "first_response_hours"))
+    return [
+        (value, str(label), targets.get(value, DEFAULT_TARGETS[value][0]))
+        for value, label in Priority.choices
+    ]
+
+
+@transaction.atomic
 def decide_held_request(held: HeldRequest, user: User, confirmed: bool, now: datetime,
                         request: HttpRequest | None = None) -> HeldRequest:  # fmt: skip
     held = HeldRequest.objects.select_for_update().select_related("ticket").get(pk=held.pk)

@@ -36,9 +36,18 @@ class AttachmentsForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.refused = [item for item in refused if item.field == "attachments"]
         limits = self.limits = HelpdeskSettings.current()
+        types = sorted(limits.allowed_extensions())
         self.fields["attachments"].help_text = _(
-            "Up to %(file)s MB per file and %(message)s MB in all."
-        ) % {"file": limits.attachment_max_mb, "message": limits.message_attachments_max_mb}
+            "Up to %(file)s MB per file and %(message)s MB in all; a ticket holds %(ticket)s MB "
+            "of files. Accepted types: %(types)s."
+        ) % {
+            "file": limits.attachment_max_mb,
+            "message": limits.message_attachments_max_mb,
+            "ticket": limits.ticket_attachments_max_mb,
+            "types": ", ".join(types),
+        }
+        # The browser's file picker offers the accepted types first; the server still checks.
+        self.fields["attachments"].widget.attrs["accept"] = ",".join(f".{t}" for t in types)
 
     def clean_attachments(self):
         if self.refused:
@@ -164,7 +173,7 @@ class TicketForm(AttachmentsForm):
             "department"
         )
         self.fields["service"].queryset = client.services.select_related("product").order_by("name")
-        self.fields["service"].label_from_instance = lambda s: f"{s.name} ({s.product.name})"
+        self.fields["service"].label_from_instance = lambda s: f"{s.name} ({s.product})"
         if round_the_clock:
             del self.fields["priority"]
 

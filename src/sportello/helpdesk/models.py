@@ -219,6 +219,13 @@ class Ticket(models.Model):
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_tickets"
     )
+    # The client's one-click verdict on the answers (3 good, 2 fair, 1 poor).
+    satisfaction = models.PositiveSmallIntegerField(
+        _("client's rating"), null=True, blank=True, choices=[
+            (3, _("Good")), (2, _("Fair")), (1, _("Poor")),
+        ],
+    )  # fmt: skip
+    rated_at = models.DateTimeField(_("rated"), null=True, blank=True)
 
     objects = TicketQuerySet.as_manager()
 

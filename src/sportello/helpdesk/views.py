@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from sportello.core.access import client_required
+from sportello.core.params import to_id
 from sportello.helpdesk import actions
 from sportello.helpdesk.forms import ClientReplyForm, TicketForm
 from sportello.helpdesk.models import Attachment, Message, Ticket
@@ -94,6 +95,7 @@ def ticket_new(request, client):
             "client": client,
             "form": form,
             "round_the_clock": round_the_clock,
+            "first_answers": actions.expected_first_answers(),
             "kb_suggestions": kb_suggestions,
         },
     )
@@ -138,8 +140,38 @@ def ticket_detail(request, client, code):
             "history": history,
             "held": ticket.held_requests.all(),
             "form": form,
+            "may_rate": actions.may_rate(ticket),
         },
     )
+
+
+@client_required
+@require_POST
+def ticket_close(request, client, code):
+    ticket = get_object_or_404(client.tickets, code=code)
+    try:
+        actions.close_as_client(ticket, request.user, timezone.now())
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(
+            request, _("Ticket closed. If the problem comes back, answer here to reopen it.")
+        )
+    return redirect("portal:ticket", code=ticket.code)
+
+
+@client_required
+@require_POST
+def ticket_rate(request, client, code):
+    ticket = get_object_or_404(client.tickets, code=code)
+    score = to_id(request.POST.get("score"))
+    try:
+        actions.rate_answers(ticket, request.user, score or 0, timezone.now())
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, _("Thank you for your rating."))
+    return redirect("portal:ticket", code=ticket.code)
 
 
 @client_required

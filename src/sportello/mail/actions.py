@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
+from sportello.core.formatting import fix_date_articles
 from sportello.core.models import Provider
 
 from .models import EmailAttachment, MailSettings, OutboundEmail
@@ -68,8 +69,10 @@ def _render(name: str, context: dict[str, Any]) -> str:
     or a plain-text body stays as written instead of "l&#x27;aggiornamento"."""
     template = get_template(name)
     if name.endswith(".txt"):
-        return str(template.template.render(Context(context, autoescape=False)))  # type: ignore[attr-defined]
-    return str(template.render(context))
+        text = str(template.template.render(Context(context, autoescape=False)))  # type: ignore[attr-defined]
+    else:
+        text = str(template.render(context))
+    return fix_date_articles(text)
 
 
 @dataclass

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
@@ -9,9 +11,10 @@ from sportello.accounts.forms import ContactAddressForm
 from sportello.billing import actions as billing
 from sportello.billing.forms import CouponForm
 from sportello.billing.models import Invoice
-from sportello.catalog.models import RenewalPolicy
+from sportello.catalog.models import ProductType, RenewalPolicy
 from sportello.core.access import client_required
 from sportello.core.money import ZERO
+from sportello.core.params import to_search
 from sportello.helpdesk import actions as helpdesk
 from sportello.helpdesk.forms import UpgradeForm
 from sportello.services import actions as service_actions
@@ -42,12 +45,69 @@ def dashboard(request, client):
     )
 
 
+# The state filter of the services page: what each choice selects.
+SERVICE_STATES = {
+    "live": lambda services, today: services.filter(status__in=Service.LIVE_STATUSES),
+    "expiring": lambda services, today: services.filter(
+        status__in=Service.LIVE_STATUSES, expires_on__lte=today + timedelta(days=60)
+    ),
+    "cancelled": lambda services, today: services.filter(
+        status__in=Service.LIVE_STATUSES, cancellation_effective_on__isnull=False
+    ),
+    "ended": lambda services, today: services.exclude(status__in=Service.LIVE_STATUSES),
+}
+
+
+@client_required
+def services(request, client):
+    today = timezone.localdate()
+    everything = client.services.for_listing()
+    query = to_search(request.GET.get("q"), 100)
+    kind = request.GET.get("type") or ""
+    state = request.GET.get("state") or ""
+    shown = everything
+    if query:
+        shown = shown.filter(name__icontains=query)
+    kinds = sorted(set(everything.values_list("product__type", flat=True)))
+    if kind in kinds:
+        shown = shown.filter(product__type=kind)
+    else:
+        kind = ""
+    if state in SERVICE_STATES:
+        shown = SERVICE_STATES[state](shown, today)
+    else:
+        state = ""
+    return render(
+        request,
+        "portal/services.html",
+        {
+            "services": list(shown),
+            "total": everything.count(),
+            "query": query,
+            "kind": kind,
+            "state": state,
+            "kinds": [(value, ProductType(value).label) for value in kinds],
+            "states": [
+                ("live", _("In service")),
+                ("expiring", _("Expiring within 60 days")),
+                ("cancelled", _("Cancellation requested")),
+                ("ended", _("Ended")),
+            ],
+        },
+    )
+
+
 @client_required
 def service_detail(request, client, pk):
     service = get_object_or_404(
         client.services.select_related("product", "parent", "renewal_coupon"), pk=pk
     )
     today = timezone.localdate()
+    may_upgrade = (
+        service.product.type in service_actions.UPGRADABLE_TYPES
+        and service.status in Service.LIVE_STATUSES
+        and not service.cancellation_effective_on
+    )
     upgrade_form = UpgradeForm(request.POST if request.POST.get("action") == "upgrade" else None)
     coupon_form = CouponForm(request.POST if request.POST.get("action") == "coupon" else None)
     if request.method == "POST":
@@ -57,11 +117,17 @@ def service_detail(request, client, pk):
                 service_actions.request_cancellation(service, today, request=request)
                 messages.success(request, _("Your cancellation has been recorded."))
                 return redirect("portal:service", pk=service.pk)
+            if action == "withdraw_cancellation":
+                service_actions.withdraw_cancellation(service, today, request=request)
+                messages.success(
+                    request, _("Your cancellation is withdrawn: the service renews as usual.")
+                )
+                return redirect("portal:service", pk=service.pk)
             if action == "renew":
                 invoice = service_actions.confirm_renewal(service, timezone.now())
                 messages.success(request, _("Renewal confirmed: here is the invoice."))
                 return redirect("portal:invoice", pk=invoice.pk)
-            if action == "upgrade" and upgrade_form.is_valid():
+            if action == "upgrade" and may_upgrade and upgrade_form.is_valid():
                 ticket = helpdesk.request_upgrade(
                     service, upgrade_form.cleaned_data["description"], timezone.now(),
                     request=request,
@@ -109,6 +175,10 @@ def service_detail(request, client, pk):
             in {Service.Status.ACTIVE, Service.Status.EXPIRED, Service.Status.ON_HOLD}
             and not service.renewals.filter(period_start=service.expires_on).exists(),
             "upgrade_form": upgrade_form,
+            "may_upgrade": may_upgrade,
+            "loss": service_actions.loss_kind(service),
+            "cancel_deadline": service_actions.cancellation_deadline(service),
+            "may_withdraw": service_actions.may_withdraw_cancellation(service, today),
             "renewal_invoice": renewal.invoice if renewal else None,
             "coupon_form": coupon_form,
             "may_enter_coupon": service.status in Service.LIVE_STATUSES

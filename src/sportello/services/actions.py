@@ -39,7 +39,7 @@ def create_service(
     if price is None:
         raise ValidationError(
             _("%(product)s has no price for a %(months)s-month cycle.")
-            % {"product": product.name, "months": cycle_months}
+            % {"product": product.localized_name, "months": cycle_months}
         )
     service = Service(
         client=client,
@@ -126,6 +126,76 @@ def request_cancellation(service: Service, today: date, *, channel: str = "panel
         {"service": service, "effective_on": effective_on, "renewal_owed": owed},
     )
     return service
+
+
+def may_withdraw_cancellation(service: Service, today: date) -> bool:
+    """The client may take back their own cancellation until the service ends, as long as
+    no renewal has been claimed for the period after it: the renewal job then invoices
+    that period as if nothing had happened. The provider's decision not to renew is not
+    the client's to withdraw."""
+    return (
+        service.cancellation_effective_on is not None
+        and service.cancellation_channel != PROVIDER
+        and service.status in Service.LIVE_STATUSES
+        and today < service.cancellation_effective_on
+        and not service.renewals.filter(period_start=service.cancellation_effective_on).exists()
+    )
+
+
+@transaction.atomic
+def withdraw_cancellation(service: Service, today: date, *,
+                          request: HttpRequest | None = None) -> Service:  # fmt: skip
+    service = Service.objects.select_for_update().get(pk=service.pk)
+    if not may_withdraw_cancellation(service, today):
+        raise ValidationError(
+            _("This cancellation can no longer be withdrawn: write to us if you want to keep "
+              "the service.")
+        )  # fmt: skip
+    ended_on = service.cancellation_effective_on
+    service.cancellation_requested_on = None
+    service.cancellation_effective_on = None
+    service.cancellation_channel = ""
+    service.save(update_fields=["cancellation_requested_on", "cancellation_effective_on",
+                                "cancellation_channel"])  # fmt: skip
+    audit.record(
+        AuditEvent.Action.CANCELLATION_WITHDRAWN, request=request, client=service.client,
+        detail=f"{service} (was {ended_on})",
+    )  # fmt: skip
+    return service
+
+
+def cancellation_deadline(service: Service) -> date:
+    """The last day a cancellation still ends the service at its expiry (SRV-4)."""
+    notice = terms_by_type()[service.product.type].cancellation_notice_days
+    return service.expires_on - timedelta(days=notice)
+
+
+# Products whose plan can grow: more space, mailboxes, memory. A domain or a certificate
+# has nothing to upgrade.
+UPGRADABLE_TYPES = frozenset({
+    ProductType.HOSTING, ProductType.MAILBOX, ProductType.PEC, ProductType.VPS,
+    ProductType.CLOUD_MAIL, ProductType.SMTP_RELAY, ProductType.DEDICATED,
+    ProductType.COLOCATION,
+})  # fmt: skip
+
+# What the client loses when a service of this type ends, said before they cancel or let
+# it lapse.
+_LOSS_KINDS: dict[str, str] = {
+    ProductType.HOSTING: "data",
+    ProductType.MAILBOX: "mail",
+    ProductType.PEC: "mail",
+    ProductType.CLOUD_MAIL: "mail",
+    ProductType.DOMAIN: "domain",
+    ProductType.SSL: "certificate",
+    ProductType.VPS: "server",
+    ProductType.DEDICATED: "server",
+    ProductType.COLOCATION: "colocation",
+}
+
+
+def loss_kind(service: Service) -> str:
+    """One of data, mail, domain, certificate, server, colocation or other."""
+    return _LOSS_KINDS.get(service.product.type, "other")
 
 
 def confirm_renewal(service: Service, now: datetime) -> Invoice:

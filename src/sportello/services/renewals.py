@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.dispatch import receiver
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from sportello.accounts.models import Client
@@ -74,9 +74,14 @@ def due_for_renewal(today: date) -> ServiceQuerySet:
 
 
 def renewal_line(service: Service, period_end: date) -> billing.Line:
+    # The line is kept as written on the invoice, which is in the client's language.
+    with translation.override(service.client.language):
+        description = _("Renewal %(product)s — %(name)s") % {
+            "product": service.product.localized_name,
+            "name": service.name,
+        }
     return billing.Line(
-        _("Renewal %(product)s — %(name)s")
-        % {"product": service.product.name, "name": service.name},
+        description,
         service.price,
         service=service,
         period_start=service.expires_on,
@@ -186,8 +191,10 @@ def renew_paid_services(sender, invoice, day, **kwargs):
         if was_suspended:
             fee = BillingSettings.current().reactivation_fee
             if fee:
+                with translation.override(service.client.language):
+                    description = _("Reactivation of %(name)s") % {"name": service.name}
                 billing.create_invoice(
                     service.client,
-                    [billing.Line(_("Reactivation of %(name)s") % {"name": service.name}, fee)],
+                    [billing.Line(description, fee)],
                     timezone.make_aware(datetime.combine(day, time(12))),
                 )

@@ -37,6 +37,7 @@ from sportello.mail.models import InboundMessage
 from sportello.payments.models import Checkout, SavedMethod, WebhookEvent
 from sportello.servers import actions as servers
 from sportello.servers.models import Migration, ServerSettings
+from sportello.provisioning.models import Operation, Server
 from sportello.servers.timeline import plan_dates
 
 

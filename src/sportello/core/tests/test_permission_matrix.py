@@ -29,11 +29,13 @@ ADMINS = {ADMIN}
 ALLOWED = {
     # --- client area
     "portal:home": CLIENTS,
+    "portal:services": CLIENTS,
     "portal:service": OWNER,
     "portal:mail_history": CLIENTS,
     "portal:mail": OWNER,
     "portal:profile": CLIENTS,
     "portal:contact_address": CLIENTS,
+    "portal:news_unsubscribe": set(PERSONAS),  # the signed token is the credential
     "portal:invoices": CLIENTS,
     "portal:invoice": OWNER,
     "portal:invoice_pdf": OWNER,

@@ -84,11 +84,16 @@ def event_text(message) -> str:
         data["total"] = number_format(Decimal(data["total"]), 2)
     statuses = dict(Ticket.Status.choices)
     plan_names = dict(SupportLevel.choices)
+    ratings = dict(Ticket._meta.get_field("satisfaction").choices or [])
     texts = {
         "status": lambda: (
             _("Status: %(status)s") % {"status": statuses.get(data.get("status", ""))}
         ),
         "reopened": lambda: _("Reopened by the client's answer"),
+        "rated": lambda: (
+            _("The client rated the answers: %(rating)s")
+            % {"rating": ratings.get(int(data.get("score") or 0), "")}
+        ),
         "assigned": lambda: (
             _("Assigned to %(name)s") % {"name": data.get("to")}
             if data.get("to")

@@ -22,8 +22,8 @@ def test_dashboard_shows_services_with_status_dates_and_renewal(client, owner):
     client.force_login(owner.owner)
     page = client.get(reverse("portal:home")).content.decode()
     assert "olga.it" in page and "Dominio .it" in page
-    assert "03/01/2026" in page  # registration, in the English date format
-    assert "03/01/2027" in page  # one year later (SRV-2)
+    assert "1 March 2026" in page  # registration, in the English date format
+    assert "1 March 2027" in page  # one year later (SRV-2)
     assert "status-suspended" in page
     assert "Renews automatically every year" in page
     assert escape(owner.emails.get().subject) in page

@@ -1,0 +1,75 @@
+"""Amounts and dates as each language writes them, the same in pages, PDFs and emails.
+
+Amounts go through Babel with the active language's locale (thousands separators, the
+currency sign where that language puts it). Dates use Django's formats from
+`sportello.formats` (one format per language, months in lowercase in Italian and Spanish);
+`fix_date_articles` then gives Italian dates the article they need ("l'11 novembre",
+"dall'8 marzo"), which a translated sentence cannot know before the date is filled in.
+"""
+
+import re
+from decimal import Decimal
+
+from babel.numbers import format_currency, format_decimal
+from django.conf import settings
+from django.utils.translation import get_language
+
+# The locale each interface language formats numbers with.
+LOCALES = {"it": "it_IT", "en": "en_IE", "es": "es_ES"}
+
+
+def locale_of(language: str | None = None) -> str:
+    code = (language or get_language() or settings.LANGUAGE_CODE).split("-")[0]
+    return LOCALES.get(code, LOCALES[settings.LANGUAGE_CODE])
+
+
+def format_money(
+    amount: Decimal | int | str | None, currency: str = "EUR", language: str | None = None
+) -> str:
+    if amount is None or amount == "":
+        return ""
+    try:
+        value = Decimal(amount)
+    except (TypeError, ValueError, ArithmeticError):
+        return str(amount)  # not an amount: shown as it is rather than failing the page
+    return str(format_currency(value, currency or "EUR", locale=locale_of(language)))
+
+
+def format_number(value: Decimal | int | str | None, language: str | None = None) -> str:
+    """A quantity or a percentage: grouped, without trailing zeros (22, 4,5)."""
+    if value is None or value == "":
+        return ""
+    try:
+        number = Decimal(value)
+    except (TypeError, ValueError, ArithmeticError):
+        return str(value)
+    return str(format_decimal(number, locale=locale_of(language)))
+
+
+_MONTHS_IT = (
+    "gennaio|febbraio|marzo|aprile|maggio|giugno|luglio|agosto|settembre|ottobre|novembre|dicembre"
+)
+# Days whose name starts with a vowel: 1 ("uno"), 8 ("otto"), 11 ("undici").
+_ELIDED = {"il": "l'", "dal": "dall'", "al": "all'", "del": "dell'", "nel": "nell'", "sul": "sull'"}
+_ARTICLE_BEFORE_DATE = re.compile(
+    r"\b([Ii]l|[Dd]al|[Aa]l|[Dd]el|[Nn]el|[Ss]ul) ((?:<[a-z]+>)*)(1|8|11)( (?:"
+    + _MONTHS_IT
+    + r")\b)"
+)
+
+
+def _elide(match: re.Match[str]) -> str:
+    word = match.group(1)
+    elided = _ELIDED[word.lower()]
+    if word[0].isupper():
+        elided = elided[0].upper() + elided[1:]
+    # The tags that may open between the article and the day stay around the day.
+    return f"{elided}{match.group(2)}{match.group(3)}{match.group(4)}"
+
+
+def fix_date_articles(text: str, language: str | None = None) -> str:
+    """Italian: "il 11 novembre" → "l'11 novembre"; other languages are returned as they are."""
+    code = (language or get_language() or "").split("-")[0]
+    if code != "it" or not text:
+        return text
+    return _ARTICLE_BEFORE_DATE.sub(_elide, text)

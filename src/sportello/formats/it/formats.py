@@ -1,0 +1,6 @@
+# One date format in every page, PDF and email: "11 novembre 2026" (months in lowercase come
+# from the Italian catalogue).
+DATE_FORMAT = SHORT_DATE_FORMAT = "j F Y"
+DATETIME_FORMAT = SHORT_DATETIME_FORMAT = "j F Y, H:i"
+MONTH_DAY_FORMAT = "j F"
+YEAR_MONTH_FORMAT = "F Y"
