@@ -12,8 +12,8 @@ from . import views
 app_name = "portal"
 urlpatterns = [
     path("", views.dashboard, name="home"),
-    path("services/<int:pk>/", views.service_detail, name="service"),
     path("services/", views.services, name="services"),
+    path("services/<int:pk>/", views.service_detail, name="service"),
     path("mail/", mail.mail_history, name="mail_history"),
     path("mail/<int:pk>/", mail.mail_detail, name="mail"),
     path("settings/profile/", accounts.profile, name="profile"),
@@ -47,11 +47,11 @@ urlpatterns = [
     path("tickets/", tickets.ticket_list, name="tickets"),
     path("tickets/new/", tickets.ticket_new, name="ticket_new"),
     path("tickets/<str:code>/", tickets.ticket_detail, name="ticket"),
+    path("tickets/<str:code>/close/", tickets.ticket_close, name="ticket_close"),
+    path("tickets/<str:code>/rate/", tickets.ticket_rate, name="ticket_rate"),
     path("tickets/<str:code>/requests/<int:pk>/", tickets.decide_request, name="decide_request"),
     path(
         "tickets/<str:code>/attachments/<int:pk>/",
-    path("tickets/<str:code>/close/", tickets.ticket_close, name="ticket_close"),
-    path("tickets/<str:code>/rate/", tickets.ticket_rate, name="ticket_rate"),
         tickets.attachment_download,
         name="ticket_attachment",
     ),

@@ -270,6 +270,8 @@ class World:
             "portal:quote": {"pk": self.quote.pk},
             "portal:accept_quote": {"pk": self.quote.pk},
             "portal:ticket": {"code": code},
+            "portal:ticket_close": {"code": code},
+            "portal:ticket_rate": {"code": code},
             "portal:decide_request": {"code": code, "pk": self.held.pk},
             "portal:ticket_attachment": {"code": code, "pk": self.attachment.pk},
             "servers_desk:server": {"pk": self.server.pk},

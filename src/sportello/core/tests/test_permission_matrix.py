@@ -57,6 +57,8 @@ ALLOWED = {
     "portal:tickets": CLIENTS,
     "portal:ticket_new": CLIENTS,
     "portal:ticket": OWNER,
+    "portal:ticket_close": OWNER,
+    "portal:ticket_rate": OWNER,
     "portal:decide_request": OWNER,
     "portal:ticket_attachment": OWNER,
     "servers:migration": OWNER,
