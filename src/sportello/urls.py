@@ -29,6 +29,7 @@ urlpatterns = [
     path("desk/", include("sportello.kb.desk_urls")),
     path("", include("sportello.kb.urls")),
     path("", include("sportello.extra.urls")),
+    path("", include("sportello.orders.urls")),
     path("payments/", include("sportello.payments.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("sportello.api.urls")),

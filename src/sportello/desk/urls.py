@@ -7,6 +7,7 @@ from sportello.core import desk_views as core
 from sportello.einvoice import desk_views as einvoice
 from sportello.helpdesk import desk_views as tickets
 from sportello.mail import desk_views as mail
+from sportello.orders import desk_views as orders
 from sportello.payments import desk_views as payments
 from sportello.services import desk_views as services
 
@@ -36,6 +37,10 @@ urlpatterns = [
     path("services/<int:pk>/cancel/", services.record_cancellation, name="record_cancellation"),
     path("services/<int:pk>/stop-renewal/", services.stop_renewal, name="stop_renewal"),
     path("services/tasks/", services.tasks, name="tasks"),
+    path("services/provisioning/", orders.operations, name="provisioning"),
+    path("services/provisioning/<int:pk>/", orders.operation, name="provisioning_operation"),
+    path("orders/", orders.orders, name="orders"),
+    path("orders/<int:pk>/", orders.order, name="order"),
     # Billing: administrators and billing clerks.
     path("billing/invoices/", billing.invoice_list, name="invoices"),
     path("billing/invoices/new/", billing.invoice_new, name="invoice_new"),

@@ -5,6 +5,7 @@ from sportello.billing import views as billing
 from sportello.einvoice import views as einvoice
 from sportello.helpdesk import views as tickets
 from sportello.mail import views as mail
+from sportello.orders import views as orders
 from sportello.payments import views as payments
 
 from . import views
@@ -14,6 +15,7 @@ urlpatterns = [
     path("", views.dashboard, name="home"),
     path("services/", views.services, name="services"),
     path("services/<int:pk>/", views.service_detail, name="service"),
+    path("orders/", orders.my_orders, name="orders"),
     path("mail/", mail.mail_history, name="mail_history"),
     path("mail/<int:pk>/", mail.mail_detail, name="mail"),
     path("settings/profile/", accounts.profile, name="profile"),

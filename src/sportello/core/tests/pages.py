@@ -34,6 +34,8 @@ from sportello.kb.models import Article, ArticleTranslation, NewsItem, NewsTrans
 from sportello.kb.models import Category as KbCategory
 from sportello.mail.actions import queue_to_client
 from sportello.mail.models import InboundMessage
+from sportello.orders.models import Order
+from sportello.provisioning.models import Operation, Server
 from sportello.payments.models import Checkout, SavedMethod, WebhookEvent
 from sportello.servers import actions as servers
 from sportello.servers.models import Migration, ServerSettings
@@ -217,6 +219,13 @@ class World:
         self.staff_token, _raw = api.create_token(
             self.admin, name="Accounting", scopes=["invoices:read"], now=now
         )
+        # An order of A's waiting for payment; a module's operation that failed on A's service.
+        self.order = Order.objects.create(client=a, invoice=None)
+        self.operation = Operation.objects.create(
+            service=self.service, server=Server.objects.create(name="whm", module="cpanel"),
+            action=Operation.Action.SUSPEND, key="world", status=Operation.Status.FAILED,
+            error="WHM suspendacct: refused",
+        )  # fmt: skip
         # An online payment of the invoice that went nowhere, a saved card, a provider event.
         self.checkout = Checkout.objects.create(
             client=a, provider="stripe", mode="test", method="card", amount=Decimal("122.00"),
@@ -294,6 +303,8 @@ class World:
             "desk:client_ledger": {"pk": self.client_a.pk},
             "desk:einvoice": {"pk": self.einvoice.pk},
             "desk:einvoice_xml": {"pk": self.einvoice.pk},
+            "desk:order": {"pk": self.order.pk},
+            "desk:provisioning_operation": {"pk": self.operation.pk},
             "portal:checkout_return": {"pk": self.checkout.pk},
             "portal:checkout_cancel": {"pk": self.checkout.pk},
             "portal:payment_method_remove": {"pk": self.saved_method.pk},

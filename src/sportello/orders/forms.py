@@ -1,0 +1,82 @@
+from django import forms
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from sportello.accounts.countries import country_choices
+from sportello.accounts.fiscal import clean_vat_number
+from sportello.accounts.models import User
+
+from .actions import clean_domain
+from .models import OrderItem
+
+
+class DomainSearchForm(forms.Form):
+    name = forms.CharField(label=_("Domain"), max_length=253)
+
+    def clean_name(self):
+        return clean_domain(self.cleaned_data["name"])
+
+
+class AddForm(forms.Form):
+    product = forms.IntegerField(min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput)
+    cycle = forms.IntegerField(label=_("Period"), min_value=1, max_value=120)
+    name = forms.CharField(label=_("Domain"), max_length=253, required=False)
+    kind = forms.ChoiceField(choices=OrderItem.Kind.choices, required=False,
+                             widget=forms.HiddenInput)  # fmt: skip
+    auth_code = forms.CharField(label=_("Auth code"), max_length=100, required=False)
+
+
+class RemoveForm(forms.Form):
+    index = forms.IntegerField(min_value=0, max_value=100)
+
+
+class CheckoutForm(forms.Form):
+    coupon = forms.CharField(label=_("Coupon"), max_length=40, required=False)
+    accept_terms = forms.BooleanField(label=_("I accept the terms of service"))
+
+
+class SignupCheckoutForm(CheckoutForm):
+    """A visitor signs up while ordering: who they are, where (for the VAT), a password."""
+
+    name = forms.CharField(label=_("Full name"), max_length=150)
+    email = forms.EmailField(label=_("Email"))
+    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput, max_length=128)
+    country = forms.ChoiceField(label=_("Country"))
+    vat_number = forms.CharField(label=_("VAT number"), max_length=32, required=False)
+    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+
+    field_order = ["name", "email", "password", "country", "vat_number", "language", "coupon"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["country"].choices = country_choices()
+        self.fields["country"].initial = "IT"
+        self.fields["language"].initial = (get_language() or "it")[:2]
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip().lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise ValidationError(_("This address has an account already: sign in to order."))
+        return email
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        password_validation.validate_password(password)
+        return password
+
+    def clean(self):
+        data = super().clean()
+        if data.get("vat_number") and data.get("country"):
+            try:
+                data["vat_number"] = clean_vat_number(data["vat_number"], data["country"])
+            except ValidationError as error:
+                self.add_error("vat_number", error)
+        return data
+
+
+class RefuseForm(forms.Form):
+    message = forms.CharField(label=_("Message to the client"), max_length=2000,
+                              widget=forms.Textarea(attrs={"rows": 3}))  # fmt: skip

@@ -1,0 +1,1 @@
+from sportello.provisioning.tests.conftest import powerdns, registry, whm  # noqa: F401

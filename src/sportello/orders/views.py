@@ -1,0 +1,180 @@
+"""The public catalogue and cart (visitors and clients), checkout with sign-up, and the
+client's orders in the panel."""
+
+from allauth.account.internal.flows.email_verification import send_verification_email_to_address
+from allauth.account.models import EmailAddress
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from sportello.accounts.actions import register_client
+from sportello.accounts.models import Client, User
+from sportello.billing.models import BillingSettings
+from sportello.catalog.models import Product, ProductType
+from sportello.core.access import client_required
+from sportello.core.params import to_id
+from sportello.provisioning.modules.base import ModuleError
+
+from . import actions
+from .forms import AddForm, CheckoutForm, DomainSearchForm, RemoveForm, SignupCheckoutForm
+from .models import Order, OrderItem
+
+CART = "orders_cart"
+PLACED = "orders_placed"
+
+
+def _client(request) -> Client | None:
+    user = request.user
+    if not user.is_authenticated or user.is_staff:
+        return None
+    return Client.objects.filter(owner=user).first()
+
+
+def _cart(request) -> list[actions.CartLine]:
+    return actions.cart_from_session(request.session.get(CART))
+
+
+def _save(request, lines: list[actions.CartLine]) -> None:
+    request.session[CART] = [line.as_session() for line in lines]
+
+
+def catalogue(request):
+    products = (
+        Product.objects.filter(active=True, prices__isnull=False)
+        .exclude(type__in=[ProductType.DOMAIN, ProductType.SUPPORT_PLAN])
+        .prefetch_related("prices")
+        .distinct()
+    )
+    groups: dict[str, list[Product]] = {}
+    for product in products:
+        groups.setdefault(product.get_type_display(), []).append(product)
+    return render(request, "orders/catalogue.html", {
+        "groups": sorted(groups.items()), "search": DomainSearchForm(),
+        "cart_size": len(_cart(request)), "domain": request.GET.get("domain", "")[:253],
+    })  # fmt: skip
+
+
+def domain(request):
+    """Is the domain free? With the same name in the other extensions on sale."""
+    form = DomainSearchForm(request.GET or None)
+    results = []
+    if form.is_valid():
+        try:
+            for name, free in actions.domain_choices(form.cleaned_data["name"]):
+                product = actions.domain_product(name)
+                price = product.prices.order_by("cycle_months").first() if product else None
+                results.append({"name": name, "free": free, "product": product, "price": price})
+        except ValidationError as error:
+            form.add_error("name", error)
+        except ModuleError:
+            form.add_error(None, _("The registry does not answer now: try again in a moment."))
+    return render(request, "orders/domain.html", {
+        "search": form, "results": results, "cart_size": len(_cart(request)),
+    })  # fmt: skip
+
+
+@require_POST
+def add(request):
+    form = AddForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("This product is not on sale for that period."))
+        return redirect("orders:catalogue")
+    data = form.cleaned_data
+    try:
+        kind = data["kind"] or OrderItem.Kind.NEW
+        line = actions.priced_line(
+            data["product"], data["cycle"], data["name"], kind, data["auth_code"]
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("orders:catalogue")
+    lines = _cart(request)
+    if len(lines) >= actions.LARGEST_CART:
+        messages.error(request, _("Your cart is full."))
+    else:
+        _save(request, [*lines, line])
+    return redirect("orders:cart")
+
+
+@require_POST
+def remove(request):
+    form = RemoveForm(request.POST)
+    lines = _cart(request)
+    if form.is_valid() and form.cleaned_data["index"] < len(lines):
+        del lines[form.cleaned_data["index"]]
+        _save(request, lines)
+    return redirect("orders:cart")
+
+
+def cart(request):
+    client = _client(request)
+    lines = _cart(request)
+    form_class = CheckoutForm if client else SignupCheckoutForm
+    form = form_class(request.POST or None)
+    placing = request.method == "POST" and "place" in request.POST
+    valid = form.is_valid() if request.method == "POST" else False
+    data = form.cleaned_data if valid else {}
+    # The VAT shown is the one the client will pay: their country's, or the visitor's
+    # as typed (Italy until they say).
+    country = client.country if client else (form.data.get("country") or "IT")[:2].upper()
+    someone = client or Client(country=country, vat_number=data.get("vat_number", ""))
+    coupon = (form.data.get("coupon") or "")[:40]
+    summary = actions.summary(lines, someone, timezone.localdate(), coupon)
+    if summary.coupon_error and request.method == "POST":
+        form.add_error("coupon", summary.coupon_error)
+        valid = False
+    if placing and valid:
+        try:
+            order = _place(request, client, form, lines, summary)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            request.session[CART] = []
+            request.session[PLACED] = order.pk
+            return redirect("orders:placed")
+    return render(request, "orders/cart.html", {
+        "lines": lines, "summary": summary, "form": form, "client": client,
+        "cart_size": len(lines),
+    })  # fmt: skip
+
+
+def _place(request, client, form, lines, summary) -> Order:
+    data = form.cleaned_data
+    with transaction.atomic():
+        if client is None:
+            user = User.objects.create_user(data["email"], data["password"],
+                                            language=data["language"])  # fmt: skip
+            address = EmailAddress.objects.create(user=user, email=user.email, primary=True,
+                                                  verified=False)  # fmt: skip
+            client = register_client(request, user, {**data, "kind": Client.Kind.PERSON})
+            if data.get("vat_number"):
+                client.vat_number = data["vat_number"]
+                client.save(update_fields=["vat_number"])
+            transaction.on_commit(
+                lambda: send_verification_email_to_address(request, address, signup=True)
+            )
+        coupon = summary.coupon.code if summary.coupon else ""
+        return actions.place_order(client, lines, timezone.now(), coupon_code=coupon,
+                                   request=request)  # fmt: skip
+
+
+def placed(request):
+    """The order just placed: its invoice and how to pay it."""
+    pk = to_id(str(request.session.get(PLACED, "")))
+    order = Order.objects.filter(pk=pk).select_related("invoice", "client").first() if pk else None
+    if order is None:
+        return redirect("orders:catalogue")
+    return render(request, "orders/placed.html", {
+        "order": order, "invoice": order.invoice, "billing": BillingSettings.current(),
+        "signed_in": _client(request) is not None,
+    })  # fmt: skip
+
+
+@client_required
+def my_orders(request, client):
+    orders = client.orders.select_related("invoice").prefetch_related("items__service")
+    return render(request, "orders/my_orders.html", {"orders": orders})
