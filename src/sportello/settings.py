@@ -343,12 +343,15 @@ LOGGING = {
     },
     # huey's per-task lines ("Executing …", "… executed in …") become DEBUG: the tasks log
     # what they did, and a periodic run that finds nothing to do says nothing.
-    "filters": {"routine_tasks": {"()": "sportello.core.logs.RoutineTaskLines"}},
+    "filters": {
+        "routine_tasks": {"()": "sportello.core.logs.RoutineTaskLines"},
+        "forbidden_without_traceback": {"()": "sportello.core.logs.ForbiddenWithoutTraceback"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "line",
-            "filters": ["routine_tasks"],
+            "filters": ["routine_tasks", "forbidden_without_traceback"],
         }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL or "WARNING"},

@@ -40,3 +40,15 @@ def counted(number: int, noun: str, plural: str | None = None) -> str:
 def counts_text(counts: dict) -> str:
     """A job's non-zero counts on one line: "invoices 3, services 3"."""
     return ", ".join(f"{name.replace('_', ' ')} {value}" for name, value in counts.items() if value)
+
+
+class ForbiddenWithoutTraceback(logging.Filter):
+    """A 403 is a page answering as it should (a client opening another client's invoice, a
+    clerk outside their role): Django logs it as a warning with the PermissionDenied
+    traceback, which says nothing an operator needs. The line stays; the traceback goes."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name == "django.request" and getattr(record, "status_code", None) == 403:
+            record.exc_info = None
+            record.exc_text = None
+        return True
