@@ -5,6 +5,7 @@ disabled and the administrators told, and old deliveries are forgotten."""
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from sportello.accounts.models import User
 from sportello.automation.registry import Counts, job
@@ -28,7 +29,7 @@ def send_due_webhooks(now: datetime, limit: int = 500) -> Counts:
     return {"delivered": deliver_all(list(due), now), "recovered": stale}
 
 
-@job("webhook_endpoints")
+@job("webhook_endpoints", label=_("Failing webhook endpoints disabled"))
 def disable_failing_endpoints(now: datetime, dry_run: bool = False) -> Counts:
     """Endpoints failing for longer than deliveries are retried are disabled (the
     administrators are mailed); deliveries older than 30 days are deleted."""
@@ -54,7 +55,7 @@ def disable_failing_endpoints(now: datetime, dry_run: bool = False) -> Counts:
     return {"disabled": disabled, "deleted": deleted}
 
 
-@job("api_records")
+@job("api_records", label=_("Idempotency keys and rate-limit records purged"))
 def forget_api_records(now: datetime, dry_run: bool = False) -> Counts:
     """Idempotency keys older than a day and the limiter's past minutes."""
     keys = IdempotencyRecord.objects.filter(created_at__lt=now - KEEP_IDEMPOTENCY)

@@ -2,9 +2,10 @@
 
 from collections.abc import Mapping
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-JOB_LABELS = {
+JOB_LABELS: dict[str, str | Promise] = {
     "renewal_invoices": _("Renewal invoices"),
     "expiry_notices": _("Expiry notices"),
     "suspensions": _("Suspensions and expiries"),
@@ -18,7 +19,7 @@ JOB_LABELS = {
     "extra_take_in_charge": _("Extra-contract requests late to be taken in charge"),
 }
 
-COUNT_LABELS = {
+COUNT_LABELS: dict[str, str | Promise] = {
     "invoices": _("invoices"),
     "services": _("services"),
     "notices": _("notices"),

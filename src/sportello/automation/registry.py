@@ -13,7 +13,9 @@ from datetime import date, datetime
 from typing import Protocol, TypedDict, TypeVar
 
 from django.utils import timezone
+from django.utils.functional import Promise
 
+from .labels import JOB_LABELS
 from .models import JobRun
 
 # What a job did (or would do), by what it counts: {"invoices": 3, "services": 5}.
@@ -36,9 +38,13 @@ log = logging.getLogger(__name__)
 JOBS: dict[str, Job] = {}
 
 
-def job(name: str) -> Callable[[J], J]:
+def job(name: str, label: str | Promise | None = None) -> Callable[[J], J]:
+    """Register a daily job; `label` is its name as staff read it on the runs page."""
+
     def register(fn: J) -> J:
         JOBS[name] = fn
+        if label is not None:
+            JOB_LABELS[name] = label
         return fn
 
     return register

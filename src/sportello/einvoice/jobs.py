@@ -4,13 +4,15 @@ another run already did, so running twice sends nothing twice."""
 
 from datetime import datetime
 
+from django.utils.translation import gettext_lazy as _
+
 from sportello.automation.registry import Counts, job
 
 from . import actions, transport
 from .models import EInvoice, EInvoiceSettings, VerifactuRecord
 
 
-@job("einvoices")
+@job("einvoices", label=_("Electronic invoices sent and receipts read"))
 def send_einvoices(now: datetime, dry_run: bool = False) -> Counts:
     new = EInvoice.objects.filter(status=EInvoice.Status.NEW)
     settings = EInvoiceSettings.current()
@@ -42,7 +44,7 @@ def send_einvoices(now: datetime, dry_run: bool = False) -> Counts:
     }  # fmt: skip
 
 
-@job("verifactu_records")
+@job("verifactu_records", label=_("VERI*FACTU records sent"))
 def send_verifactu_records(now: datetime, dry_run: bool = False) -> Counts:
     pending = VerifactuRecord.objects.filter(status=VerifactuRecord.Status.PENDING)
     if dry_run:

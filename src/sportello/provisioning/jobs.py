@@ -4,6 +4,8 @@ differ, and the difference flagged on the domain's account for staff to look at.
 import logging
 from datetime import datetime
 
+from django.utils.translation import gettext_lazy as _
+
 from sportello.automation.registry import Counts, job
 from sportello.catalog.models import ProductType
 from sportello.services.models import Service
@@ -15,7 +17,7 @@ from .modules.base import ModuleError
 log = logging.getLogger(__name__)
 
 
-@job("domain_expiry_sync")
+@job("domain_expiry_sync", label=_("Domain expiry dates read from the registry"))
 def domain_expiry_sync(now: datetime, dry_run: bool = False) -> Counts:
     domains = Service.objects.filter(
         product__type=ProductType.DOMAIN,
