@@ -3,3 +3,42 @@
 document.querySelectorAll("[data-submit-on-change]").forEach(function (field) {
   field.addEventListener("change", function () { field.form.submit(); });
 });
+
+/* Phone width: each table cell carries its column's heading (data-label), so the CSS can
+   show a row as a card of labelled lines; done here for every table, whichever app's
+   template wrote it. */
+document.querySelectorAll("table").forEach(function (table) {
+  var headings = table.querySelectorAll("thead th");
+  if (!headings.length) { return; }
+  table.classList.add("reflow");
+  table.querySelectorAll("tbody tr, tfoot tr").forEach(function (row) {
+    var column = 0;
+    Array.prototype.forEach.call(row.children, function (cell) {
+      var heading = headings[column];
+      if (heading && !cell.hasAttribute("data-label")) {
+        cell.setAttribute("data-label", heading.textContent.trim());
+      }
+      column += cell.colSpan || 1;
+    });
+  });
+});
+
+/* Phone width: the header's links fold behind a "Menu" button. */
+(function () {
+  var topbar = document.querySelector(".topbar");
+  var nav = topbar && topbar.querySelector(".mainnav");
+  if (!nav) { return; }
+  var toggle = document.createElement("button");
+  toggle.type = "button";
+  toggle.className = "menu-toggle";
+  toggle.textContent = document.documentElement.getAttribute("data-menu-label") || "☰";
+  toggle.setAttribute("aria-label", nav.getAttribute("aria-label") || "Menu");
+  toggle.setAttribute("aria-expanded", "false");
+  nav.id = nav.id || "main-menu";
+  toggle.setAttribute("aria-controls", nav.id);
+  toggle.addEventListener("click", function () {
+    var open = topbar.classList.toggle("menu-open");
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+  });
+  nav.parentNode.insertBefore(toggle, nav);
+})();
