@@ -54,7 +54,8 @@ def test_no_panel_page_is_wider_than_a_phone(live_server, browser, language):
         assert len(urls) > 15, urls
         for name, path in urls:
             response = page.goto(live_server.url + path)
-            assert response is not None and response.status < 500, (name, response and response.status)
+            assert response is not None, name
+            assert response.status < 500, (name, response.status)
             if "text/html" not in (response.headers.get("content-type") or ""):
                 continue
             width = page.evaluate("document.documentElement.scrollWidth")
