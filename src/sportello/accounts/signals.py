@@ -45,7 +45,15 @@ def email_confirmed(sender, request, email_address, **kwargs):
         client=client,
         detail=email_address.email,
     )
-    if client is not None:
+    # A confirmed change of the contact address is no registration: the old address is
+    # still there, verified, until allauth removes it right after this signal.
+    changing = (
+        type(email_address)
+        .objects.filter(user=user, verified=True)
+        .exclude(pk=email_address.pk)
+        .exists()
+    )
+    if client is not None and not changing:
         actions.welcome_once(client)
 
 

@@ -93,3 +93,27 @@ def test_the_address_of_another_account_is_neither_taken_nor_revealed(
     assert not owner.owner.emailaddress_set.filter(
         email=other_client.contact_email, verified=True
     ).exists()
+
+
+def test_a_change_sends_confirm_your_new_address_and_no_welcome(
+    client, owner, deliver_outbox, django_capture_on_commit_callbacks
+):
+    """A client who never had the welcome email (created by staff or imported) changes
+    the address: the link says it is a change, and confirming it welcomes nobody."""
+    owner.owner.language = "en"
+    owner.owner.save()
+    client.force_login(owner.owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("portal:contact_address"), {"email": "new-box@example.net"})
+    [message] = deliver_outbox(1)
+    assert "Confirm your new address" in message["Subject"]
+    text = message.get_body(("plain",)).get_content()
+    assert "register" not in text.lower()
+    assert "Until you confirm it, we keep writing to your current address" in text
+    path = re.search(r"https?://[^/\s]+(/accounts/confirm-email/\S+/)", text).group(1)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(path)
+    owner.owner.refresh_from_db()
+    assert owner.contact_email == "new-box@example.net"
+    assert not owner.emails.filter(template="welcome").exists()
+    assert not owner.emails.filter(template__contains="signup").exists()
