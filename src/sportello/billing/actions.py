@@ -564,6 +564,12 @@ def record_payment(client: Client, amount: Decimal, received_on: date, *,
     if invoice is not None and invoice.client_id != client.pk:
         raise ValidationError(_("This invoice belongs to another client."))
     euro, rate = to_euro(Decimal(amount), currency, received_on)
+    # The rows locked first, in the order every ledger change takes them (client, then
+    # invoice): the payment's insert alone takes weaker locks on both that two payments
+    # arriving together would then both try to upgrade (a deadlock on PostgreSQL).
+    credit_balance(client, lock=True)
+    if invoice is not None:
+        list(Invoice.objects.select_for_update().filter(pk=invoice.pk).values("pk"))
     try:
         with transaction.atomic():
             payment = Payment.objects.create(
