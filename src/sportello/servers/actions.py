@@ -102,6 +102,7 @@ def open_migration(
         old_off_on=dates["old_off_on"],
         level=plans.support_level(server),
         settings=settings,
+        server_due_on=dates["server_due_on"],
     )
     try:
         with transaction.atomic():
@@ -229,6 +230,7 @@ def book_switch(
         level=plans.support_level(migration.server),
         settings=ServerSettings.current(),
         earliest=client_booking_earliest(timezone.localdate(now)) if by_client else None,
+        server_due_on=migration.server_due_on,
     )
     migration.switch_at = switch_at
     migration.save(update_fields=["switch_at"])

@@ -25,6 +25,15 @@ class SlotForm(forms.Form):
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
     )
 
+    def __init__(self, *args, window=None, **kwargs):
+        """`window`: a timeline.SwitchWindow; the date picker offers only its days (the
+        action still checks every rule)."""
+        super().__init__(*args, **kwargs)
+        if window is not None:
+            self.fields["day"].widget.attrs.update(
+                min=window.earliest.isoformat(), max=window.latest.isoformat()
+            )
+
     @property
     def switch_at(self) -> datetime:
         return timezone.make_aware(

@@ -33,6 +33,14 @@ class ServerSettings(SettingsRow):
     old_deleted_days = models.PositiveSmallIntegerField(
         _("migration: old server deleted on day X +"), default=31
     )
+    steps_on_working_days = models.BooleanField(
+        _("migration: a dated step on a weekend or holiday moves to the next working day"),
+        default=True,
+        help_text=_(
+            "The days above are calendar days; with this on, a deadline or a switch-off that "
+            "falls on a day the office is closed moves to the next working day."
+        ),
+    )
     wishes_reminder_days = models.CharField(
         _("migration: remind the client of their wishes, days before the deadline"),
         max_length=40,

@@ -9,22 +9,30 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from sportello.core.calendar import is_working_day, next_working_day
+from sportello.core.calendar import is_working_day, next_working_day, same_or_next_working_day
 
 from .models import Migration, ServerSettings
 
 
 def plan_dates(opened_on: date, settings: ServerSettings) -> dict:
-    def day(offset: int) -> date:
-        return opened_on + timedelta(days=offset)
-
-    return {
-        "wishes_due_on": day(settings.wishes_due_days),
-        "server_due_on": day(settings.server_due_days),
-        "migrate_until": day(settings.migrate_until_days),
-        "old_off_on": day(settings.old_off_days),
-        "old_deleted_on": day(settings.old_deleted_days),
+    """Day X plus the settings' calendar days; with `steps_on_working_days`, a day the
+    office is closed moves to the next working day, and no step moves before the one
+    it follows."""
+    offsets = {
+        "wishes_due_on": settings.wishes_due_days,
+        "server_due_on": settings.server_due_days,
+        "migrate_until": settings.migrate_until_days,
+        "old_off_on": settings.old_off_days,
+        "old_deleted_on": settings.old_deleted_days,
     }
+    dates: dict[str, date] = {}
+    previous = opened_on
+    for key, offset in offsets.items():
+        day = opened_on + timedelta(days=offset)
+        if settings.steps_on_working_days:
+            day = same_or_next_working_day(max(day, previous))
+        dates[key] = previous = day
+    return dates
 
 
 def _day(value: date) -> str:
@@ -39,10 +47,12 @@ def check_switch_slot(
     level: str,
     settings: ServerSettings,
     earliest: date | None = None,
+    server_due_on: date | None = None,
 ) -> None:
     """Refuse a switch slot outside the rules, saying why: at least `notice_days` after
-    day X, before the old server is switched off, on a working day in office hours —
-    except for global plans, which may agree night or holiday work (seed 003)."""
+    day X, after the day the new server is due (the data migration comes first), before
+    the old server is switched off, on a working day in office hours — except for global
+    plans, which may agree night or holiday work (seed 003)."""
     from .plans import soft_hours_allowed
 
     local = timezone.localtime(when)
@@ -54,6 +64,14 @@ def check_switch_slot(
                 "the earliest date is %(first)s."
             )
             % {"days": settings.notice_days, "opened": _day(opened_on), "first": _day(first)}
+        )
+    if server_due_on is not None and local.date() <= server_due_on:
+        raise ValidationError(
+            _(
+                "The switch comes after the data migration: the new server is due on "
+                "%(day)s, so the earliest date is %(first)s."
+            )
+            % {"day": _day(server_due_on), "first": _day(server_due_on + timedelta(days=1))}
         )
     if local.date() >= old_off_on:
         raise ValidationError(
@@ -80,6 +98,32 @@ def check_switch_slot(
                 "closes": settings.office_closes.strftime("%H:%M"),
             }
         )
+
+
+@dataclass
+class SwitchWindow:
+    """What the switch-slot form states and the action enforces for one migration."""
+
+    earliest: date
+    latest: date
+    office_hours: bool
+
+
+def switch_window(
+    migration: Migration, level: str, today: date, *, by_client: bool, settings: ServerSettings
+) -> SwitchWindow:
+    from .plans import soft_hours_allowed
+
+    earliest = max(
+        migration.opened_on + timedelta(days=settings.notice_days),
+        migration.server_due_on + timedelta(days=1),
+    )
+    if by_client:
+        earliest = max(earliest, client_booking_earliest(today))
+    office_hours = not soft_hours_allowed(level)
+    if office_hours:
+        earliest = same_or_next_working_day(earliest)
+    return SwitchWindow(earliest, migration.old_off_on - timedelta(days=1), office_hours)
 
 
 def client_booking_earliest(today: date) -> date:
@@ -143,6 +187,7 @@ def steps(migration: Migration, today: date, *, staff_switches: bool) -> list[St
             "ip": m.temporary_ip,
         }
     switched = _reached(m, S.SWITCHED)
+    switch_day = timezone.localdate(m.switched_at or m.switch_at)
     result = [
         Step("announced", _("Migration announced"), m.opened_on, staff, "done"),
         Step(
@@ -164,7 +209,8 @@ def steps(migration: Migration, today: date, *, staff_switches: bool) -> list[St
         Step(
             "migrate",
             _("Installation, customisation and data migration"),
-            m.migrate_until,
+            # The switch needs the data on the new server: an earlier switch ends it.
+            min(m.migrate_until, switch_day),
             client,
             "done"
             if _reached(m, S.SWITCH_DUE)
@@ -173,7 +219,7 @@ def steps(migration: Migration, today: date, *, staff_switches: bool) -> list[St
         Step(
             "switch",
             _("IP switch: the new server takes the official IP"),
-            timezone.localdate(m.switch_at),
+            switch_day,
             staff if staff_switches else client,
             "done"
             if switched
@@ -205,4 +251,5 @@ def steps(migration: Migration, today: date, *, staff_switches: bool) -> list[St
             else ("current" if _reached(m, S.OLD_OFF) else "upcoming"),
         ),
     ]
-    return result
+    # In date order; on the same day a step stays after the one it depends on.
+    return sorted(result, key=lambda step: step.day)

@@ -17,7 +17,7 @@ from sportello.services.models import Service
 from . import actions, plans, reports
 from .forms import MonitorForm, NewServerForm, OpenMigrationForm, SlotForm, WishesForm
 from .models import Migration, Monitor, ServerSettings
-from .timeline import steps
+from .timeline import steps, switch_window
 
 SERVER_TYPES = [ProductType.DEDICATED, ProductType.VPS, ProductType.COLOCATION]
 # The desk's migration forms; who may post them: actions.may_run_migrations.
@@ -69,9 +69,15 @@ def migration(request, client, pk):
         raise Http404
     action = request.POST.get("action") if request.method == "POST" else None
     wishes_form = WishesForm(request.POST if action == "wishes" else None, instance=migration)
+    settings = ServerSettings.current()
+    window = switch_window(
+        migration, plans.support_level(server), timezone.localdate(), by_client=True,
+        settings=settings,
+    )  # fmt: skip
     slot_form = SlotForm(
-        request.POST if action == "book" else None, initial=_slot_initial(migration)
-    )
+        request.POST if action == "book" else None, initial=_slot_initial(migration),
+        window=window,
+    )  # fmt: skip
     now = timezone.now()
     try:
         if action == "wishes" and wishes_form.is_valid():
@@ -98,6 +104,7 @@ def migration(request, client, pk):
             **_migration_context(migration, server),
             "wishes_form": wishes_form,
             "slot_form": slot_form,
+            "window": window,
         },
     )
 

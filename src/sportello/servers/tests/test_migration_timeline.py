@@ -274,3 +274,73 @@ def test_dry_run_changes_nothing(owner):
     with time_machine.travel(at(11, 6), tick=False):
         call_command("runjobs", date="2026-03-13", dry_run=True, stdout=StringIO())
     assert MigrationNotice.objects.count() == 0 and state(migration) == Migration.State.ANNOUNCED
+
+
+def test_dated_steps_move_off_weekends_and_holidays_unless_the_setting_is_off(owner):
+    """Day X on Friday 10 April 2026: X+10 is Monday 20 April (kept); X+15 is Saturday
+    25 April, Liberation Day, → Monday 27 April; X+22 Saturday 2 May → Monday 4 May;
+    X+29 Saturday 9 May → Monday 11 May; X+31 Monday 11 May stays after it."""
+    from sportello.servers.models import ServerSettings
+    from sportello.servers.timeline import plan_dates
+
+    settings = ServerSettings.current()
+    dates = plan_dates(date(2026, 4, 10), settings)
+    assert dates == {
+        "wishes_due_on": date(2026, 4, 20),
+        "server_due_on": date(2026, 4, 27),
+        "migrate_until": date(2026, 5, 4),
+        "old_off_on": date(2026, 5, 11),
+        "old_deleted_on": date(2026, 5, 11),
+    }
+    settings.steps_on_working_days = False
+    assert plan_dates(date(2026, 4, 10), settings)["server_due_on"] == date(2026, 4, 25)
+
+
+def test_the_timeline_is_in_date_order_with_the_switch_after_the_data_migration(owner):
+    server = make_server(owner, "basic")
+    migration = open_on_x(server, switch_offset=17)  # Thursday 19 March, before X+22
+    keys = [step.key for step in actions_steps(migration)]
+    assert keys.index("migrate") < keys.index("switch")
+    days = [step.day for step in actions_steps(migration)]
+    assert days == sorted(days)
+    migrate = next(step for step in actions_steps(migration) if step.key == "migrate")
+    assert migrate.day == date(2026, 3, 19)  # the migration ends with the switch
+
+
+def actions_steps(migration):
+    from sportello.servers.timeline import steps
+
+    return steps(migration, X, staff_switches=False)
+
+
+def test_the_switch_slot_form_states_and_enforces_the_plan(client, owner, other_client):
+    from django.urls import reverse
+
+    server = make_server(owner, "basic")
+    migration = open_on_x(server)
+    with pytest.raises(ValidationError, match="after the data migration"):
+        with time_machine.travel(at(1, 9), tick=False):
+            actions.book_switch(migration, at(15, 10), timezone.now(), by_client=True)
+    owner.owner.language = "en"
+    owner.owner.save()
+    client.force_login(owner.owner)
+    with time_machine.travel(at(1, 9), tick=False):
+        url = reverse("servers:migration", args=[server.pk])
+        page = client.get(url).content.decode()
+        assert "Your plan allows a switch from" in page
+        assert 'min="2026-03-18"' in page and 'max="2026-03-30"' in page
+        assert "On a working day, from 09:00 to 17:30" in page
+        # Saturday 21 March is refused on the form, with the reason.
+        response = client.post(url, {"action": "book", "day": "2026-03-21", "at": "10:00"})
+        assert "not a working day" in response.content.decode()
+    migration.refresh_from_db()
+    assert migration.switch_at == at(22)
+
+    global_server = make_server(other_client, "global", name="srv9.example.org")
+    open_on_x(global_server)
+    other_client.owner.language = "en"
+    other_client.owner.save()
+    client.force_login(other_client.owner)
+    with time_machine.travel(at(1, 9), tick=False):
+        page = client.get(reverse("servers:migration", args=[global_server.pk])).content.decode()
+    assert "any day and any hour" in page
