@@ -14,6 +14,7 @@ from allauth.mfa.totp.internal.auth import TOTP
 from django.conf import settings
 from django.contrib.auth import login
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
+from django.core import signing
 from django.db import transaction
 from django.forms import ModelForm
 from django.http import HttpRequest
@@ -202,3 +203,32 @@ def enrol_staff(request: HttpRequest, user: User, *, password: str, secret: str)
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     record_authentication(request, user, "password", email=user.email)
     record_mfa(request, user, totp.instance)
+
+
+# --- News by email ------------------------------------------------------------------------
+
+_NEWS_SALT = "sportello.accounts.news-unsubscribe"
+
+
+def news_unsubscribe_url(client: Client) -> str:
+    """The one-click unsubscribe link of a client's news mail (RFC 8058): signed, so it
+    names the client without a login, and nobody can make one for another client."""
+    token = signing.Signer(salt=_NEWS_SALT).sign(str(client.pk))
+    return settings.SITE_URL + reverse("portal:news_unsubscribe", args=[token])
+
+
+def client_of_unsubscribe_token(token: str) -> Client | None:
+    try:
+        pk = signing.Signer(salt=_NEWS_SALT).unsign(token)
+    except signing.BadSignature:
+        return None
+    return Client.objects.filter(pk=int(pk)).first() if pk.isdigit() else None
+
+
+def unsubscribe_from_news(client: Client, request: HttpRequest | None = None) -> bool:
+    """True when the client was receiving the news and no longer does."""
+    changed = Client.objects.filter(pk=client.pk, news_by_email=True).update(news_by_email=False)
+    if changed:
+        audit.record(Action.PROFILE_CHANGED, request=request, client=client,
+                     detail="news_by_email")  # fmt: skip
+    return bool(changed)

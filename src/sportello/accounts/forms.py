@@ -57,6 +57,7 @@ class ProfileForm(forms.ModelForm):
             "province",
             "country",
             "phone",
+            "news_by_email",
         ]
 
     def __init__(self, *args, **kwargs):

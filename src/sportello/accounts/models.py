@@ -137,6 +137,12 @@ class Client(models.Model):
     province = models.CharField(_("province"), max_length=60, blank=True)
     country = models.CharField(_("country"), max_length=2, default="IT")
     phone = models.CharField(_("phone"), max_length=40, blank=True)
+    news_by_email = models.BooleanField(
+        _("news by email"),
+        default=True,
+        help_text=_("The provider's news, mailed to all clients. Notices about your services, "
+                    "invoices and tickets are always sent."),
+    )  # fmt: skip
     tier = models.ForeignKey(
         Tier, verbose_name=_("tier"), null=True, blank=True, on_delete=models.PROTECT
     )

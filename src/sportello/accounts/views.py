@@ -3,10 +3,12 @@ from allauth.mfa.totp.internal.auth import generate_totp_secret
 from django.contrib import admin, messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 
 from sportello.core.access import client_required
 from sportello.core.navigation import next_url
@@ -72,3 +74,18 @@ def profile(request, client):
         messages.success(request, _("Your profile has been saved."))
         return redirect("portal:profile")
     return render(request, "accounts/profile.html", {"form": form, "client": client})
+
+
+@csrf_exempt  # mail providers post the one-click unsubscribe without cookies (RFC 8058)
+@never_cache
+def news_unsubscribe(request, token):
+    """The link of a news email: asking shows a button, posting (the button, or the mail
+    program's one-click request) stops the news. The signed token is the only credential."""
+    client = actions.client_of_unsubscribe_token(token)
+    if client is None:
+        raise Http404
+    done = False
+    if request.method == "POST":
+        actions.unsubscribe_from_news(client, request)
+        done = True
+    return render(request, "accounts/news_unsubscribe.html", {"done": done})

@@ -12,6 +12,7 @@ from django.db.models.functions import TruncMonth
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
+from sportello.accounts.actions import news_unsubscribe_url
 from sportello.accounts.models import Client, User
 from sportello.core import audit
 from sportello.core.models import AuditEvent
@@ -264,7 +265,7 @@ def mail_news(news: NewsItem, now: datetime, *, batch_size: int = MAILING_BATCH)
     last_id = 0
     while True:
         batch = list(
-            Client.objects.filter(owner__is_active=True, pk__gt=last_id)
+            Client.objects.filter(owner__is_active=True, news_by_email=True, pk__gt=last_id)
             .exclude(pk__in=NewsMailing.objects.filter(news=news).values("client_id"))
             .select_related("owner")
             .order_by("pk")[:batch_size]
@@ -293,7 +294,13 @@ def _mail_one(news: NewsItem, client: Client, now: datetime) -> int:
     try:
         with transaction.atomic():
             claim = NewsMailing.objects.create(news=news, client=client, at=now)
-            claim.email = queue_to_client(client, "news", {"news": news, "version": version})
+            unsubscribe = news_unsubscribe_url(client)
+            claim.email = queue_to_client(
+                client,
+                "news",
+                {"news": news, "version": version, "unsubscribe_url": unsubscribe},
+                list_unsubscribe=unsubscribe,
+            )
             claim.save(update_fields=["email"])
     except IntegrityError:  # another run mailed this client first
         return 0

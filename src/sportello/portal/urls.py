@@ -19,6 +19,7 @@ urlpatterns = [
     path("mail/", mail.mail_history, name="mail_history"),
     path("mail/<int:pk>/", mail.mail_detail, name="mail"),
     path("settings/profile/", accounts.profile, name="profile"),
+    path("news/unsubscribe/<str:token>/", accounts.news_unsubscribe, name="news_unsubscribe"),
     path("settings/contact-address/", views.contact_address, name="contact_address"),
     path("invoices/", billing.invoices, name="invoices"),
     path("invoices/<int:pk>/", billing.invoice_detail, name="invoice"),
