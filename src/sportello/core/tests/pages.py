@@ -14,6 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from sportello import testing
+from sportello.accounts.actions import news_unsubscribe_url
 from sportello.api import actions as api
 from sportello.api.models import WebhookDelivery, WebhookEndpoint
 from sportello.billing import actions as billing
@@ -143,6 +144,7 @@ class World:
         )
         self.monitor = servers.activate_monitor(self.server, kind="tcp", port=22, now=now)
         self.email = queue_to_client(a, "welcome")
+        self.news_token = news_unsubscribe_url(a).rstrip("/").rsplit("/", 1)[1]
         self.invoice = billing.create_invoice(
             a, [billing.Line("Hosting", Decimal("100.00"))], now, send=False
         )
@@ -270,6 +272,7 @@ class World:
             "servers:monitoring": {"pk": self.server.pk},
             "portal:service": {"pk": self.service.pk},
             "portal:mail": {"pk": self.email.pk},
+            "portal:news_unsubscribe": {"token": self.news_token},
             "portal:invoice": {"pk": self.invoice.pk},
             "portal:invoice_pdf": {"pk": self.invoice.pk},
             "portal:report_payment": {"pk": self.invoice.pk},
