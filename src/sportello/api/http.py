@@ -298,9 +298,13 @@ def paginate(queryset: QuerySet[M], *, limit: int, cursor: str | None, ordering:
         except (ValidationError, TypeError, ValueError) as error:
             raise ApiError(422, _("This cursor is not valid.")) from error
         op = "lt" if descending else "gt"
-        queryset = queryset.filter(
-            Q(**{f"{field}__{op}": value}) | Q(**{field: value, f"pk__{op}": last_pk})
-        )
+        if field in ("id", "pk"):
+            # One range on the primary key: an index scan that starts where the page does.
+            queryset = queryset.filter(**{f"pk__{op}": last_pk})
+        else:
+            queryset = queryset.filter(
+                Q(**{f"{field}__{op}": value}) | Q(**{field: value, f"pk__{op}": last_pk})
+            )
     rows = list(queryset[: limit + 1])
     following = None
     if len(rows) > limit:
