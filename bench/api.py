@@ -92,6 +92,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=100_000)
     parser.add_argument("--invoices", type=int, default=1_000_000)
     parser.add_argument("--keep", action="store_true", help="measure the filled database")
+    parser.add_argument("--runs", type=int, default=60, help="timed requests per endpoint")
     args = parser.parse_args()
     use_database(DB, keep=args.keep)
     try:
@@ -126,7 +127,7 @@ def main() -> None:
         print(f"seeded {args.clients:,} clients in {time.perf_counter() - started:.0f} s")
     print("limiter:", "Redis" if settings.REDIS_URL else "database")
     clients = list(Client.objects.order_by("pk").values_list("pk", flat=True))
-    owner = Client.objects.get(owner__email="client000042@volume.example")
+    owner = Client.objects.get(owner__email=f"client{min(42, args.clients):06d}@volume.example")
     admin = User.objects.get(email="admin@sportello.example")
     now = timezone.now()
     _t, staff_raw = actions.create_token(admin, name="bench", scopes=scopes.ALL, now=now)
@@ -161,12 +162,12 @@ def main() -> None:
         }  # fmt: skip
 
     if args.keep:
-        measure("the filled database", requests())
+        measure("the filled database", requests(), args.runs)
         return
-    small = 20_000
+    small = min(20_000, args.invoices)
     fill_invoices(1, small, clients)
     add_lines(owner.pk)
-    measure(f"{args.clients:,} clients, {small:,} invoices", requests())
+    measure(f"{args.clients:,} clients, {small:,} invoices", requests(), args.runs)
     started = time.perf_counter()
     for first in range(small + 1, args.invoices + 1, 100_000):
         fill_invoices(first, min(first + 99_999, args.invoices), clients)
@@ -174,7 +175,8 @@ def main() -> None:
               f"({time.perf_counter() - started:.0f} s)", flush=True)  # fmt: skip
     add_lines(owner.pk)
     print(f"{Invoice.objects.count():,} invoices")
-    measure(f"{args.clients:,} clients, {args.invoices:,} invoices", requests())
+    if args.invoices > small:
+        measure(f"{args.clients:,} clients, {args.invoices:,} invoices", requests(), args.runs)
 
 
 if __name__ == "__main__":

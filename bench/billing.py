@@ -14,6 +14,8 @@ import sys
 import time
 from pathlib import Path
 
+from benchdb import use_database
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -24,20 +26,8 @@ def main():
     parser.add_argument("--sqlite", help="SQLite file to use instead of PostgreSQL")
     args = parser.parse_args()
 
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "sportello.settings"}
-    env.pop("REDIS_URL", None)
-    if args.sqlite:
-        Path(args.sqlite).unlink(missing_ok=True)
-        env["SQLITE_PATH"] = args.sqlite
-        env.pop("DATABASE_URL", None)
-    else:
-        import psycopg
-
-        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as c:
-            c.execute("DROP DATABASE IF EXISTS sportello_bench")
-            c.execute("CREATE DATABASE sportello_bench")
-        env["DATABASE_URL"] = "postgresql://postgres@127.0.0.1:5432/sportello_bench"
-    os.environ.update(env)
+    use_database("sportello_bench", sqlite=args.sqlite)
+    env = dict(os.environ)
 
     import django
 

@@ -30,7 +30,8 @@ from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import jobs as bench_jobs  # noqa: E402  (bench/jobs.py, beside this file)
+import benchdb  # noqa: E402  (bench/benchdb.py, beside this file)
+import jobs as bench_jobs  # noqa: E402
 
 PG = "postgresql://postgres@127.0.0.1:5432/"
 SEED, CLEAN, RUN = "crash_seed", "crash_clean", "crash_run"
@@ -44,7 +45,9 @@ class Databases:
         self.sqlite = sqlite
 
     def name(self, which: str) -> str:
-        return f"{self.sqlite}.{which}" if self.sqlite else f"sportello_bench_jobs_{which}"
+        if self.sqlite:
+            return f"{self.sqlite}.{which}"
+        return benchdb.database_name(f"sportello_bench_jobs_{which}")
 
     def env(self, which: str) -> dict:
         env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
@@ -54,12 +57,11 @@ class Databases:
             env["DATABASE_URL"] = PG + self.name(which)
         return env
 
-    def create_empty(self, which: str):
+    def create_migrated(self, which: str):
         if self.sqlite:
-            self.drop(which)
+            benchdb.copy_sqlite(self.name(which))
         else:
-            self._admin(f"DROP DATABASE IF EXISTS {self.name(which)}")
-            self._admin(f"CREATE DATABASE {self.name(which)}")
+            benchdb.copy_postgres(f"sportello_bench_jobs_{which}")
 
     def copy(self, source: str, target: str):
         if self.sqlite:
@@ -276,7 +278,7 @@ def main():
     day = (bench_jobs.DAY - timedelta(days=1)).isoformat()
 
     start = time.perf_counter()
-    databases.create_empty(SEED)
+    databases.create_migrated(SEED)
     seeded = subprocess.run(
         [sys.executable, __file__, "--populate", str(args.services)],
         env=databases.env(SEED), capture_output=True, text=True,

@@ -38,7 +38,7 @@ def vocabulary(language: str, rng: random.Random) -> list[str]:
     return stop + [w for w in real if w not in stopwords(language)] + sorted(made_up)
 
 
-def populate(rng: random.Random) -> None:
+def populate(rng: random.Random, articles: int = ARTICLES) -> None:
     from django.db import connection, transaction
     from django.utils import timezone
 
@@ -47,10 +47,10 @@ def populate(rng: random.Random) -> None:
     from sportello.kb.models import Article, ArticleTranslation, Category
 
     now = timezone.now()
-    category = Category.objects.create(slug="bench", name_it="Bench")
+    category = Category.objects.create(slug="bench", name="Bench")
     with transaction.atomic():
         Article.objects.bulk_create(
-            [Article(slug=f"bench-{n}", category=category) for n in range(ARTICLES)],
+            [Article(slug=f"bench-{n}", category=category) for n in range(articles)],
             batch_size=2000,
         )
     ids = list(Article.objects.order_by("pk").values_list("pk", flat=True))
@@ -112,6 +112,7 @@ def main():
     parser.add_argument("--sqlite", help="SQLite file (default: PostgreSQL)")
     parser.add_argument("--queries", type=int, default=400, help="per language")
     parser.add_argument("--keep", action="store_true", help="reuse the loaded database")
+    parser.add_argument("--articles", type=int, default=ARTICLES)
     args = parser.parse_args()
     use_database("sportello_bench_kb", sqlite=args.sqlite, keep=args.keep)
     import django
@@ -126,8 +127,8 @@ def main():
     if not args.keep:
         call_command("migrate", verbosity=0)
         started = time.monotonic()
-        populate(rng)
-        print(f"loaded {ARTICLES} articles x {len(LANGUAGES)} languages "
+        populate(rng, args.articles)
+        print(f"loaded {args.articles} articles x {len(LANGUAGES)} languages "
               f"in {time.monotonic() - started:.1f} s", file=sys.stderr)  # fmt: skip
     print(f"{connection.vendor}: {args.queries} queries per language, limit 10")
     all_times, by_mode = [], {False: [], True: []}
@@ -150,6 +151,8 @@ def main():
         )
     for any_word, label in ((False, "search box (all words)"), (True, "suggestions (any word)")):
         times = by_mode[any_word]
+        if not times:
+            continue
         print(f"{label}: p50 {statistics.median(times):.1f} ms, p95 {percentile(times, 95):.1f} ms")
     print(f"all: p50 {statistics.median(all_times):.1f} ms, p95 {percentile(all_times, 95):.1f} ms")
 

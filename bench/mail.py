@@ -43,6 +43,8 @@ from collections import Counter
 from multiprocessing import get_context
 from pathlib import Path
 
+import benchdb
+
 DB = "sportello_bench_mail"
 REDIS = "redis://127.0.0.1:6379/10"
 RECIPIENT = "hd@sportello.example"
@@ -98,15 +100,12 @@ class Sink:
 
 
 def setup_env(workdir: Path, sink_port: int) -> None:
-    import psycopg
     import redis
 
-    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as c:
-        c.execute(f"DROP DATABASE IF EXISTS {DB}")
-        c.execute(f"CREATE DATABASE {DB}")
+    benchdb.copy_postgres(DB)
     redis.Redis.from_url(REDIS).flushdb()
     os.environ.update(
-        DATABASE_URL=f"postgresql://postgres@127.0.0.1:5432/{DB}",
+        DATABASE_URL=f"{benchdb.POSTGRES}/{benchdb.database_name(DB)}",
         REDIS_URL=REDIS,
         HUEY_NAME="bench-mail",
         MAIL_DNS_FILE=str(workdir / "dns.json"),

@@ -24,6 +24,8 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+import benchdb
+
 TCP_PORT, HTTP_PORT = 7000, 8080
 
 
@@ -70,15 +72,14 @@ def setup_env(args, data_dir: Path) -> dict:
     env.pop("REDIS_URL", None)
     env.pop("DATABASE_URL", None)
     if args.postgres:
-        import psycopg
-
         base, name = args.postgres.rsplit("/", 1)
-        with psycopg.connect(f"{base}/postgres", autocommit=True) as c:
-            c.execute(f"DROP DATABASE IF EXISTS {name}")
-            c.execute(f"CREATE DATABASE {name}")
-        env["DATABASE_URL"] = args.postgres
+        if base != benchdb.POSTGRES:
+            sys.exit(f"--postgres: the benchmark databases are on {benchdb.POSTGRES}")
+        benchdb.copy_postgres(name)
+        env["DATABASE_URL"] = f"{base}/{benchdb.database_name(name)}"
     else:
         env["SQLITE_PATH"] = str(data_dir / "bench.sqlite3")
+        benchdb.copy_sqlite(env["SQLITE_PATH"])
     if args.redis:
         env["REDIS_URL"] = args.redis
         env["HUEY_NAME"] = f"bench-monitoring-{os.getpid()}"
@@ -100,7 +101,7 @@ def populate(count: int, start) -> None:
     )
     Price.objects.create(product=product, amount=1200)
     users = User.objects.bulk_create(
-        [User(email=f"bench{n}@example.org", password="!") for n in range(count // 10)]
+        [User(email=f"bench{n}@example.org", password="!") for n in range(max(1, count // 10))]
     )
     clients = Client.objects.bulk_create([Client(owner=u, name=u.email) for u in users])
     day = start.date()
@@ -200,6 +201,7 @@ def main():
     parser.add_argument("--threads", type=int, default=2, help="threads per worker")
     parser.add_argument("--postgres", help="database URL (default: SQLite)")
     parser.add_argument("--redis", help="Redis URL (default: SqliteHuey)")
+    parser.add_argument("--warmup", type=float, default=60, help="seconds before measuring")
     args = parser.parse_args()
     data_dir = Path(tempfile.mkdtemp(prefix="bench-monitoring-"))
     env = setup_env(args, data_dir)
@@ -217,7 +219,7 @@ def main():
     from django.utils import timezone
 
     call_command("migrate", verbosity=0)
-    begin = timezone.now() + timedelta(seconds=5)
+    begin = timezone.now() + timedelta(seconds=min(5, args.warmup))
     populate(args.endpoints, begin)
     print(f"{args.endpoints} endpoints listening and registered; starting {args.workers} workers")
 
@@ -231,9 +233,9 @@ def main():
         for n in range(args.workers)
     ]
     # The first minute is warm-up (workers start, first dispatch); measure whole minutes after.
-    start = begin + timedelta(seconds=60)
+    start = begin + timedelta(seconds=args.warmup)
     end = start + timedelta(minutes=args.minutes)
-    time.sleep(max(0, (end - timezone.now()).total_seconds()) + 15)
+    time.sleep(max(0, (end - timezone.now()).total_seconds()) + min(15, args.warmup))
     cpu = 0.0
     for worker in workers:
         worker.send_signal(signal.SIGINT)
