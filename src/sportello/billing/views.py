@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
@@ -9,6 +9,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from sportello.billing import account_statement
 from sportello.billing import actions as billing
 from sportello.billing.models import BillingSettings, Invoice, PaymentReport, Quote
 from sportello.billing.pdf import invoice_pdf
@@ -55,7 +56,9 @@ def invoices(request, client):
         invoice.overdue = invoice.is_overdue(today)
     labels = {"open": _("To pay"), "overdue": _("Overdue"), "paid": _("Paid"), "all": _("All")}
     tabs = [{"key": key, "label": labels[key], "count": counts[key]} for key in INVOICE_TABS]
-    context = {"client": client, "invoices": rows, "tab": tab, "tabs": tabs}
+    context = {"client": client, "invoices": rows, "tab": tab, "tabs": tabs,
+               "download_years": account_statement.years(client),
+               "zip_years": account_statement.invoice_years(client)}  # fmt: skip
     return render(request, "billing/invoices.html", context)
 
 
@@ -292,4 +295,49 @@ def payments(request, client):
             "entries": client.credit.select_related("invoice").order_by("-created_at", "-id"),
             "balance": billing.credit_balance(client),
         },
+    )
+
+
+# --- Downloads of a year: the invoices in one ZIP, the statement of account ---------------
+
+
+def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=filename
+    )
+    return response
+
+
+def _year_or_404(client, year: int) -> int:
+    if year not in account_statement.years(client):
+        raise Http404
+    return year
+
+
+@client_required
+def invoices_zip(request, client, year):
+    content = account_statement.invoices_zip(client, year)
+    if content is None:
+        raise Http404
+    return _download(content, "application/zip", _("invoices-%(year)s.zip") % {"year": year})
+
+
+@client_required
+def statement_csv(request, client, year):
+    _year_or_404(client, year)
+    return _download(
+        account_statement.as_csv(client, year),
+        "text/csv; charset=utf-8",
+        _("statement-%(year)s.csv") % {"year": year},
+    )
+
+
+@client_required
+def statement_pdf(request, client, year):
+    _year_or_404(client, year)
+    return _download(
+        account_statement.as_pdf(client, year, client.language),
+        "application/pdf",
+        _("statement-%(year)s.pdf") % {"year": year},
     )
