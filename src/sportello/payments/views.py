@@ -88,8 +88,11 @@ def checkout_return(request, client, pk):
 def checkout_cancel(request, client, pk):
     checkout = get_object_or_404(client.checkouts, pk=pk)
     actions.cancel_checkout(checkout)
-    messages.info(request, _("Payment cancelled: nothing was charged."))
-    return redirect("portal:invoices")
+    checkout.refresh_from_db()
+    if checkout.status == Checkout.Status.CANCELLED:
+        messages.info(request, _("Payment cancelled: nothing was charged."))
+    items = checkout.items.select_related("invoice")
+    return render(request, "payments/checkout.html", {"checkout": checkout, "items": items})
 
 
 @client_required

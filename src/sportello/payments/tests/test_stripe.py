@@ -203,3 +203,15 @@ def test_refund_through_the_provider_follows_a_credit_note(payment_settings, sta
     assert refund.status == "succeeded" and standin.refunds[0]["amount"] == 3000
     ledger = CreditEntry.objects.filter(client=customer)
     assert sum(entry.amount for entry in ledger) == Decimal("0.00")
+
+
+def test_coming_back_without_paying_cancels_the_checkout(client, payment_settings, customer):
+    invoice = open_invoice(customer)
+    checkout = start(customer, [invoice])
+    client.force_login(customer.owner)
+    response = client.get(reverse("portal:checkout_cancel", args=[checkout.pk]))
+    assert response.status_code == 200
+    checkout.refresh_from_db()
+    assert checkout.status == Checkout.Status.CANCELLED
+    invoice.refresh_from_db()
+    assert invoice.status == Invoice.Status.OPEN
