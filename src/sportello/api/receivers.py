@@ -3,11 +3,11 @@ received inside the transaction that caused it."""
 
 from typing import Any
 
-from django.db.models.signals import post_init, post_save
+from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from sportello.billing.models import Invoice, Payment
-from sportello.billing.signals import invoice_paid
+from sportello.billing.signals import invoice_paid, invoices_numbered
 from sportello.helpdesk.models import Message, Ticket
 from sportello.helpdesk.signals import ticket_opened, ticket_status_changed
 from sportello.services.models import Service
@@ -49,17 +49,13 @@ def ticket_data(ticket: Ticket) -> dict[str, Any]:
     }
 
 
-@receiver(post_init, sender=Invoice)
-def _remember_status(sender: Any, instance: Invoice, **kwargs: Any) -> None:
-    instance._status_loaded = instance.status  # type: ignore[attr-defined]
-
-
-@receiver(post_save, sender=Invoice)
-def _invoice_saved(sender: Any, instance: Invoice, created: bool, **kwargs: Any) -> None:
-    before = getattr(instance, "_status_loaded", None)
-    instance._status_loaded = instance.status  # type: ignore[attr-defined]
-    if before == Invoice.Status.DRAFT and instance.status != Invoice.Status.DRAFT:
-        emit("invoice.issued", [(f"invoice:{instance.pk}", invoice_data(instance))])
+@receiver(invoices_numbered)
+def _invoices_issued(sender: Any, invoices: list[Invoice], **kwargs: Any) -> None:
+    """Sent when invoices are issued, one by one or in a daily batch (credit notes too), and
+    when a payment notice gets its fiscal number on payment: that one was issued before."""
+    issued = [invoice for invoice in invoices if invoice.status != Invoice.Status.PAID]
+    if issued:
+        emit("invoice.issued", [(f"invoice:{i.pk}", invoice_data(i)) for i in issued])
 
 
 @receiver(invoice_paid)

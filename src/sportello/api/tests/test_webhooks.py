@@ -219,3 +219,15 @@ def test_old_idempotency_keys_and_rate_windows_are_forgotten(client, world, sett
     assert jobs.forget_api_records(later) == {"keys": 1, "windows": 1}
     assert not IdempotencyRecord.objects.exists() and not RateWindow.objects.exists()
     assert jobs.forget_api_records(later) == {"keys": 0, "windows": 0}
+
+
+def test_invoices_issued_by_the_daily_run_are_sent(
+    receiver, world, django_capture_on_commit_callbacks
+):
+    endpoint_for(receiver, world, ["invoice.issued"])
+    lines = [billing.Line("Rinnovo hosting", Decimal("49.00"))]
+    with django_capture_on_commit_callbacks(execute=True):
+        issued = billing.create_invoices([(world.client_a, lines), (world.client_b, lines)],
+                                         timezone.now())  # fmt: skip
+    sent = sorted(json.loads(body)["data"]["id"] for _headers, body in receiver.received)
+    assert sent == sorted(invoice.pk for invoice in issued)
