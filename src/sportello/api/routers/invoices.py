@@ -13,6 +13,7 @@ from sportello.accounts.models import Client
 from sportello.billing import actions as billing
 from sportello.billing.models import Invoice, Payment
 from sportello.billing.pdf import invoice_pdf
+from sportello.einvoice.models import EInvoice
 
 from .. import scopes
 from ..http import check_if_match, etag_of, need, paginate, staff_only, write
@@ -127,6 +128,21 @@ def invoice_pdf_download(request: HttpRequest, invoice_id: Annotated[int, ID]) -
     invoice = _invoices(token).exclude(status=Invoice.Status.DRAFT).get(pk=invoice_id)
     response = HttpResponse(invoice_pdf(invoice), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{billing.pdf_filename(invoice)}"'
+    return response
+
+
+@router.get("/invoices/{invoice_id}/einvoice", response=responses(None),
+            openapi_extra={"x-scope": scopes.INVOICES_READ,
+                           **file_response("application/xml", "The e-invoice")})  # fmt: skip
+def einvoice_download(request: HttpRequest, invoice_id: Annotated[int, ID]) -> Any:
+    """The invoice's electronic document (FatturaPA XML), once prepared."""
+    token = need(request, scopes.INVOICES_READ)
+    einvoices = EInvoice.objects.exclude(xml="").filter(invoice__in=_invoices(token))
+    if token.client_id is not None:
+        einvoices = einvoices.exclude(status=EInvoice.Status.INTERNAL)
+    einvoice = einvoices.get(invoice__pk=invoice_id)
+    response = HttpResponse(einvoice.xml.encode(), content_type="application/xml")
+    response["Content-Disposition"] = f'attachment; filename="{einvoice.filename}"'
     return response
 
 

@@ -11,6 +11,7 @@ from sportello.accounts.models import Client, User
 from sportello.api import actions, scopes
 from sportello.billing import actions as billing
 from sportello.billing.models import Invoice, Payment, Quote, QuoteLine
+from sportello.einvoice.models import EInvoice
 from sportello.helpdesk.models import Attachment, Ticket
 from sportello.kb.models import Article, ArticleTranslation
 from sportello.kb.models import Category as KbCategory
@@ -56,6 +57,10 @@ def make_world() -> ApiWorld:
     testing.make_service(b, name="bruno.example")
     invoice = billing.create_invoice(a, [billing.Line("Hosting", Decimal("100.00"))], now,
                                      send=False)  # fmt: skip
+    EInvoice.objects.filter(invoice=invoice).update(
+        filename="IT01234560017_00001.xml", status=EInvoice.Status.TO_SEND,
+        xml='<?xml version="1.0"?><FatturaElettronica versione="FPR12"/>',
+    )  # fmt: skip
     billing.create_invoice(b, [billing.Line("Hosting", Decimal("50.00"))], now, send=False)
     draft = billing.draft_invoice(a, [billing.Line("Extra", Decimal("10.00"))], now)
     payment = billing.record_payment(a, Decimal("10.00"), date.today(), invoice=invoice)

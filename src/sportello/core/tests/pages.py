@@ -344,6 +344,7 @@ class World:
             "api-v1:record_payment": {"invoice_id": self.invoice.pk},
             # Without a token every API call is refused before any lookup.
             "api-v1:get_payment": {"payment_id": 1},
+            "api-v1:einvoice_download": {"invoice_id": self.invoice.pk},
             "api-v1:get_quote": {"quote_id": self.quote.pk},
             "api-v1:get_ticket": {"code": code},
             "api-v1:get_attachment": {"code": code, "attachment_id": self.attachment.pk},
