@@ -146,6 +146,15 @@ class AuditEvent(models.Model):
         ERASURE_REQUESTED = "erasure_requested", _("Erasure of personal data requested")
         ERASURE_APPLIED = "erasure_applied", _("Personal data erased")
         LEGAL_HOLD_RELEASED = "legal_hold_released", _("Legal hold ended: held data erased")
+        DESK_CONFIG_CHANGED = "desk_config_changed", _("Help-desk configuration changed")
+        JOB_RUN_BY_HAND = "job_run_by_hand", _("Scheduled job run by hand")
+        IMPERSONATION_STARTED = "impersonation_started", _("Staff viewed the account as the client")
+        IMPERSONATION_ENDED = "impersonation_ended", _("Staff stopped viewing as the client")
+        BANK_ENTRY_CREDITED = "bank_entry_credited", _("Bank credit added to the client's credit")
+        BANK_ENTRY_DISMISSED = (
+            "bank_entry_dismissed",
+            _("Bank credit marked as not a client payment"),
+        )
 
     at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     action = models.CharField(_("action"), max_length=40, choices=Action.choices)

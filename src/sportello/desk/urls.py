@@ -5,6 +5,7 @@ from sportello.automation import desk_views as automation
 from sportello.billing import desk_views as billing
 from sportello.core import desk_views as core
 from sportello.einvoice import desk_views as einvoice
+from sportello.helpdesk import config_views as desk_config
 from sportello.helpdesk import desk_views as tickets
 from sportello.mail import desk_views as mail
 from sportello.orders import desk_views as orders
@@ -34,6 +35,17 @@ urlpatterns = [
         name="ticket_attachment",
     ),
     path("jobs/", automation.job_runs, name="job_runs"),
+    # Help-desk configuration: administrators.
+    path("config/", desk_config.config_home, name="config"),
+    path("config/settings/", desk_config.config_settings, name="config_settings"),
+    path("config/<slug:section>/", desk_config.config_list, name="config_list"),
+    path("config/<slug:section>/new/", desk_config.config_edit, name="config_new"),
+    path("config/<slug:section>/<int:pk>/", desk_config.config_edit, name="config_edit"),
+    path(
+        "config/<slug:section>/<int:pk>/delete/",
+        desk_config.config_delete,
+        name="config_delete",
+    ),
     path("services/<int:pk>/cancel/", services.record_cancellation, name="record_cancellation"),
     path("services/<int:pk>/stop-renewal/", services.stop_renewal, name="stop_renewal"),
     path("services/tasks/", services.tasks, name="tasks"),

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Sum
+from django.db.models import Max, Model, ProtectedError, Q, QuerySet, Sum
 from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
@@ -25,7 +25,9 @@ from sportello.mail.models import InboundMessage
 from sportello.services.models import Service
 
 from .models import (
+    AgentSignature,
     Attachment,
+    CannedReply,
     Category,
     HeldRequest,
     HelpdeskSettings,
@@ -176,13 +178,24 @@ def office_of(ticket: Ticket, settings: HelpdeskSettings | None = None) -> Offic
     return OfficeHours(department.opens_at, department.closes_at, country)
 
 
-def set_targets(ticket: Ticket, start: datetime, settings: HelpdeskSettings | None = None) -> None:
-    target = ResponseTarget.objects.filter(priority=ticket.priority).first()
-    first, resolution = (
-        (target.first_response_hours, target.resolution_hours)
-        if target
-        else DEFAULT_TARGETS[ticket.priority]
-    )
+def target_hours(priority: str, level: str = "") -> tuple[int, int]:
+    """(first answer, solution) hours for a priority under a support plan: the plan's own
+    target, else the one for every plan, else the built-in default."""
+    targets = {
+        target.support_level: target
+        for target in ResponseTarget.objects.filter(
+            priority=priority, support_level__in={level, ""}
+        )
+    }
+    target = targets.get(level) or targets.get("")
+    if target is None:
+        return DEFAULT_TARGETS[priority]
+    return target.first_response_hours, target.resolution_hours
+
+
+def set_targets(ticket: Ticket, start: datetime, settings: HelpdeskSettings | None = None, *,
+                level: str = "") -> None:  # fmt: skip
+    first, resolution = target_hours(ticket.priority, level)
     office = office_of(ticket, settings)
     ticket.first_response_due = due_after(start, first, office)
     ticket.resolution_due = due_after(start, resolution, office)
@@ -312,7 +325,7 @@ def open_ticket(client: Client, *, category: Category, subject: str, body: str, 
         created_at=now,
         last_activity_at=now,
     )
-    set_targets(ticket, now, settings)
+    set_targets(ticket, now, settings, level=level)
     for _attempt in range(5):
         ticket.code = new_code()
         try:
@@ -410,7 +423,11 @@ def rate_answers(ticket: Ticket, user: User, score: int, now: datetime) -> Ticke
 def expected_first_answers(round_the_clock: bool = False) -> list[tuple[str, str, int]]:
     """(priority, its label, hours) of the first-answer targets, shown before a ticket is
     opened; working hours unless the plan is round the clock."""
-    targets = dict(ResponseTarget.objects.values_list("priority", "first_response_hours"))
+    targets = dict(
+        ResponseTarget.objects.filter(support_level="").values_list(
+            "priority", "first_response_hours"
+        )
+    )
     return [
         (value, str(label), targets.get(value, DEFAULT_TARGETS[value][0]))
         for value, label in Priority.choices
@@ -454,6 +471,7 @@ def reply_as_staff(ticket: Ticket, staff: User, body: str, now: datetime, *,
     if not body.strip():
         raise ValidationError(_("Write a message."))
     _check_attachments(attachments, ticket=ticket)
+    body = with_signature(body, staff, ticket.client.language)
     message = _add_message(ticket, Message.Kind.STAFF, staff, body, now, attachments)
     ticket.first_responded_at = ticket.first_responded_at or now
     if ticket.assignee_id is None:
@@ -668,3 +686,80 @@ def request_upgrade(service: Service, description: str, now: datetime, *,
             now=now,
             request=request,
         )
+
+
+# --- Configuration from the desk ---------------------------------------------------------
+
+# "-- " on its own line: mail programs recognise what follows as a signature.
+SIGNATURE_SEPARATOR = "\n\n-- \n"
+
+
+def with_signature(body: str, staff: User, language: str) -> str:
+    """The answer with the agent's signature in the client's language, when they have one
+    and the answer does not already end with it."""
+    signature = AgentSignature.objects.filter(user=staff).first()
+    if signature is None:
+        return body
+    text = signature.text_in(language or "it").strip()
+    if not text or body.rstrip().endswith(text):
+        return body
+    return body.rstrip() + SIGNATURE_SEPARATOR + text
+
+
+def render_canned(reply: CannedReply, ticket: Ticket, language: str, *,
+                  agent: User | None = None) -> str:  # fmt: skip
+    """A canned reply with its placeholders filled for a ticket: {client}, {code},
+    {subject}, {service}, {department} and {agent}. Values are put in as written (never
+    read as placeholders themselves); names are in `language`."""
+    values = {
+        "client": ticket.client.display_name,
+        "code": ticket.code,
+        "subject": ticket.subject,
+        "service": ticket.service.name if ticket.service else "",
+        "department": ticket.department.name_in(language),
+        "agent": (agent.get_full_name() or agent.email) if agent is not None else "",
+    }
+    pattern = re.compile(r"\{(" + "|".join(values) + r")\}")
+    return pattern.sub(lambda match: values[match.group(1)], reply.body)
+
+
+CANNED_PLACEHOLDERS = ("client", "code", "subject", "service", "department", "agent")
+
+
+def canned_replies_for(ticket: Ticket, staff: User, language: str) -> QuerySet[CannedReply]:
+    """The replies an agent may use on a ticket: shared ones of every department or of the
+    ticket's, and their own, in `language`."""
+    return CannedReply.objects.filter(
+        Q(department__isnull=True) | Q(department=ticket.department),
+        Q(owner__isnull=True) | Q(owner=staff),
+        language=language,
+    )
+
+
+@transaction.atomic
+def save_configuration(row: Model, user: User, *, created: bool, changed: Sequence[str] = (),
+                       request: HttpRequest | None = None) -> Model:  # fmt: skip
+    """Save a help-desk configuration row edited in the desk, with its audit row naming
+    what it is and which fields changed."""
+    row.save()
+    what = "created" if created else "changed " + ", ".join(changed)
+    audit.record(Action.DESK_CONFIG_CHANGED, request=request, actor=user,
+                 detail=f"{row._meta.verbose_name} #{row.pk} {row}: {what}")  # fmt: skip
+    return row
+
+
+@transaction.atomic
+def delete_configuration(row: Model, user: User, *, request: HttpRequest | None = None) -> None:
+    """Delete a configuration row; one still in use (a department with tickets, a category
+    tickets were opened in) is refused with a message instead."""
+    label = f"{row._meta.verbose_name} #{row.pk} {row}"
+    try:
+        with transaction.atomic():
+            row.delete()
+    except ProtectedError as error:
+        raise ValidationError(
+            _("%(row)s is still in use and cannot be deleted: deactivate it instead.")
+            % {"row": str(row)}
+        ) from error
+    audit.record(Action.DESK_CONFIG_CHANGED, request=request, actor=user,
+                 detail=f"{label}: deleted")  # fmt: skip

@@ -176,6 +176,20 @@ class TicketForm(AttachmentsForm):
         self.fields["service"].label_from_instance = lambda s: f"{s.name} ({s.product})"
         if round_the_clock:
             del self.fields["priority"]
+        # The categories' own required questions, set by administrators in the desk.
+        self.category_questions: dict[int, list[tuple[str, str]]] = {}
+        for category in self.fields["category"].queryset:
+            for number, question in enumerate(category.questions_in(), start=1):
+                name = f"question_{category.pk}_{number}"
+                self.fields[name] = forms.CharField(label=question, max_length=1000, required=False)
+                self.category_questions.setdefault(category.pk, []).append((name, question))
+
+    def question_fields(self):
+        """(category id, bound fields) of every category with required questions."""
+        return [
+            (pk, [self[name] for name, _question in questions])
+            for pk, questions in self.category_questions.items()
+        ]
 
     def category_groups(self):
         """Categories grouped by department, for the select's optgroups."""
@@ -198,6 +212,9 @@ class TicketForm(AttachmentsForm):
         for name, required in KIND_FIELDS.get(category.kind, []):
             if required and not data.get(name):
                 self.add_error(name, _("This information is needed for this kind of request."))
+        for name, _question in self.category_questions.get(category.pk, []):
+            if not (data.get(name) or "").strip():
+                self.add_error(name, _("This information is needed for this kind of request."))
         return data
 
     def details(self) -> dict:
@@ -210,6 +227,8 @@ class TicketForm(AttachmentsForm):
                 field = self.fields[name]
                 choices = dict(getattr(field, "choices", []))
                 answers[name] = str(choices.get(value, value))
+        for name, question in self.category_questions.get(category.pk, []):
+            answers[question[:200]] = self.cleaned_data.get(name, "").strip()
         return answers
 
 

@@ -3,8 +3,10 @@ from datetime import time, timedelta
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from sportello.catalog.models import SupportLevel
 from sportello.core.models import SettingsRow, TranslatedName
 
 
@@ -52,11 +54,25 @@ class Category(TranslatedName):
     needs_service = models.BooleanField(_("concerns a service"), default=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     active = models.BooleanField(_("offered to clients"), default=True)
+    questions = models.TextField(
+        _("required questions (Italian)"),
+        blank=True,
+        help_text=_("One per line: the client answers each one before the ticket is sent."),
+    )
+    questions_en = models.TextField(_("required questions (English)"), blank=True)
+    questions_es = models.TextField(_("required questions (Spanish)"), blank=True)
 
     class Meta:
         verbose_name = _("ticket category")
         verbose_name_plural = _("ticket categories")
         ordering = ["department__position", "position", "name"]
+
+    def questions_in(self, language: str | None = None) -> list[str]:
+        """The required questions in `language` (the active one by default), Italian when
+        that language has none."""
+        language = (language or get_language() or settings.LANGUAGE_CODE)[:2]
+        text = getattr(self, f"questions_{language}", "") or self.questions
+        return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 class HelpdeskSettings(SettingsRow):
@@ -131,16 +147,31 @@ class ResponseTarget(models.Model):
     """How soon a ticket of a priority gets its first answer and its solution, in working
     hours (HD-13); high-priority tickets (global plan) count every hour."""
 
-    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, unique=True)
+    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices)
+    support_level = models.CharField(
+        _("support plan"),
+        max_length=10,
+        choices=SupportLevel.choices,
+        blank=True,
+        help_text=_("Empty: every client without a plan of their own here."),
+    )
     first_response_hours = models.PositiveIntegerField(_("first answer within (hours)"))
     resolution_hours = models.PositiveIntegerField(_("solution within (hours)"))
 
     class Meta:
         verbose_name = _("response target")
         verbose_name_plural = _("response targets")
+        ordering = ["support_level", "priority"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["priority", "support_level"], name="one_target_per_priority_and_plan"
+            )
+        ]
 
     def __str__(self):
-        return self.get_priority_display()
+        if self.support_level:
+            return f"{self.get_priority_display()} · {self.get_support_level_display()}"
+        return str(self.get_priority_display())
 
 
 class TicketQuerySet(models.QuerySet):
@@ -372,6 +403,16 @@ class CannedReply(models.Model):
         on_delete=models.CASCADE,
         help_text=_("Empty: offered in every department."),
     )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("personal reply of"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        limit_choices_to={"is_staff": True},
+        help_text=_("Empty: shared with the department (or everyone)."),
+    )
 
     class Meta:
         verbose_name = _("canned reply")
@@ -380,6 +421,31 @@ class CannedReply(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class AgentSignature(models.Model):
+    """The lines an agent's public answers end with, in the client's language."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff member"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        limit_choices_to={"is_staff": True},
+    )
+    text = models.TextField(_("signature (Italian)"))
+    text_en = models.TextField(_("signature (English)"), blank=True)
+    text_es = models.TextField(_("signature (Spanish)"), blank=True)
+
+    class Meta:
+        verbose_name = _("agent signature")
+        verbose_name_plural = _("agent signatures")
+
+    def __str__(self):
+        return str(self.user)
+
+    def text_in(self, language: str) -> str:
+        return getattr(self, f"text_{language[:2]}", "") or self.text
 
 
 class TicketPresence(models.Model):

@@ -115,6 +115,13 @@ ALLOWED = {
     "desk:payment_events": BILLING_STAFF,
     "desk:payment_event": BILLING_STAFF,
     "desk:payment_refund": BILLING_STAFF,
+    # Help-desk configuration: administrators.
+    "desk:config": ADMINS,
+    "desk:config_settings": ADMINS,
+    "desk:config_list": ADMINS,
+    "desk:config_new": ADMINS,
+    "desk:config_edit": ADMINS,
+    "desk:config_delete": ADMINS,
     # Everyone reads the server pages; opening and moving a migration on is narrower
     # (servers.actions.may_run_migrations, tested with the servers).
     "servers_desk:home": STAFF,
