@@ -35,6 +35,8 @@ urlpatterns = [
         name="ticket_attachment",
     ),
     path("jobs/", automation.job_runs, name="job_runs"),
+    path("jobs/<slug:name>/", automation.job_history, name="job_history"),
+    path("jobs/<slug:name>/run/", automation.job_run_now, name="job_run_now"),
     # Help-desk configuration: administrators.
     path("config/", desk_config.config_home, name="config"),
     path("config/settings/", desk_config.config_settings, name="config_settings"),

@@ -321,6 +321,8 @@ class World:
             "desk:config_new": {"section": "canned"},
             "desk:config_edit": {"section": "departments", "pk": self.ticket.department_id},
             "desk:config_delete": {"section": "departments", "pk": self.ticket.department_id},
+            "desk:job_history": {"name": "ticket_auto_close"},
+            "desk:job_run_now": {"name": "ticket_auto_close"},
             "payments:webhook": {"provider": "stripe"},
             "kb_desk:category": {"pk": self.kb_category.pk},
             "kb_desk:article": {"pk": self.article.pk},
