@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from sportello.billing.models import LARGEST_AMOUNT
+from sportello.core.formatting import format_money
 
 
 class PayForm(forms.Form):
@@ -18,7 +19,7 @@ class PayForm(forms.Form):
     def __init__(self, *args, invoices, choices, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["invoices"].choices = [
-            (invoice.pk, f"{invoice.display_number} — {invoice.amount_due:.2f} EUR")
+            (invoice.pk, f"{invoice.display_number} — {format_money(invoice.amount_due)}")
             for invoice in invoices
         ]
         self.fields["method"].choices = [(choice.key, choice.label) for choice in choices]
@@ -40,5 +41,6 @@ class RefundForm(forms.Form):
     def __init__(self, *args, credit_notes, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["credit_note"].choices = [
-            (note.pk, f"{note.display_number} — {note.total:.2f} EUR") for note in credit_notes
+            (note.pk, f"{note.display_number} — {format_money(note.total)}")
+            for note in credit_notes
         ]

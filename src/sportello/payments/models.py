@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from sportello.billing.models import MONEY
 from sportello.core.models import SettingsRow
@@ -89,9 +90,9 @@ class PaymentSettings(SettingsRow):
 
 
 class Method(models.TextChoices):
-    CARD = "card", _("Card")
-    SEPA_DEBIT = "sepa_debit", _("SEPA direct debit")
-    PAYPAL = "paypal", _("PayPal")
+    CARD = "card", pgettext_lazy("online payment method", "Card")
+    SEPA_DEBIT = "sepa_debit", pgettext_lazy("online payment method", "SEPA direct debit")
+    PAYPAL = "paypal", pgettext_lazy("online payment method", "PayPal")
 
 
 class ProviderCustomer(models.Model):
@@ -114,11 +115,11 @@ class Checkout(models.Model):
     """One payment the client starts for one or several invoices."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Waiting for the client")
-        PENDING = "pending", _("Payment pending")
-        PAID = "paid", _("Paid")
-        FAILED = "failed", _("Failed")
-        CANCELLED = "cancelled", _("Cancelled")
+        OPEN = "open", pgettext_lazy("online payment status", "Not completed yet")
+        PENDING = "pending", pgettext_lazy("online payment status", "Payment pending")
+        PAID = "paid", pgettext_lazy("online payment status", "Paid")
+        FAILED = "failed", pgettext_lazy("online payment status", "Failed")
+        CANCELLED = "cancelled", pgettext_lazy("online payment status", "Cancelled")
 
     client = models.ForeignKey(
         "accounts.Client", on_delete=models.PROTECT, related_name="checkouts",
@@ -250,11 +251,14 @@ class ChargeAttempt(models.Model):
     second daily run never charges again, and the idempotency key is the same on a retry."""
 
     class Status(models.TextChoices):
-        STARTED = "started", _("Started")
-        SUCCEEDED = "succeeded", _("Succeeded")
-        PENDING = "pending", _("Pending")
-        AUTHENTICATION = "authentication", _("Authentication required: pay link sent")
-        FAILED = "failed", _("Failed")
+        STARTED = "started", pgettext_lazy("auto-pay charge status", "Started")
+        SUCCEEDED = "succeeded", pgettext_lazy("auto-pay charge status", "Succeeded")
+        PENDING = "pending", pgettext_lazy("auto-pay charge status", "Pending")
+        AUTHENTICATION = (
+            "authentication",
+            pgettext_lazy("auto-pay charge status", "Authentication required: pay link sent"),
+        )
+        FAILED = "failed", pgettext_lazy("auto-pay charge status", "Failed")
 
     invoice = models.ForeignKey(
         "billing.Invoice", on_delete=models.PROTECT, related_name="charge_attempts"
@@ -281,10 +285,10 @@ class WebhookEvent(models.Model):
     once, applied by a task that asks the provider for the object's current state."""
 
     class Status(models.TextChoices):
-        RECEIVED = "received", _("Received")
-        APPLIED = "applied", _("Applied")
-        IGNORED = "ignored", _("Nothing to do")
-        FAILED = "failed", _("Failed, will be retried")
+        RECEIVED = "received", pgettext_lazy("payment service event status", "Received")
+        APPLIED = "applied", pgettext_lazy("payment service event status", "Applied")
+        IGNORED = "ignored", pgettext_lazy("payment service event status", "Nothing to do")
+        FAILED = "failed", pgettext_lazy("payment service event status", "Failed, will be retried")
 
     provider = models.CharField(_("provider"), max_length=20)
     event_id = models.CharField(_("event id"), max_length=200)
@@ -316,9 +320,9 @@ class Refund(models.Model):
     """Money sent back through the provider, tied to the credit note that justifies it."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
-        SUCCEEDED = "succeeded", _("Refunded")
-        FAILED = "failed", _("Failed")
+        PENDING = "pending", pgettext_lazy("refund status", "Pending")
+        SUCCEEDED = "succeeded", pgettext_lazy("refund status", "Refunded")
+        FAILED = "failed", pgettext_lazy("refund status", "Failed")
 
     client = models.ForeignKey("accounts.Client", on_delete=models.PROTECT, related_name="+")
     checkout = models.ForeignKey(Checkout, on_delete=models.PROTECT, related_name="refunds")

@@ -242,7 +242,7 @@ class StandIn:
             "id": event_id or self.new_id("WH").upper(),
             "event_version": "1.0",
             "event_type": event_type,
-            "resource_type": "capture",
+            "resource_type": "checkout-order" if event_type.startswith("CHECKOUT.") else "capture",
             "resource": resource,
             "create_time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         }
@@ -568,7 +568,13 @@ class StandIn:
         order = self.orders[object_id]
         self.lock.release()
         try:
-            self.approve_order(object_id)
+            approved = self.approve_order(object_id)
+            if self.paypal_webhook_url:
+                # PayPal's approval event may also come before the buyer is back.
+                body, headers = self.paypal_event(
+                    "CHECKOUT.ORDER.APPROVED", self._public_order(approved)
+                )
+                self.post(self.paypal_webhook_url, body, headers)
         finally:
             self.lock.acquire()
         return 303, ("redirect", f"{order['_return']}?token={object_id}&PayerID=STANDINPAYER")
