@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from sportello.accounts.models import Client, User
 from sportello.core import audit
+from sportello.core.models import AuditEvent
 
 from . import scopes as scope_names
 from .events import EVENTS, schedule
@@ -19,9 +20,11 @@ from .models import ApiToken, WebhookDelivery, WebhookEndpoint
 from .targets import check_target
 
 TOKEN_PREFIX = "spt_"
-# Audit actions of this app (values outside core's list of choices are shown as written).
-TOKEN_CREATED, TOKEN_REVOKED, API_WRITE = "api_token_created", "api_token_revoked", "api_write"
-WEBHOOK_CHANGED = "webhook_changed"
+Action = AuditEvent.Action
+TOKEN_CREATED, TOKEN_REVOKED, API_WRITE = (
+    Action.API_TOKEN_CREATED, Action.API_TOKEN_REVOKED, Action.API_WRITE
+)  # fmt: skip
+WEBHOOK_CHANGED = Action.WEBHOOK_CHANGED
 # A rotated secret keeps signing alongside the new one for this long.
 ROTATION_OVERLAP = timedelta(hours=24)
 

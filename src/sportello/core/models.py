@@ -151,6 +151,10 @@ class AuditEvent(models.Model):
         IMPERSONATION_STARTED = "impersonation_started", _("Staff viewed the account as the client")
         IMPERSONATION_ENDED = "impersonation_ended", _("Staff stopped viewing as the client")
         BANK_ENTRY_CREDITED = "bank_entry_credited", _("Bank credit added to the client's credit")
+        API_TOKEN_CREATED = "api_token_created", _("API token created")
+        API_TOKEN_REVOKED = "api_token_revoked", _("API token revoked")
+        API_WRITE = "api_write", _("Change made through the API")
+        WEBHOOK_CHANGED = "webhook_changed", _("Webhook endpoint changed")
         BANK_ENTRY_DISMISSED = (
             "bank_entry_dismissed",
             _("Bank credit marked as not a client payment"),
