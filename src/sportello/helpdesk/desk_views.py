@@ -1,9 +1,11 @@
 """The staff desk's tickets: queues per department and the ticket page. Staff see the
 tickets of their departments; administrators see all."""
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q, Subquery, prefetch_related_objects
 from django.forms import Form
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,10 +17,19 @@ from sportello.accounts.models import User
 from sportello.billing.desk_views import can_bill
 from sportello.billing.models import Invoice
 from sportello.core.access import staff_required
+from sportello.core.models import settings_read_once
 from sportello.core.params import page_number, to_id
 from sportello.helpdesk import actions
 from sportello.helpdesk.forms import HoldForm, MergeForm, MoveForm, NoteForm, StaffReplyForm
-from sportello.helpdesk.models import Attachment, CannedReply, Category, Department, Ticket
+from sportello.helpdesk.models import (
+    Attachment,
+    CannedReply,
+    Category,
+    Department,
+    HeldRequest,
+    Ticket,
+    TicketPresence,
+)
 from sportello.helpdesk.uploads import refused_uploads
 
 from .views import attachment_response
@@ -141,13 +152,80 @@ def canned_text(canned: CannedReply, ticket: Ticket, staff) -> str:
     return text
 
 
+def department_staff(ticket: Ticket, now):
+    """Who may handle the ticket: the administrators and its department's agents, read from
+    the staff-only index (never every login: clients are users too), each with whether they
+    have the ticket open and are writing to it."""
+    agents = User.departments.through.objects.filter(department_id=ticket.department_id)
+    presence = TicketPresence.objects.filter(ticket=ticket, user=OuterRef("pk"))
+    return list(
+        User.objects.filter(is_staff=True, is_active=True)
+        .filter(Q(is_superuser=True) | Q(role=User.Role.ADMIN) | Q(pk__in=agents.values("user_id")))
+        .annotate(
+            seen_at=Subquery(presence.values("seen_at")[:1]),
+            replying_at=Subquery(presence.values("replying_at")[:1]),
+        )
+        .order_by("first_name", "email")
+    )
+
+
+def present(staff: list, user, now) -> list[actions.Presence]:
+    """The collision warning, from the staff list: who else had the ticket open lately."""
+    since = now - timedelta(seconds=actions.PRESENCE_SECONDS)
+    return [
+        {
+            "name": person.get_full_name() or person.email,
+            "replying": bool(person.replying_at and person.replying_at >= since),
+        }
+        for person in staff
+        if person.pk != user.pk and person.seen_at and person.seen_at >= since
+    ]
+
+
+def ticket_for_page(user, code) -> tuple[Ticket, list, list[Category]]:
+    """The ticket with what its page shows, in few and cheap queries: the ticket joined only
+    with its client and service (its category and department come from the categories the
+    move form lists anyway), then its department's staff, which also says whether this
+    user may see it."""
+    ticket = get_object_or_404(
+        Ticket.objects.select_related("client__owner", "client__tier", "service__product").annotate(
+            has_held=Exists(HeldRequest.objects.filter(ticket=OuterRef("pk")))
+        ),
+        code=code,
+    )
+    categories = list(Category.objects.select_related("department"))
+    for category in categories:
+        if category.pk == ticket.category_id:
+            ticket.category = category
+        if category.department_id == ticket.department_id:
+            ticket.department = category.department
+    staff = department_staff(ticket, timezone.now())
+    if not user.is_admin and user.pk not in {person.pk for person in staff}:
+        raise Http404
+    return ticket, staff, categories
+
+
 @staff_required()
 def ticket_detail(request, code):
-    ticket = get_ticket(request.user, code)
+    with settings_read_once():
+        return _ticket_detail(request, code)
+
+
+def _ticket_detail(request, code):
     now = timezone.now()
     staff = request.user
-    actions.record_presence(ticket, staff, now)
-    reply_initial = {"seen": ticket.messages.order_by("-id").values_list("id", flat=True).first()}
+    if request.method == "POST":
+        ticket = get_ticket(staff, code)
+    else:
+        ticket, assignees, categories = ticket_for_page(staff, code)
+    # One statement: the row is this user's presence on the ticket, made or moved on.
+    TicketPresence.objects.bulk_create(
+        [TicketPresence(ticket=ticket, user=staff, seen_at=now)],
+        update_conflicts=True,
+        unique_fields=["ticket", "user"],
+        update_fields=["seen_at"],
+    )
+    reply_initial: dict = {}
     canned = CannedReply.objects.filter(
         Q(department__isnull=True) | Q(department=ticket.department)
     )
@@ -169,7 +247,19 @@ def ticket_detail(request, code):
             if not visible_tickets(staff).filter(code=ticket.code).exists():
                 return redirect("desk:tickets")  # moved to a department this user is not in
             return redirect("desk:ticket", code=ticket.code)
-    history = ticket.messages.select_related("author").prefetch_related("attachments")
+        ticket, assignees, categories = ticket_for_page(staff, code)
+    history = list(
+        ticket.messages.select_related("author").annotate(
+            has_files=Exists(Attachment.objects.filter(message=OuterRef("pk")))
+        )
+    )
+    with_files = [message for message in history if message.has_files]
+    if with_files:  # most tickets have no files: no query for them
+        prefetch_related_objects(with_files, "attachments")
+    forms["reply"].initial["seen"] = max((message.pk for message in history), default=None)
+    forms["move"].fields["category"].choices = [("", "---------")] + [
+        (category.pk, category.label) for category in categories
+    ]
     client = ticket.client
     return render(
         request,
@@ -179,10 +269,8 @@ def ticket_detail(request, code):
             "history": history,
             "forms": forms,
             "canned": canned,
-            "others": actions.others_present(ticket, staff, now),
-            "assignees": User.objects.filter(
-                Q(role=User.Role.ADMIN) | Q(departments=ticket.department), is_active=True
-            ).distinct(),
+            "others": present(assignees, staff, now),
+            "assignees": assignees,
             "services": client.services.select_related("product").order_by("name"),
             # What the client owes is shown to those who may see the client's billing, as on
             # the client page.
@@ -191,7 +279,7 @@ def ticket_detail(request, code):
                 if can_bill(staff)
                 else None
             ),
-            "held": ticket.held_requests.all(),
+            "held": ticket.held_requests.all() if ticket.has_held else [],
             "other_tickets": client.tickets.open().exclude(pk=ticket.pk)[:10],
             "now": now,
         },

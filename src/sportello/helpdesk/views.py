@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef, prefetch_related_objects
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -14,7 +15,7 @@ from sportello.core.access import client_required
 from sportello.core.params import to_id
 from sportello.helpdesk import actions
 from sportello.helpdesk.forms import ClientReplyForm, TicketForm
-from sportello.helpdesk.models import Attachment, Message, Ticket
+from sportello.helpdesk.models import Attachment, HeldRequest, Message, Ticket
 from sportello.helpdesk.uploads import refused_uploads
 from sportello.kb.actions import suggestions_followed_by_ticket
 from sportello.kb.views import suggestions_for
@@ -103,7 +104,12 @@ def ticket_new(request, client):
 
 @client_required
 def ticket_detail(request, client, code):
-    ticket = get_object_or_404(client.tickets.select_related("category", "service"), code=code)
+    ticket = get_object_or_404(
+        client.tickets.select_related("category", "service").annotate(
+            has_held=Exists(HeldRequest.objects.filter(ticket=OuterRef("pk")))
+        ),
+        code=code,
+    )
     if ticket.status == Ticket.Status.MERGED:
         messages.info(
             request, _("This ticket was merged into %(code)s.") % {"code": ticket.merged_into.code}
@@ -126,11 +132,14 @@ def ticket_detail(request, client, code):
         else:
             messages.success(request, _("Your answer has been added to the ticket."))
             return redirect("portal:ticket", code=ticket.code)
-    history = (
+    history = list(
         ticket.messages.exclude(kind=Message.Kind.NOTE)
         .select_related("author")
-        .prefetch_related("attachments")
+        .annotate(has_files=Exists(Attachment.objects.filter(message=OuterRef("pk"))))
     )
+    with_files = [message for message in history if message.has_files]
+    if with_files:  # most tickets have no files: no query for them
+        prefetch_related_objects(with_files, "attachments")
     return render(
         request,
         "helpdesk/ticket.html",
@@ -138,7 +147,7 @@ def ticket_detail(request, client, code):
             "client": client,
             "ticket": ticket,
             "history": history,
-            "held": ticket.held_requests.all(),
+            "held": ticket.held_requests.all() if ticket.has_held else [],
             "form": form,
             "may_rate": actions.may_rate(ticket),
         },
