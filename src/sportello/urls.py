@@ -1,10 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from sportello.accounts import views as account_views
 from sportello.accounts.twofactor import session_passed_mfa
 from sportello.core import views as core_views
+from sportello.desk import views as desk_views
 
 # The admin never signs anyone in itself: its login page sends to allauth's, with the same
 # two-factor step and throttling.
@@ -17,7 +17,7 @@ admin.site.has_permission = lambda request: (  # type: ignore[method-assign]
 )
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="portal:home", permanent=False)),
+    path("", desk_views.root, name="root"),
     path("accounts/", include("sportello.accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/setlang/", core_views.switch_language, name="set_language"),

@@ -17,6 +17,8 @@ from . import views
 app_name = "desk"
 urlpatterns = [
     path("", views.client_list, name="home"),
+    path("start/", views.start, name="start"),
+    path("overview/", views.overview, name="overview"),
     path("clients/<int:pk>/", views.client_detail, name="client"),
     path("clients/<int:pk>/edit/", accounts.client_edit, name="client_edit"),
     path("audit/", core.audit_log, name="audit"),

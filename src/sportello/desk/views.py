@@ -1,10 +1,14 @@
-from django.db.models import Count, OuterRef, Q, Subquery
+from datetime import timedelta
+
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 
 from sportello.accounts.models import Client
 from sportello.core import audit
-from sportello.core.access import staff_required
+from sportello.core.access import ADMIN, BILLING, staff_required
 from sportello.core.models import AuditEvent
 from sportello.core.params import PAGE, page_number, to_search
 from sportello.services import actions as service_actions
@@ -77,5 +81,71 @@ def client_detail(request, pk):
             "events": events[:30],
             "current_hosted": service_actions.hosted_domain_of(client, client.contact_email),
             "billing": billing_summary(client) if can_bill(request.user) else None,
+        },
+    )
+
+
+def landing_url(user) -> str:
+    """Where a staff member starts: agents their tickets queue, billing clerks the billing
+    pages, administrators the overview."""
+    if user.is_admin:
+        return reverse("desk:overview")
+    if user.role == BILLING:
+        return reverse("desk:invoices")
+    return reverse("desk:tickets")
+
+
+def root(request):
+    """`/`: staff to their starting page, everyone else to the client area (which asks
+    visitors to log in)."""
+    if request.user.is_authenticated and request.user.is_staff:
+        return redirect(landing_url(request.user))
+    return redirect("portal:home")
+
+
+@staff_required()
+def start(request):
+    return redirect(landing_url(request.user))
+
+
+@staff_required(ADMIN)
+def overview(request):
+    """The administrator's morning look: what waits in the help desk, billing and the
+    jobs, each figure linked to the page that works it."""
+    from sportello.automation.actions import next_run
+    from sportello.automation.models import JobRun
+    from sportello.billing.models import BankEntry, Invoice, PaymentReport
+    from sportello.helpdesk.models import Ticket
+    from sportello.mail.models import InboundMessage
+
+    now = timezone.now()
+    today = timezone.localdate(now)
+    tickets = Ticket.objects.filter(status__in=Ticket.OPEN_STATUSES).aggregate(
+        open=Count("pk"),
+        late=Count("pk", filter=Ticket.late_at(now)),
+        unassigned=Count("pk", filter=Q(assignee__isnull=True, status=Ticket.Status.NEW)),
+    )
+    overdue = Invoice.objects.filter(
+        kind=Invoice.Kind.INVOICE, status=Invoice.Status.OPEN, due_on__lt=today
+    ).aggregate(count=Count("pk"), due=Sum(F("total") - F("paid_total") - F("credited_total")))
+    return render(
+        request,
+        "desk/overview.html",
+        {
+            "tickets": tickets,
+            "overdue": overdue,
+            "reports": PaymentReport.objects.filter(status=PaymentReport.Status.PENDING).count(),
+            "unmatched": BankEntry.objects.filter(
+                status__in=[BankEntry.Status.UNMATCHED, BankEntry.Status.SUGGESTED]
+            ).count(),
+            "quarantined": InboundMessage.objects.filter(
+                status=InboundMessage.Status.QUARANTINED
+            ).count(),
+            "failed_jobs": JobRun.objects.filter(
+                dry_run=False, started_at__gte=now - timedelta(days=1)
+            )
+            .exclude(errors=[])
+            .count(),
+            "next_run": next_run(now),
         },
     )
