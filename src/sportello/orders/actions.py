@@ -24,6 +24,7 @@ from sportello.core.money import ZERO, percent_of
 from sportello.mail.actions import queue_to_client
 from sportello.provisioning import actions as provisioning
 from sportello.provisioning import dispatch
+from sportello.provisioning.modules.base import ModuleError
 from sportello.services.models import Service
 
 from .models import Order, OrderItem, TrustedClient
@@ -54,6 +55,11 @@ class CartLine:
     name: str = ""
     kind: str = OrderItem.Kind.NEW
     auth_code: str = ""
+
+    @property
+    def shown_name(self) -> str:
+        """The domain the line is for ("" where the name is the product's own)."""
+        return self.name if self.product.type in DOMAIN_BOUND_TYPES else ""
 
     def as_session(self) -> dict[str, Any]:
         return {"product": self.product.pk, "cycle": self.cycle_months, "name": self.name,
@@ -162,6 +168,16 @@ def domain_choices(name: str) -> list[tuple[str, bool]]:
     names = [wanted] + [f"{label}.{ext}" for ext in sorted(on_sale) if f"{label}.{ext}" != wanted]
     free = provisioning.check_domains(names)
     return [(n, free.get(n, False)) for n in names]
+
+
+def transfer_locked(name: str) -> bool | None:
+    """Whether a registered domain is locked against transfer, as its registry answers an
+    info of it (None where the registry does not tell another registrar)."""
+    try:
+        info = provisioning.registry_info(name)
+    except ModuleError:
+        return None
+    return info.locked if info is not None else None
 
 
 def domain_product(name: str) -> Product | None:

@@ -12,9 +12,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from sportello.accounts.actions import register_client
+from sportello.accounts.fiscal import clean_vat_number
 from sportello.accounts.models import Client, User
 from sportello.billing.models import BillingSettings
-from sportello.catalog.models import Product, ProductType
+from sportello.catalog.models import DOMAIN_BOUND_TYPES, Product, ProductType
 from sportello.core.access import client_required
 from sportello.core.params import to_id
 from sportello.provisioning.modules.base import ModuleError
@@ -55,6 +56,7 @@ def catalogue(request):
     return render(request, "orders/catalogue.html", {
         "groups": sorted(groups.items()), "search": DomainSearchForm(),
         "cart_size": len(_cart(request)), "domain": request.GET.get("domain", "")[:253],
+        "domain_bound": DOMAIN_BOUND_TYPES,
     })  # fmt: skip
 
 
@@ -67,7 +69,11 @@ def domain(request):
             for name, free in actions.domain_choices(form.cleaned_data["name"]):
                 product = actions.domain_product(name)
                 price = product.prices.order_by("cycle_months").first() if product else None
-                results.append({"name": name, "free": free, "product": product, "price": price})
+                # A transfer needs the domain unlocked at its registrar: said before ordering
+                # where the registry tells (None where it does not).
+                locked = None if free or product is None else actions.transfer_locked(name)
+                results.append({"name": name, "free": free, "product": product, "price": price,
+                                "locked": locked})  # fmt: skip
         except ValidationError as error:
             form.add_error("name", error)
         except ModuleError:
@@ -114,17 +120,24 @@ def cart(request):
     client = _client(request)
     lines = _cart(request)
     form_class = CheckoutForm if client else SignupCheckoutForm
-    form = form_class(request.POST or None)
-    placing = request.method == "POST" and "place" in request.POST
-    valid = form.is_valid() if request.method == "POST" else False
+    posted = request.POST if request.method == "POST" else None
+    placing = posted is not None and "place" in posted
+    # "Update total" checks the coupon only: the rest is for when the order is placed.
+    shown = posted.dict() if posted is not None and not placing else None
+    form = form_class(posted if placing else None, initial=shown)
+    valid = form.is_valid() if placing else False
     data = form.cleaned_data if valid else {}
+    typed = posted if posted is not None else {}
     # The VAT shown is the one the client will pay: their country's, or the visitor's
     # as typed (Italy until they say).
-    country = client.country if client else (form.data.get("country") or "IT")[:2].upper()
-    someone = client or Client(country=country, vat_number=data.get("vat_number", ""))
-    coupon = (form.data.get("coupon") or "")[:40]
+    country = client.country if client else (typed.get("country") or "IT")[:2].upper()
+    vat_number = data.get("vat_number", "") if placing else _typed_vat_number(typed, country)
+    someone = client or Client(country=country, vat_number=vat_number)
+    coupon = (typed.get("coupon") or "")[:40]
     summary = actions.summary(lines, someone, timezone.localdate(), coupon)
-    if summary.coupon_error and request.method == "POST":
+    if summary.coupon_error and posted is not None:
+        if not form.is_bound:
+            form.cleaned_data = {}  # add_error on a form shown with what was typed
         form.add_error("coupon", summary.coupon_error)
         valid = False
     if placing and valid:
@@ -140,6 +153,15 @@ def cart(request):
         "lines": lines, "summary": summary, "form": form, "client": client,
         "cart_size": len(lines),
     })  # fmt: skip
+
+
+def _typed_vat_number(typed, country: str) -> str:
+    """The visitor's VAT number as typed, when it is one (a business pays no Italian VAT
+    from another EU country)."""
+    try:
+        return clean_vat_number(typed.get("vat_number") or "", country) if typed else ""
+    except ValidationError:
+        return ""
 
 
 def _place(request, client, form, lines, summary) -> Order:

@@ -337,6 +337,17 @@ def check_domains(names: list[str]) -> dict[str, bool]:
     return free
 
 
+def registry_info(name: str) -> DomainInfo | None:
+    """What the registry of the name's extension says of it, whoever holds it (None where
+    the extension is not on sale or the domain is not registered)."""
+    module = registrar_products().get(extension_of(name))
+    if module is None:
+        return None
+    registrar = module.server.connect()
+    assert isinstance(registrar, Registrar)
+    return registrar.info(name)
+
+
 def sync_expiry(service: Service) -> tuple[date, date] | None:
     """The registry's expiry of a domain replaces the local one when they differ: (local,
     registry) when it changed, None otherwise."""

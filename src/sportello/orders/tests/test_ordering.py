@@ -14,38 +14,10 @@ from django.utils import timezone
 from sportello import testing
 from sportello.billing import actions as billing
 from sportello.billing.models import Coupon, Invoice
-from sportello.catalog.models import ProductType
 from sportello.orders.models import Order, TrustedClient
-from sportello.provisioning.models import ProductModule, Server
 from sportello.services.models import Service
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def shop(whm, registry, powerdns):
-    hosting = testing.make_product("hosting-pro", ProductType.HOSTING, "120.00")
-    domain = testing.make_product("domain-it", ProductType.DOMAIN, "12.90")
-    testing.make_product("domain-com", ProductType.DOMAIN, "14.90")
-    panel = Server.objects.create(name="whm1", module="cpanel", url=whm.url, username="root",
-                                  secret=whm.token)  # fmt: skip
-    dns = Server.objects.create(
-        name="dns", module="powerdns", url=powerdns.url, secret=powerdns.api_key,
-        options={"nameservers": ["ns1.sportello.example"], "default_ip": "192.0.2.20"},
-    )  # fmt: skip
-    epp = Server.objects.create(
-        name="registry", module="epp", url=registry.url, username=registry.client_id,
-        secret=registry.password, options={"cafile": str(registry.cafile)},
-    )  # fmt: skip
-    ProductModule.objects.create(product=hosting, server=panel, package="pro")
-    ProductModule.objects.create(product=hosting, server=dns)
-    ProductModule.objects.create(product=domain, server=epp, package="it")
-    from sportello.catalog.models import Product
-
-    ProductModule.objects.create(product=Product.objects.get(code="domain-com"), server=epp,
-                                 package="com")  # fmt: skip
-    return {"hosting": hosting, "domain": domain, "whm": whm, "registry": registry,
-            "dns": dns}  # fmt: skip
 
 
 def test_a_visitor_orders_signs_up_pays_and_is_provisioned(
