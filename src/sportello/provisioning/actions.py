@@ -5,19 +5,34 @@ to retry; the manual module's operations wait there for staff to do them by hand
 import re
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from sportello.accounts.models import Client, User
+from sportello.mail.actions import queue_to_client
 from sportello.services.models import Service
 from sportello.services.signals import status_changed
 
 from .models import Account, Operation, ProductModule, Server
-from .modules.base import Contact, DomainInfo, ModuleError, Registrar, StaffAction, Target, Usage
+from .modules.base import (
+    Contact,
+    DomainInfo,
+    Module,
+    ModuleError,
+    Registrar,
+    StaffAction,
+    Target,
+    Usage,
+)
+from .modules.registry import module_class
+from .zone import RRSet, as_patch, rrsets_of
 
 Action = Operation.Action
 Status = Operation.Status
@@ -155,12 +170,10 @@ def run(operation_id: int, now: datetime) -> Operation | None:
         return None
     service = operation.service
     target = target_for(service, operation.server, operation.params)
+    secret = ""
     try:
         module = operation.server.connect()
-        if operation.action == Action.CREATE:
-            target.username = module.create(target)
-        else:
-            getattr(module, operation.action)(target)
+        secret = _perform(module, operation, target)
     except StaffAction:
         operation.status, operation.error = Status.STAFF, ""
     except (ModuleError, LookupError, OSError) as error:
@@ -174,7 +187,38 @@ def run(operation_id: int, now: datetime) -> Operation | None:
         if operation.status == Status.DONE:
             _record_account(operation, target.username)
             _after_done(operation, timezone.localdate(now))
+            if operation.action == Action.AUTH_CODE:
+                # To the client's registered address only, never on a page.
+                queue_to_client(service.client, "domain_auth_code",
+                                {"domain": service.name, "auth_code": secret})  # fmt: skip
     return operation
+
+
+def _perform(module: Module, operation: Operation, target: Target) -> str:
+    """The module's call for the operation; returns what it read and must not be kept (a
+    domain's auth code, to be mailed)."""
+    action, params = operation.action, operation.params
+    if action == Action.CREATE:
+        target.username = module.create(target)
+    elif action in (Action.NAMESERVERS, Action.LOCK, Action.AUTH_CODE):
+        if not isinstance(module, Registrar):
+            raise ModuleError(f"{operation.server}: not a registrar")
+        if action == Action.NAMESERVERS:
+            module.set_nameservers(target, [str(ns) for ns in params["nameservers"]])
+        elif action == Action.LOCK:
+            module.set_lock(target, bool(params["locked"]))
+        else:
+            info = module.info(target.name)
+            if info is None or not info.ours or not info.auth_code:
+                raise ModuleError(f"{operation.server}: no auth code for {target.name}")
+            return info.auth_code
+    elif action == Action.ZONE:
+        module.replace_records(target.name, list(params["rrsets"]))
+    elif action == Action.SSO:
+        module.sso_url(target)
+    else:
+        getattr(module, action)(target)
+    return ""
 
 
 def _record_account(operation: Operation, remote_id: str) -> None:
@@ -301,6 +345,157 @@ def set_nameservers(service: Service, nameservers: list[str]) -> None:
     if found is None:
         raise ModuleError("no registrar")
     found[0].set_nameservers(found[1], nameservers)
+
+
+# --- the client's requests from the service page -----------------------------------------
+
+# A client may ask for the auth code this often (it is mailed each time).
+AUTH_CODE_EVERY = timedelta(hours=1)
+
+
+@dataclass
+class Panel:
+    """What the service page offers, from the modules that hold the service (no remote
+    call): the registrar's domain, the control panel's account, the DNS zone."""
+
+    service: Service
+    registrar: Server | None = None
+    control_panel: Server | None = None
+    dns_zone: Server | None = None
+
+    @property
+    def shown(self) -> bool:
+        return any((self.registrar, self.control_panel, self.dns_zone))
+
+    @property
+    def editable(self) -> bool:
+        """Changes are asked only of a service in use (not suspended, not ended)."""
+        return self.service.status == Service.Status.ACTIVE
+
+
+def panel_of(service: Service) -> Panel:
+    panel = Panel(service)
+    held = set(
+        Account.objects.filter(
+            service=service, state__in=[Account.State.ACTIVE, Account.State.SUSPENDED]
+        ).values_list("server", flat=True)
+    )
+    for module in modules_of([service.pk]).get(service.pk, []):
+        cls = module_class(module.server.module)
+        if cls is None or module.server_id not in held:
+            continue
+        if cls.registrar and panel.registrar is None:
+            panel.registrar = module.server
+        if cls.control_panel and panel.control_panel is None:
+            panel.control_panel = module.server
+        if cls.dns_zone and panel.dns_zone is None:
+            panel.dns_zone = module.server
+    return panel
+
+
+@dataclass
+class LiveState:
+    """What the servers say now; a server that does not answer leaves its part empty and
+    says so."""
+
+    usage: Usage | None = None
+    domain: DomainInfo | None = None
+    unreachable: bool = False
+
+
+def live_state(panel: Panel) -> LiveState:
+    state = LiveState()
+    service = panel.service
+    try:
+        if panel.control_panel is not None:
+            state.usage = panel.control_panel.connect().usage(
+                target_for(service, panel.control_panel)
+            )
+        if panel.registrar is not None:
+            registrar = panel.registrar.connect()
+            assert isinstance(registrar, Registrar)
+            state.domain = registrar.info(service.name)
+    except (ModuleError, LookupError, OSError):
+        state.unreachable = True
+    return state
+
+
+def _ask(panel: Panel, server: Server | None, action: str, params: dict[str, Any],
+         actor: User, now: datetime) -> Operation:  # fmt: skip
+    """A client's request: one operation on the server that holds it, run by the workers
+    (the row is the audit: who asked, what, when, and how it went)."""
+    if server is None:
+        raise ValidationError(_("This service does not offer that."))
+    if not panel.editable:
+        raise ValidationError(_("Changes can be asked only while the service is active."))
+    return Operation.objects.create(
+        service=panel.service, server=server, action=action, params=params, asked_by=actor,
+        key=f"client:{now:%Y%m%d%H%M%S}:{secrets.token_hex(4)}",
+    )  # fmt: skip
+
+
+def ask_nameservers(panel: Panel, nameservers: list[str], actor: User,
+                    now: datetime) -> Operation:  # fmt: skip
+    return _ask(panel, panel.registrar, Action.NAMESERVERS, {"nameservers": nameservers},
+                actor, now)  # fmt: skip
+
+
+def ask_lock(panel: Panel, locked: bool, actor: User, now: datetime) -> Operation:
+    return _ask(panel, panel.registrar, Action.LOCK, {"locked": locked}, actor, now)
+
+
+def ask_auth_code(panel: Panel, actor: User, now: datetime) -> Operation:
+    """The domain's auth code, mailed to the client's registered address."""
+    recent = Operation.objects.filter(
+        service=panel.service, action=Action.AUTH_CODE, created_at__gte=now - AUTH_CODE_EVERY
+    ).exclude(status=Status.FAILED)
+    if recent.exists():
+        raise ValidationError(
+            _("The auth code is on its way to your registered address: check your mail.")
+        )
+    return _ask(panel, panel.registrar, Action.AUTH_CODE, {}, actor, now)
+
+
+def zone_records(panel: Panel) -> list[RRSet] | None:
+    """The service's DNS zone as the server holds it (None without a zone)."""
+    if panel.dns_zone is None:
+        return None
+    found = panel.dns_zone.connect().records(panel.service.name)
+    return rrsets_of(found) if found is not None else None
+
+
+def ask_zone_change(panel: Panel, rrsets: list[RRSet], actor: User, now: datetime) -> Operation:
+    """Record sets checked by `zone.clean_rrset` (or emptied, to delete them)."""
+    return _ask(panel, panel.dns_zone, Action.ZONE,
+                {"rrsets": [as_patch(rrset) for rrset in rrsets]}, actor, now)  # fmt: skip
+
+
+def control_panel_link(panel: Panel, actor: User, now: datetime) -> str:
+    """A one-time sign-in link to the control panel, asked now (it expires in minutes);
+    the sign-in is kept as a done operation."""
+    server = panel.control_panel
+    if server is None or not panel.editable:
+        raise ValidationError(_("This service does not offer that."))
+    url = server.connect().sso_url(target_for(panel.service, server))
+    if not url:
+        raise ModuleError(f"{server}: no sign-in link")
+    Operation.objects.create(
+        service=panel.service, server=server, action=Action.SSO, status=Status.DONE,
+        key=f"client:{now:%Y%m%d%H%M%S}:{secrets.token_hex(4)}", asked_by=actor,
+        attempts=1, started_at=now, finished_at=now,
+    )  # fmt: skip
+    return url
+
+
+def pending_requests(service: Service) -> list[Operation]:
+    """The client's requests not yet done, for the service page."""
+    return list(
+        Operation.objects.filter(
+            service=service,
+            action__in=[Action.NAMESERVERS, Action.LOCK, Action.AUTH_CODE, Action.ZONE],
+            status__in=[Status.QUEUED, Status.RUNNING, Status.FAILED, Status.STAFF],
+        ).order_by("created_at", "id")
+    )
 
 
 # --- domains for sale ---------------------------------------------------------------------

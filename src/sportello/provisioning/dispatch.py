@@ -47,6 +47,11 @@ def change_package(service: Service, package: str, key: str) -> None:
     _run_after_commit(ids)
 
 
+def run_soon(operation: Operation) -> None:
+    """A request queued in this transaction (the client's, from the service page)."""
+    _run_after_commit([operation.pk])
+
+
 def retry(operation: Operation) -> None:
     if actions.reset_for_retry(operation):
         _run_after_commit([operation.pk])

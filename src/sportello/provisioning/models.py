@@ -97,6 +97,12 @@ class Operation(models.Model):
         TERMINATE = "terminate", _("Terminate")
         CHANGE_PACKAGE = "change_package", _("Change package")
         CHANGE_PASSWORD = "change_password", _("Change password")
+        # Asked by the client from the service page.
+        NAMESERVERS = "nameservers", _("Change name servers")
+        LOCK = "lock", _("Transfer lock")
+        AUTH_CODE = "auth_code", _("Send the auth code")
+        ZONE = "zone", _("Change DNS records")
+        SSO = "sso", _("Control panel sign-in")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -125,6 +131,11 @@ class Operation(models.Model):
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     done_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("done by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )  # fmt: skip
+    # Who asked, when a person did (the client from the service page); empty for the jobs.
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("asked by"), null=True, blank=True,
         on_delete=models.SET_NULL, related_name="+",
     )  # fmt: skip
 

@@ -83,6 +83,9 @@ class Module:
     name = ""
     label = ""
     registrar = False
+    # What the client's service page offers for this module's services.
+    control_panel = False  # a single sign-on link and usage
+    dns_zone = False  # a zone editor (`records`, `replace_records`)
 
     def __init__(self, url: str, username: str, secret: str, options: dict[str, Any]):
         self.url = url.rstrip("/")
@@ -114,6 +117,13 @@ class Module:
 
     def usage(self, target: Target) -> Usage | None:
         return None
+
+    def records(self, name: str) -> dict[str, Any] | None:
+        """The zone as the DNS server holds it (`rrsets`), None without one."""
+        return None
+
+    def replace_records(self, name: str, rrsets: list[dict[str, Any]]) -> None:
+        raise StaffAction
 
 
 class Registrar(Module):

@@ -24,6 +24,7 @@ def _megabytes(value: Any) -> int | None:
 class CpanelModule(Module):
     name = "cpanel"
     label = "cPanel/WHM (WHM API 1)"
+    control_panel = True
 
     def _call(self, function: str, **params: Any) -> dict[str, Any]:
         verify: Any = self.options.get("cafile") or self.options.get("verify", True)

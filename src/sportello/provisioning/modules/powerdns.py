@@ -19,6 +19,7 @@ def fqdn(name: str) -> str:
 class PowerDnsModule(Module):
     name = "powerdns"
     label = "PowerDNS Authoritative (HTTP API)"
+    dns_zone = True
 
     @property
     def _zones(self) -> str:
@@ -92,6 +93,9 @@ class PowerDnsModule(Module):
         found: dict[str, Any] = response.json()
         return found
 
+    def records(self, name: str) -> dict[str, Any] | None:
+        return self.zone(name)
+
     def create(self, target: Target) -> str:
         zone = fqdn(target.name)
         nameservers = [fqdn(ns) for ns in self.options.get("nameservers", [])]
@@ -128,8 +132,10 @@ class PowerDnsModule(Module):
     def replace_records(self, name: str, rrsets: list[dict[str, Any]]) -> None:
         """The zone editor's change: each rrset given replaces the one of its name and type
         (`changetype` REPLACE, or DELETE with no records)."""
-        for rrset in rrsets:
-            rrset["changetype"] = "REPLACE" if rrset.get("records") else "DELETE"
+        rrsets = [
+            {**rrset, "changetype": "REPLACE" if rrset.get("records") else "DELETE"}
+            for rrset in rrsets
+        ]
         response = self._request("PATCH", f"{self._zones}/{fqdn(name)}", json={"rrsets": rrsets})
         if response.status_code != 204:
             raise self._fail(response)
