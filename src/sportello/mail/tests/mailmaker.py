@@ -74,13 +74,13 @@ class FakeDns(dict):
 
 def delivery_report(original_headers: dict[str, str], *, action="failed",
                     recipient="owner@example.org", sender="MAILER-DAEMON@mx.example.org",
-                    to="hd@sportello.example") -> bytes:  # fmt: skip
+                    to="hd@sportello.example", message_id: str = "") -> bytes:  # fmt: skip
     """A delivery status notification (RFC 3464) about a message with these headers."""
     original = "".join(f"{name}: {value}\r\n" for name, value in original_headers.items())
     return (
         f"From: {sender}\r\nTo: {to}\r\nSubject: Undelivered Mail Returned to Sender\r\n"
         f"Date: {format_datetime(timezone.now())}\r\n"
-        f"Message-ID: {make_msgid(domain='mx.example.org')}\r\nMIME-Version: 1.0\r\n"
+        f"Message-ID: {message_id or make_msgid(domain='mx.example.org')}\r\nMIME-Version: 1.0\r\n"
         "Content-Type: multipart/report; report-type=delivery-status; boundary=B\r\n\r\n"
         "--B\r\nContent-Type: text/plain\r\n\r\nMailbox full\r\n"
         "--B\r\nContent-Type: message/delivery-status\r\n\r\n"

@@ -12,8 +12,8 @@ from django import urls
 from sportello.core.models import Provider
 from sportello.mail.actions import render_email
 
-HOSTILE = "L'ordine & <b>Figli</b>"
-ESCAPED = "L&#x27;ordine &amp; &lt;b&gt;Figli&lt;/b&gt;"
+HOSTILE = "Qz'ux & <b>Vw</b>"
+ESCAPED = "Qz&#x27;ux &amp; &lt;b&gt;Vw&lt;/b&gt;"
 ENTITIES = ("&#x27;", "&#39;", "&amp;", "&lt;", "&gt;", "&quot;")
 
 
@@ -84,11 +84,11 @@ def test_text_parts_carry_no_html_entities_and_html_escapes(template, language, 
     for part in (subject, text):
         assert not any(entity in part for entity in ENTITIES), (template, part[:500])
     assert subject.startswith("[Bianchi & Figli] ")
-    if "ordine" in subject:
+    if "Qz" in subject:
         assert HOSTILE in subject
-    if "ordine" in text:
+    if "Qz" in text:
         assert HOSTILE in text
-    if "ordine" in html:
+    if "Qz" in html:
         assert ESCAPED in html
     if template == "ticket_reply":  # the values do reach each part
         assert HOSTILE in subject and HOSTILE in text and ESCAPED in html
