@@ -111,6 +111,7 @@ MIDDLEWARE = [
     # Inside the language middlewares: the page's language is the user's.
     "sportello.core.middleware.DateArticleMiddleware",
     "sportello.accounts.middleware.StaffTwoFactorMiddleware",
+    "sportello.accounts.impersonation.ImpersonationMiddleware",
     # Last, so its 413 page is in the user's language; it reads no body itself.
     "sportello.helpdesk.uploads.UploadSizeMiddleware",
 ]

@@ -109,7 +109,7 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def get_login_redirect_url(self, request):
         if request.user.is_staff:
-            return reverse("desk:start")
+            return reverse("root")  # staff go on to their own starting page
         return reverse("portal:home")
 
     def format_email_subject(self, subject: str) -> str:

@@ -185,6 +185,9 @@ class AuditEvent(models.Model):
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
         ordering = ["-at", "-id"]
+        # Given to staff (or a group) who, beside administrators, may view the client area
+        # as a client (read-only).
+        permissions = [("impersonate_client", _("Can view the client area as a client"))]
         indexes = [models.Index(fields=["client", "-at"])]
 
     def __str__(self):

@@ -17,10 +17,13 @@ from . import views
 app_name = "desk"
 urlpatterns = [
     path("", views.client_list, name="home"),
-    path("start/", views.start, name="start"),
     path("overview/", views.overview, name="overview"),
     path("clients/<int:pk>/", views.client_detail, name="client"),
     path("clients/<int:pk>/edit/", accounts.client_edit, name="client_edit"),
+    path("view-as/stop/", accounts.impersonate_stop, name="impersonate_stop"),
+    path(
+        "clients/<int:pk>/view-as/", accounts.impersonate_start, name="impersonate_start"
+    ),
     path("audit/", core.audit_log, name="audit"),
     path("mail/", mail.inbound_list, name="inbound_list"),
     path("mail/dns/", mail.mail_dns, name="mail_dns"),

@@ -103,11 +103,6 @@ def root(request):
     return redirect("portal:home")
 
 
-@staff_required()
-def start(request):
-    return redirect(landing_url(request.user))
-
-
 @staff_required(ADMIN)
 def overview(request):
     """The administrator's morning look: what waits in the help desk, billing and the

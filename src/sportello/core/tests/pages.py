@@ -329,6 +329,7 @@ class World:
             "desk:config_delete": {"section": "departments", "pk": self.ticket.department_id},
             "desk:job_history": {"name": "ticket_auto_close"},
             "desk:job_run_now": {"name": "ticket_auto_close"},
+            "desk:impersonate_start": {"pk": self.client_a.pk},
             "payments:webhook": {"provider": "stripe"},
             "kb_desk:category": {"pk": self.kb_category.pk},
             "kb_desk:article": {"pk": self.article.pk},

@@ -130,8 +130,9 @@ ALLOWED = {
     "desk:config_delete": ADMINS,
     "desk:job_history": ADMINS,
     "desk:job_run_now": ADMINS,
-    "desk:start": STAFF,
     "desk:overview": ADMINS,
+    "desk:impersonate_start": ADMINS,  # and staff given core.impersonate_client
+    "desk:impersonate_stop": STAFF,
     # Everyone reads the server pages; opening and moving a migration on is narrower
     # (servers.actions.may_run_migrations, tested with the servers).
     "servers_desk:home": STAFF,
