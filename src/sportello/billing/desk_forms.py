@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse_lazy
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
@@ -31,9 +32,16 @@ def money_field(label, *, required=True, positive=True, **options):
 
 
 class ClientField(forms.Field):
-    """A client by number (the id in the client page's address) or by login email."""
+    """A client by number (the id in the client page's address) or by login email; on the
+    page, typing a name, email, VAT number or domain offers the clients it finds
+    (desk/desk.js asks `desk:client_search`)."""
 
-    widget = forms.TextInput
+    def __init__(self, **kwargs):
+        kwargs.setdefault(
+            "widget",
+            forms.TextInput(attrs={"data-client-search": reverse_lazy("desk:client_search")}),
+        )
+        super().__init__(**kwargs)
 
     def prepare_value(self, value):
         return value.pk if isinstance(value, Client) else value
@@ -57,7 +65,11 @@ class ClientField(forms.Field):
 
 def client_field():
     return ClientField(
-        label=_("Client"), help_text=_("The client's number (as in the client page) or email.")
+        label=_("Client"),
+        help_text=_(
+            "Type the name, email, VAT number or a domain and choose the client; or the "
+            "client's number (as in the client page) or email."
+        ),
     )
 
 

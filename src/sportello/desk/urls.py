@@ -6,6 +6,7 @@ from sportello.billing import desk_views as billing
 from sportello.core import desk_views as core
 from sportello.einvoice import desk_views as einvoice
 from sportello.helpdesk import config_views as desk_config
+from sportello.helpdesk import desk_open_views as desk_open
 from sportello.helpdesk import desk_views as tickets
 from sportello.mail import desk_views as mail
 from sportello.orders import desk_views as orders
@@ -18,6 +19,7 @@ app_name = "desk"
 urlpatterns = [
     path("", views.client_list, name="home"),
     path("overview/", views.overview, name="overview"),
+    path("clients/search/", views.client_search, name="client_search"),
     path("clients/<int:pk>/", views.client_detail, name="client"),
     path("clients/<int:pk>/edit/", accounts.client_edit, name="client_edit"),
     path("view-as/stop/", accounts.impersonate_stop, name="impersonate_stop"),
@@ -32,6 +34,7 @@ urlpatterns = [
     path("mail/<int:pk>/delete/", mail.inbound_delete, name="inbound_delete"),
     path("mail/<int:pk>/raw/", mail.inbound_raw, name="inbound_raw"),
     path("tickets/", tickets.ticket_queue, name="tickets"),
+    path("tickets/new/", desk_open.ticket_new, name="ticket_new"),
     path("tickets/<str:code>/", tickets.ticket_detail, name="ticket"),
     path("tickets/<str:code>/presence/", tickets.presence, name="ticket_presence"),
     path(

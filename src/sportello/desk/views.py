@@ -1,7 +1,8 @@
 from datetime import timedelta
 
-from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, Sum, When
 from django.db.models.functions import Coalesce
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -144,3 +145,48 @@ def overview(request):
             "next_run": next_run(now),
         },
     )
+
+
+SUGGESTIONS = 10
+
+
+def find_clients(query: str) -> list[dict]:
+    """Clients whose name, company, login email, VAT number or a service's name (a domain)
+    holds `query`, for the client picker: a few, the closest names first."""
+    services = Service.objects.filter(client=OuterRef("pk"), name__icontains=query)
+    matches = (
+        Client.objects.filter(
+            Q(name__icontains=query)
+            | Q(company_name__icontains=query)
+            | Q(owner__email__icontains=query)
+            | Q(vat_number__icontains=query)
+            | Exists(services)
+        )
+        .select_related("owner")
+        .annotate(
+            domain=Subquery(services.order_by("name").values("name")[:1]),
+            starts=Case(
+                When(Q(name__istartswith=query) | Q(company_name__istartswith=query), then=0),
+                default=1,
+            ),
+        )
+        .order_by("starts", "name", "id")[:SUGGESTIONS]
+    )
+    return [
+        {
+            "id": client.pk,
+            "name": client.display_name,
+            "email": client.owner.email,
+            "vat_number": client.vat_number,
+            "domain": client.domain or "",
+        }
+        for client in matches
+    ]
+
+
+@staff_required()
+def client_search(request):
+    query = to_search(request.GET.get("q"))
+    if len(query) < 2:
+        return JsonResponse({"clients": []})
+    return JsonResponse({"clients": find_clients(query)})

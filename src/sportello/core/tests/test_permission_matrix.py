@@ -133,6 +133,8 @@ ALLOWED = {
     "desk:overview": ADMINS,
     "desk:impersonate_start": ADMINS,  # and staff given core.impersonate_client
     "desk:impersonate_stop": STAFF,
+    "desk:client_search": STAFF,
+    "desk:ticket_new": TICKET_STAFF,
     # Everyone reads the server pages; opening and moving a migration on is narrower
     # (servers.actions.may_run_migrations, tested with the servers).
     "servers_desk:home": STAFF,
