@@ -491,6 +491,12 @@ def charge_attempt(attempt: ChargeAttempt, now: datetime) -> ChargeAttempt:
 # --- refunds -------------------------------------------------------------------------------
 
 
+def left_to_refund(credit_note: Invoice) -> Decimal:
+    """What a credit note credited that no refund has paid back yet."""
+    refunded = credit_note.provider_refunds.exclude(status=Refund.Status.FAILED)
+    return abs(credit_note.total) - sum((r.amount for r in refunded), ZERO)
+
+
 def refundable(checkout: Checkout) -> Decimal:
     refunded = sum((r.amount for r in checkout.refunds.exclude(status=Refund.Status.FAILED)), ZERO)
     return checkout.amount - refunded
@@ -513,6 +519,15 @@ def refund(checkout: Checkout, credit_note: Invoice, amount: Decimal, actor: Use
             raise ValidationError(
                 _("At most %(amount)s EUR of this payment can still be refunded.")
                 % {"amount": refundable(locked)}
+            )
+        # Several payments may be refunded against one credit note, never more in all
+        # than the note credited.
+        note = Invoice.objects.select_for_update().get(pk=credit_note.pk)
+        left = left_to_refund(note)
+        if amount > left:
+            raise ValidationError(
+                _("At most %(amount)s EUR can still be refunded against credit note %(number)s.")
+                % {"amount": max(left, ZERO), "number": note.display_number}
             )
         billing.refund_credit(checkout.client, amount, credit_note=credit_note)
         row = Refund.objects.create(

@@ -31,14 +31,19 @@ def invoice_block(invoice: Invoice, place: str) -> str:
         )
         if not checkouts:
             return ""
-        notes = list(
-            Invoice.objects.filter(
-                client=invoice.client_id, kind=Invoice.Kind.CREDIT_NOTE,
-                corrects__isnull=False,
-            ).order_by("-id")[:20]
-        )  # fmt: skip
+        notes = []
+        for note in Invoice.objects.filter(
+            client=invoice.client_id, kind=Invoice.Kind.CREDIT_NOTE, corrects__isnull=False
+        ).order_by("-id")[:20]:
+            note.left = actions.left_to_refund(note)  # type: ignore[attr-defined]
+            if note.left > 0:  # type: ignore[attr-defined]
+                notes.append(note)
         for checkout in checkouts:
             checkout.refundable = actions.refundable(checkout)  # type: ignore[attr-defined]
+            # What the form offers: as much as both the payment and the first note allow.
+            checkout.refund_default = min(  # type: ignore[attr-defined]
+                [checkout.refundable, *[note.left for note in notes[:1]]]  # type: ignore[attr-defined]
+            )
         context = {"invoice": invoice, "checkouts": checkouts, "credit_notes": notes}
         return render_to_string("payments/desk/_invoice_desk.html", context)
     return ""

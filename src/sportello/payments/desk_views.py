@@ -1,5 +1,7 @@
 """Billing staff's pages: the providers' events as received, and refunds."""
 
+import json
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -45,9 +47,11 @@ def payment_event(request, pk):
         )
         actions.process_event(pk, timezone.now())
         return redirect("desk:payment_event", pk=pk)
+    payload = json.dumps(event.payload, indent=2, sort_keys=True, ensure_ascii=False)
     return render(
-        request, "payments/desk/event.html", {"event": event, "section": "online_payments"}
-    )
+        request, "payments/desk/event.html",
+        {"event": event, "payload": payload, "section": "online_payments"},
+    )  # fmt: skip
 
 
 @require_POST

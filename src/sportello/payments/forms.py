@@ -35,7 +35,7 @@ class RefundForm(forms.Form):
     credit_note = forms.TypedChoiceField(label=_("Credit note"), coerce=int)
     amount = forms.DecimalField(
         label=_("Amount to refund (EUR)"), min_value=Decimal("0.01"), max_value=LARGEST_AMOUNT,
-        max_digits=12, decimal_places=2,
+        max_digits=12, decimal_places=2, localize=True,
     )  # fmt: skip
 
     def __init__(self, *args, credit_notes, **kwargs):

@@ -92,6 +92,7 @@ def _int(value: Any) -> int | None:
 
 class PayPalProvider:
     name = "paypal"
+    title = "PayPal"
     capabilities = Capabilities(
         methods=(Method.PAYPAL,), save_method=True, off_session=True, refund=True,
         partial_refund=True,

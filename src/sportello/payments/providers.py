@@ -135,6 +135,17 @@ def _target(name: str) -> str:
     raise KeyError(name)
 
 
+def provider_title(name: str) -> str:
+    """The provider's name as people write it ("PayPal"), for pages; a provider class may
+    say it in `title`."""
+    try:
+        module, _, attribute = _target(name).partition(":")
+        cls = getattr(importlib.import_module(module), attribute)
+    except (KeyError, ImportError, AttributeError):
+        return name
+    return str(getattr(cls, "title", name))
+
+
 def get_provider(name: str, settings: PaymentSettings) -> Provider:
     module, _, attribute = _target(name).partition(":")
     cls = getattr(importlib.import_module(module), attribute)

@@ -47,6 +47,7 @@ def _checkout_id(metadata: Any) -> int | None:
 
 class StripeProvider:
     name = "stripe"
+    title = "Stripe"
     capabilities = Capabilities(
         methods=(Method.CARD, Method.SEPA_DEBIT),
         save_method=True,

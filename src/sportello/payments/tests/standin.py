@@ -81,6 +81,7 @@ class StandIn:
         self.charges = 0  # money actually taken (cards, captures)
         self.slow_keys: set[str] = set()  # answer these after the client gave up, once
         self.delay = 0.0
+        self.refuse_refunds = False  # answer refunds as the provider does when it cannot
         self.webhook_url = ""  # where the hosted pages send events before redirecting
         self.paypal_webhook_url = ""
         self.key, self.cert_pem = _certificate()
@@ -424,6 +425,14 @@ class StandIn:
                     data["amount"], data["currency"], metadata, status=status, method=method_
                 )
             )
+        if path == "/v1/refunds" and method == "POST" and self.refuse_refunds:
+            return 400, {
+                "error": {
+                    "type": "invalid_request_error",
+                    "code": "charge_disputed",
+                    "message": "The charge has been disputed and cannot be refunded.",
+                }
+            }
         if path == "/v1/refunds" and method == "POST":
             refund = {
                 "id": self.new_id("re"),
