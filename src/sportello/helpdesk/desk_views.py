@@ -1,7 +1,7 @@
 """The staff desk's tickets: queues per department and the ticket page. Staff see the
 tickets of their departments; administrators see all."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -18,7 +18,7 @@ from sportello.billing.desk_views import can_bill
 from sportello.billing.models import Invoice
 from sportello.core.access import staff_required
 from sportello.core.models import settings_read_once
-from sportello.core.params import page_number, to_id
+from sportello.core.params import to_id
 from sportello.helpdesk import actions
 from sportello.helpdesk.forms import HoldForm, MergeForm, MoveForm, NoteForm, StaffReplyForm
 from sportello.helpdesk.models import (
@@ -82,6 +82,61 @@ def filtered_queue(request, tickets, now):
     return tickets
 
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def cursor_of(ticket: Ticket, closed: bool) -> str:
+    """Where a page starts or ends: the row's place in the queue's order (its time in
+    microseconds, then its id)."""
+    when = ticket.last_activity_at if closed else ticket.resolution_due
+    return f"{(when - EPOCH) // timedelta(microseconds=1)}.{ticket.pk}"
+
+
+def parse_cursor(value: str | None) -> tuple[datetime, int] | None:
+    """The (time, id) of a cursor; None for anything else, so junk shows the first page."""
+    micros, _, pk = (value or "").partition(".")
+    if not (micros.lstrip("-").isdigit() and len(micros) <= 20 and to_id(pk) is not None):
+        return None
+    try:
+        return EPOCH + timedelta(microseconds=int(micros)), int(pk)
+    except OverflowError:
+        return None
+
+
+def keyset_page(tickets, closed: bool, params) -> dict:
+    """One page of the queue by keyset: the rows after (or before) a cursor in the order of
+    the queue's index, so page 1,000 costs what page 1 does. Open tickets come by solution
+    time (`ticket_open_by_due`), closed ones latest first (`ticket_by_activity`)."""
+    field = "last_activity_at" if closed else "resolution_due"
+    # Forwards is the queue's order; backwards its reverse, read the other way round.
+    after, before = parse_cursor(params.get("after")), parse_cursor(params.get("before"))
+    backwards = after is None and before is not None
+    cursor = before if backwards else after
+    ascending = closed == backwards
+    order = [field, "id"] if ascending else ["-" + field, "-id"]
+    tickets = tickets.order_by(*order)
+    if cursor is not None:
+        when, pk = cursor
+        later, same = ("gt", "gte") if ascending else ("lt", "lte")
+        # The first condition alone bounds the index range; the second settles ties.
+        tickets = tickets.filter(**{f"{field}__{same}": when}).filter(
+            Q(**{f"{field}__{later}": when}) | Q(**{f"id__{later}": pk})
+        )
+    rows = list(tickets[: PAGE + 1])
+    more = len(rows) > PAGE
+    rows = rows[:PAGE]
+    if backwards:
+        rows.reverse()
+    has_next = (cursor is not None) if backwards else more
+    has_previous = more if backwards else cursor is not None
+    return {
+        "rows": rows,
+        "next": cursor_of(rows[-1], closed) if rows and has_next else "",
+        "previous": cursor_of(rows[0], closed) if rows and has_previous else "",
+        "first": has_previous,
+    }
+
+
 @staff_required()
 def ticket_queue(request):
     now = timezone.now()
@@ -106,24 +161,20 @@ def ticket_queue(request):
         "client", "category", "assignee", "service"
     )
     closed = request.GET.get("status") == "closed"
-    tickets = (
-        tickets.order_by("-last_activity_at", "-id")
-        if closed
-        else tickets.order_by("resolution_due", "id")
-    )
-    page = page_number(request)
-    rows = list(tickets[(page - 1) * PAGE : page * PAGE + 1])
+    page = keyset_page(tickets, closed, request.GET)
     query = request.GET.copy()
-    query.pop("page", None)
+    for name in ("page", "after", "before"):
+        query.pop(name, None)
     return render(
         request,
         "helpdesk/desk/tickets.html",
         {
             "departments": departments,
             "current": current,
-            "tickets": rows[:PAGE],
-            "page": page,
-            "has_next": len(rows) > PAGE,
+            "tickets": page["rows"],
+            "next_cursor": page["next"],
+            "previous_cursor": page["previous"],
+            "first_page": page["first"],
             "query": query.urlencode(),
             "params": request.GET,
             "now": now,
