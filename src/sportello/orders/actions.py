@@ -7,15 +7,17 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from sportello.accounts.models import Client, User
 from sportello.billing import actions as billing
 from sportello.billing.models import Coupon, Invoice
+from sportello.billing.proration import Proration, credit_rest_of_period, prorate
 from sportello.billing.vat import vat_treatment
 from sportello.catalog.models import DOMAIN_BOUND_TYPES, Price, Product, ProductType
 from sportello.core import audit
@@ -24,14 +26,26 @@ from sportello.core.money import ZERO, percent_of
 from sportello.mail.actions import queue_to_client
 from sportello.provisioning import actions as provisioning
 from sportello.provisioning import dispatch
+from sportello.provisioning.models import ProductModule
 from sportello.provisioning.modules.base import ModuleError
 from sportello.services.models import Service
 
-from .models import Order, OrderItem, TrustedClient
+from .models import Order, OrderItem, PlanChange, TrustedClient
 
 DOMAIN_NAME = re.compile(r"^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24}$")
 # A cart is a handful of things; more is a script.
 LARGEST_CART = 20
+# Services that come in plans a client may move between.
+PLAN_TYPES = frozenset(
+    {
+        ProductType.HOSTING,
+        ProductType.MAILBOX,
+        ProductType.PEC,
+        ProductType.CLOUD_MAIL,
+        ProductType.VPS,
+        ProductType.SMTP_RELAY,
+    }
+)
 
 
 def clean_domain(name: str) -> str:
@@ -293,3 +307,135 @@ def refuse(order: Order, actor: User, message: str, now: datetime,
         billing.withdraw_lines(order.invoice, services, now, reason=message, request=request)
     queue_to_client(order.client, "order_refused", {"order": order, "message": message})
     return True
+
+
+# --- plan changes ---------------------------------------------------------------------------
+
+
+def _module_servers(product_id: int) -> set[int]:
+    return set(ProductModule.objects.filter(product=product_id).values_list("server", flat=True))
+
+
+def plan_options(service: Service) -> list[tuple[Product, Decimal]]:
+    """The plans a running service may move to: the same type, on sale at its billing cycle,
+    provisioned on the same servers (a change of package, not a move), with that price."""
+    if service.status != Service.Status.ACTIVE or service.cancellation_effective_on:
+        return []
+    if service.product.type not in PLAN_TYPES:
+        return []
+    servers = _module_servers(service.product_id)
+    prices = (
+        Price.objects.filter(
+            cycle_months=service.cycle_months,
+            product__type=service.product.type,
+            product__active=True,
+        )  # fmt: skip
+        .exclude(product=service.product_id)
+        .select_related("product")
+        .order_by("amount", "product__name")
+    )
+    return [(p.product, p.amount) for p in prices if _module_servers(p.product_id) == servers]
+
+
+def period_of(service: Service) -> tuple[date, date]:
+    """The paid period the service is in: one cycle back from its expiry (not before it
+    was registered)."""
+    start = service.expires_on - relativedelta(months=service.cycle_months)
+    return max(start, service.registered_on), service.expires_on
+
+
+def quote_plan_change(service: Service, product: Product, today: date) -> Proration:
+    for option, price in plan_options(service):
+        if option.pk == product.pk:
+            start, end = period_of(service)
+            return prorate(service.price, price, start, end, today)
+    raise ValidationError(_("This plan is not available for this service."))
+
+
+def change_plan(service: Service, product: Product, actor: User, now: datetime,
+                request: HttpRequest | None = None) -> PlanChange:  # fmt: skip
+    """The client confirmed: an upgrade is invoiced for the rest of the period and made
+    when paid; a downgrade is made now and the unused difference credited."""
+    today = timezone.localdate(now)
+    with transaction.atomic():
+        service = (
+            Service.objects.select_for_update()
+            .select_related("product", "client")
+            .get(pk=service.pk)
+        )
+        if PlanChange.objects.filter(
+            service=service, status=PlanChange.Status.AWAITING_PAYMENT
+        ).exists():
+            raise ValidationError(
+                _("A plan change for this service is waiting for its invoice to be paid.")
+            )
+        proration = quote_plan_change(service, product, today)
+        change = PlanChange.objects.create(
+            service=service, from_product=service.product, to_product=product,
+            old_price=proration.old_price, new_price=proration.new_price,
+            period_start=proration.period_start, period_end=proration.period_end,
+            changed_on=today, amount=proration.amount, asked_by=actor,
+            status=PlanChange.Status.AWAITING_PAYMENT if proration.amount > 0
+            else PlanChange.Status.APPLIED,
+        )  # fmt: skip
+        audit.record(
+            AuditEvent.Action.UPGRADE_REQUESTED, request=request, client=service.client,
+            detail=f"plan change #{change.pk} of {service.name}: {service.product.code} → "
+            f"{product.code}, {proration.amount} EUR net",
+        )  # fmt: skip
+        names = {"name": service.name, "old": service.product.localized_name,
+                 "new": product.localized_name}  # fmt: skip
+        if proration.amount > 0:
+            with translation.override(service.client.language):
+                description = (
+                    _("%(name)s: from %(old)s to %(new)s for the rest of the period") % names
+                )
+            invoice = billing.create_invoice(
+                service.client,
+                [billing.Line(description, proration.amount, service=service,
+                              period_start=today, period_end=proration.period_end)],
+                now, request=request,
+            )  # fmt: skip
+            PlanChange.objects.filter(pk=change.pk).update(invoice=invoice)
+            change.invoice = invoice
+            if invoice.status == Invoice.Status.PAID:  # the client's credit paid it
+                apply_plan_change(change, now)
+        else:
+            if proration.amount < 0:
+                with translation.override(service.client.language):
+                    reason = _("%(name)s: from %(old)s to %(new)s, unused difference") % names
+                change.credit_note = credit_rest_of_period(
+                    service.client, service.pk, proration, reason, now, request=request
+                )
+                PlanChange.objects.filter(pk=change.pk).update(credit_note=change.credit_note)
+            _make(change, now)
+    change.refresh_from_db()
+    return change
+
+
+def apply_plan_change(change: PlanChange, now: datetime) -> bool:
+    """An upgrade's invoice paid: the service moves to the new plan."""
+    with transaction.atomic():
+        taken = PlanChange.objects.filter(
+            pk=change.pk, status=PlanChange.Status.AWAITING_PAYMENT
+        ).update(status=PlanChange.Status.APPLIED)
+        if not taken:
+            return False
+        _make(PlanChange.objects.select_related("service").get(pk=change.pk), now)
+    return True
+
+
+def _make(change: PlanChange, now: datetime) -> None:
+    """The service takes the new plan and price; each module changes its package."""
+    Service.objects.filter(pk=change.service_id).update(
+        product=change.to_product_id, price=change.new_price
+    )
+    PlanChange.objects.filter(pk=change.pk).update(applied_at=now)
+    service = Service.objects.get(pk=change.service_id)
+    dispatch.change_plan(service, f"plan:{change.pk}")
+
+
+def plan_changes_paid_by(invoice: Invoice) -> list[PlanChange]:
+    return list(
+        PlanChange.objects.filter(invoice=invoice, status=PlanChange.Status.AWAITING_PAYMENT)
+    )

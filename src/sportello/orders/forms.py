@@ -80,3 +80,8 @@ class SignupCheckoutForm(CheckoutForm):
 class RefuseForm(forms.Form):
     message = forms.CharField(label=_("Message to the client"), max_length=2000,
                               widget=forms.Textarea(attrs={"rows": 3}))  # fmt: skip
+
+
+class PlanForm(forms.Form):
+    product = forms.IntegerField(min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput)
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)

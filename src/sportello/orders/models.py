@@ -79,3 +79,60 @@ class TrustedClient(models.Model):
     class Meta:
         verbose_name = _("trusted client")
         verbose_name_plural = _("trusted clients")
+
+
+class PlanChange(models.Model):
+    """A running service moved to another plan of the same type: the difference for the
+    rest of the period, worked out when the client confirms it. An upgrade waits for its
+    invoice to be paid; a downgrade (credited) or an even change is made at once."""
+
+    class Status(models.TextChoices):
+        AWAITING_PAYMENT = "awaiting", _("Waiting for payment")
+        APPLIED = "applied", _("Made")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    service = models.ForeignKey(
+        "services.Service", verbose_name=_("service"), on_delete=models.CASCADE,
+        related_name="plan_changes",
+    )  # fmt: skip
+    from_product = models.ForeignKey(
+        "catalog.Product", verbose_name=_("from"), on_delete=models.PROTECT, related_name="+"
+    )
+    to_product = models.ForeignKey(
+        "catalog.Product", verbose_name=_("to"), on_delete=models.PROTECT, related_name="+"
+    )
+    old_price = models.DecimalField(_("old price"), max_digits=10, decimal_places=2)
+    new_price = models.DecimalField(_("new price"), max_digits=10, decimal_places=2)
+    period_start = models.DateField(_("period from"))
+    period_end = models.DateField(_("period to"))
+    changed_on = models.DateField(_("changed on"))
+    # Net, signed: invoiced above zero, credited below.
+    amount = models.DecimalField(_("difference"), max_digits=10, decimal_places=2)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    invoice = models.ForeignKey(
+        "billing.Invoice", verbose_name=_("invoice"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )  # fmt: skip
+    credit_note = models.ForeignKey(
+        "billing.Invoice", verbose_name=_("credit note"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )  # fmt: skip
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("asked by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )  # fmt: skip
+    created_at = models.DateTimeField(_("asked"), auto_now_add=True)
+    applied_at = models.DateTimeField(_("made"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("plan change")
+        verbose_name_plural = _("plan changes")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # One change at a time waits for payment on a service.
+            models.UniqueConstraint(
+                fields=["service"],
+                condition=models.Q(status="awaiting"),
+                name="one_plan_change_awaiting_payment",
+            )  # fmt: skip
+        ]

@@ -6,7 +6,7 @@ from allauth.account.models import EmailAddress
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -21,8 +21,15 @@ from sportello.core.params import to_id
 from sportello.provisioning.modules.base import ModuleError
 
 from . import actions
-from .forms import AddForm, CheckoutForm, DomainSearchForm, RemoveForm, SignupCheckoutForm
-from .models import Order, OrderItem
+from .forms import (
+    AddForm,
+    CheckoutForm,
+    DomainSearchForm,
+    PlanForm,
+    RemoveForm,
+    SignupCheckoutForm,
+)
+from .models import Order, OrderItem, PlanChange
 
 CART = "orders_cart"
 PLACED = "orders_placed"
@@ -200,3 +207,41 @@ def placed(request):
 def my_orders(request, client):
     orders = client.orders.select_related("invoice").prefetch_related("items__service")
     return render(request, "orders/my_orders.html", {"orders": orders})
+
+
+@client_required
+def service_plan(request, client, pk):
+    """Another plan for a running service: the options with what each costs or gives back
+    for the rest of the period; the chosen one shown with its computation to confirm."""
+    service = get_object_or_404(client.services.select_related("product"), pk=pk)
+    today = timezone.localdate()
+    form = PlanForm(request.POST or None)
+    chosen = None
+    if request.method == "POST" and form.is_valid():
+        product = Product.objects.filter(pk=form.cleaned_data["product"]).first()
+        try:
+            if product is None:
+                raise ValidationError(_("This plan is not available for this service."))
+            if form.cleaned_data["confirm"]:
+                change = actions.change_plan(service, product, request.user, timezone.now(),
+                                             request=request)  # fmt: skip
+                if change.status == PlanChange.Status.AWAITING_PAYMENT and change.invoice:
+                    done = _("Here is the invoice for the new plan: once it is paid, the "
+                             "service moves to it.")  # fmt: skip
+                    messages.success(request, done)
+                    return redirect("portal:invoice", pk=change.invoice.pk)
+                messages.success(request, _("The service is moving to the new plan."))
+                return redirect("portal:service", pk=service.pk)
+            chosen = (product, actions.quote_plan_change(service, product, today))
+        except ValidationError as error:
+            messages.error(request, error.messages[0])
+    elif request.method == "POST":
+        messages.error(request, _("This plan is not available for this service."))
+    options = [
+        (product, price, actions.quote_plan_change(service, product, today))
+        for product, price in actions.plan_options(service)
+    ]
+    waiting = service.plan_changes.filter(status=PlanChange.Status.AWAITING_PAYMENT).first()
+    return render(request, "orders/service_plan.html", {
+        "service": service, "options": options, "chosen": chosen, "waiting": waiting,
+    })  # fmt: skip

@@ -23,6 +23,7 @@ urlpatterns = [
     path("services/<int:pk>/lock/", provisioning.service_lock, name="service_lock"),
     path("services/<int:pk>/auth-code/", provisioning.service_auth_code, name="service_auth_code"),
     path("services/<int:pk>/zone/", provisioning.service_zone, name="service_zone"),
+    path("services/<int:pk>/plan/", orders.service_plan, name="service_plan"),
     path("orders/", orders.my_orders, name="orders"),
     path("mail/", mail.mail_history, name="mail_history"),
     path("mail/<int:pk>/", mail.mail_detail, name="mail"),

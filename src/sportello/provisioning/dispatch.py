@@ -47,6 +47,13 @@ def change_package(service: Service, package: str, key: str) -> None:
     _run_after_commit(ids)
 
 
+def change_plan(service: Service, key: str) -> None:
+    """The service is on another plan now: each module takes the new plan's package (its
+    `ProductModule` on that server)."""
+    ids, _handled = actions.queue([service.pk], Operation.Action.CHANGE_PACKAGE, key)
+    _run_after_commit(ids)
+
+
 def run_soon(operation: Operation) -> None:
     """A request queued in this transaction (the client's, from the service page)."""
     _run_after_commit([operation.pk])

@@ -277,6 +277,7 @@ class World:
             "portal:service_lock": {"pk": self.service.pk},
             "portal:service_auth_code": {"pk": self.service.pk},
             "portal:service_zone": {"pk": self.service.pk},
+            "portal:service_plan": {"pk": self.service.pk},
             "portal:mail": {"pk": self.email.pk},
             "portal:news_unsubscribe": {"token": self.news_token},
             "portal:invoice": {"pk": self.invoice.pk},

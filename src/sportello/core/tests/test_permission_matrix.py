@@ -37,6 +37,7 @@ ALLOWED = {
     "portal:service_lock": OWNER,
     "portal:service_auth_code": OWNER,
     "portal:service_zone": OWNER,
+    "portal:service_plan": OWNER,
     "portal:orders": CLIENTS,
     "portal:mail_history": CLIENTS,
     "portal:mail": OWNER,
