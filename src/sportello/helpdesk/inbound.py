@@ -44,7 +44,15 @@ def deliver(row, message, sender, department, automatic, mail_settings, now,
         Client.objects.select_related("owner", "tier")
         .filter(owner__email__iexact=sender, owner__is_active=True)
         .first()
-    )
+    ) or (
+        # An account contact allowed to open tickets writes for that account.
+        Client.objects.select_related("owner", "tier")
+        .filter(
+            contacts__email__iexact=sender, contacts__may_open_tickets=True,
+            owner__is_active=True,
+        )
+        .first()
+    )  # fmt: skip
     if client is None or not client.may_use_helpdesk:
         # Nothing about any account is revealed: the same short answer for everyone.
         row.status, row.reason = Status.REFUSED, "not the registered address of a help-desk account"
@@ -183,12 +191,14 @@ def message_attachments(message, mail_settings, ticket=None) -> tuple[list, list
 
     helpdesk = HelpdeskSettings.current()
     budget = min(mail_settings.attachments_max_kb * 1024, helpdesk.message_attachments_max_mb * MB)
-    room = helpdesk.ticket_attachments_max_mb * MB
-    if ticket is not None:
-        used = Attachment.objects.filter(message__ticket=ticket).aggregate(used=Sum("size"))
-        room -= used["used"] or 0
+    room = None  # what the ticket still holds, read at the first file
     kept, dropped = [], []
     for number, part in enumerate(message.iter_attachments(), 1):
+        if room is None:
+            room = helpdesk.ticket_attachments_max_mb * MB
+            if ticket is not None:
+                used = Attachment.objects.filter(message__ticket=ticket).aggregate(Sum("size"))
+                room -= used["size__sum"] or 0
         try:
             original = str(part.get_filename() or "")
         except Exception:  # an undecodable name is only a name
