@@ -461,7 +461,9 @@ def _settle_at_issue(invoices: list[Invoice], billing: BillingSettings, today: d
 def _snapshot_client(invoice: Invoice) -> None:
     client = invoice.client
     invoice.billing_name = client.display_name
-    town = f"{client.postcode} {client.city} {client.province}".strip()
+    # "20121 Milano (MI)": the province in brackets, as an Italian address writes it.
+    province = f"({client.province})" if client.province else ""
+    town = " ".join(part for part in [client.postcode, client.city, province] if part)
     invoice.billing_address = "\n".join(part for part in [client.address, town] if part)
     invoice.billing_country = client.country
     invoice.billing_vat_number = client.vat_number

@@ -1,13 +1,17 @@
+import base64
+import mimetypes
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import FileExtensionValidator
 from django.db import models
 from django.db.models import Q, Sum
 from django.utils.translation import gettext_lazy as _
 
+from sportello.accounts.countries import country_name
 from sportello.catalog.localized import localized
 from sportello.core.models import SettingsRow
 from sportello.core.money import ZERO, MoneyDigits, cents
@@ -59,6 +63,26 @@ class BillingSettings(SettingsRow):
     balance_due_after_days = models.PositiveSmallIntegerField(
         _("balance invoiced anyway this many days after a quote is accepted"), default=180
     )
+    # The letterhead: what an invoice prints besides the provider's name, address and VAT
+    # number (core.Provider). Italian companies print their register entry and share
+    # capital on every business document (art. 2250 c.c.).
+    logo = models.FileField(
+        _("logo on invoices"),
+        upload_to="letterhead/",
+        blank=True,
+        validators=[FileExtensionValidator(["png", "jpg", "jpeg", "svg"])],
+        help_text=_("PNG, JPEG or SVG, printed at the top of invoices and their pages."),
+    )
+    company_register = models.CharField(
+        _("companies register entry"),
+        max_length=80,
+        blank=True,
+        help_text=_("As printed on invoices, e.g. REA MI-1234567."),
+    )
+    share_capital = models.DecimalField(
+        _("share capital"), null=True, blank=True, help_text=_("Empty: not printed."), **MONEY
+    )
+    share_capital_paid_in = models.BooleanField(_("share capital fully paid in"), default=True)
 
     class Meta:
         verbose_name = _("billing settings")
@@ -82,6 +106,19 @@ class BillingSettings(SettingsRow):
             errors["bic"] = _("This BIC is not valid (%(reason)s).") % {"reason": error}
         if errors:
             raise ValidationError(errors)
+
+    def logo_data_uri(self) -> str:
+        """The logo inline (`data:`), so the PDF needs no URL and the page's content policy
+        (images from the site or `data:`) lets it show; empty when there is none."""
+        if not self.logo:
+            return ""
+        try:
+            with self.logo.open("rb") as file:
+                content = file.read()
+        except OSError:
+            return ""  # a logo lost from the media directory leaves the invoice without one
+        kind = mimetypes.guess_type(self.logo.name or "")[0] or "image/png"
+        return f"data:{kind};base64,{base64.b64encode(content).decode()}"
 
     @property
     def iban_display(self) -> str:
@@ -278,6 +315,11 @@ class Invoice(models.Model):
         return str(_("Payment notice %(id)s") % {"id": self.pk})
 
     @property
+    def billing_country_name(self) -> str:
+        """The client's country in the active language, as an address writes it."""
+        return country_name(self.billing_country) if self.billing_country else ""
+
+    @property
     def is_payment_notice(self) -> bool:
         return self.number is None and self.status != self.Status.DRAFT
 
@@ -321,6 +363,15 @@ class InvoiceLine(models.Model):
 
     def __str__(self):
         return self.description
+
+    @property
+    def service_label(self) -> str:
+        """The domain or label of the line's service when the description does not name it
+        already: each line says what it is for."""
+        service = self.service
+        if service is None or not service.name or service.name in self.description:
+            return ""
+        return str(service.name)
 
 
 class Payment(models.Model):
@@ -700,6 +751,8 @@ class BankEntry(models.Model):
         MATCHED = "matched", _("Matched")
         SUGGESTED = "suggested", _("Suggested match")
         UNMATCHED = "unmatched", _("Unmatched")
+        CREDITED = "credited", _("Added to a client's credit")
+        DISMISSED = "dismissed", _("Not a client payment")
 
     statement = models.ForeignKey(StatementImport, on_delete=models.PROTECT, related_name="entries")
     account = models.CharField(_("account"), max_length=40)
@@ -717,6 +770,21 @@ class BankEntry(models.Model):
     payment = models.OneToOneField(
         Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="bank_entry"
     )
+    # The client whose name the payer's resembles (a suggestion), or whose credit the entry
+    # went to.
+    client = models.ForeignKey(
+        "accounts.Client",
+        verbose_name=_("client"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("bank entry")

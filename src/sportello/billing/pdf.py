@@ -10,14 +10,16 @@ from .models import BillingSettings, Invoice
 def invoice_pdf(invoice: Invoice) -> bytes:
     """The invoice as PDF, in the language of the client it was issued to (BIL-12)."""
     with translation.override(invoice.language or "it"):
+        billing = BillingSettings.current()
         html = render_to_string(
             "billing/invoice_pdf.html",
             {
                 "invoice": invoice,
-                "lines": invoice.lines.all(),
+                "lines": invoice.lines.select_related("service"),
                 "breakdown": invoice.vat_breakdown(),
                 "provider": Provider.current(),
-                "billing": BillingSettings.current(),
+                "billing": billing,
+                "logo": billing.logo_data_uri(),
             },
         )
         document = fix_date_articles(html)

@@ -78,8 +78,9 @@ def _invoice_page(request, client, invoice, credit_form=None, coupon_form=None):
         "billing/invoice.html",
         {
             "invoice": invoice,
-            "lines": invoice.lines.all(),
+            "lines": invoice.lines.select_related("service"),
             "breakdown": invoice.vat_breakdown(),
+            "logo": billing_settings.logo_data_uri(),
             "payments": invoice.payments.all(),
             "credit_notes": invoice.credit_notes.exclude(status=Invoice.Status.DRAFT),
             "reports": reports,
@@ -317,6 +318,9 @@ def _year_or_404(client, year: int) -> int:
 
 @client_required
 def invoices_zip(request, client, year):
+    # Checked first: a year no date can hold would fail in the query.
+    if year not in account_statement.invoice_years(client):
+        raise Http404
     content = account_statement.invoices_zip(client, year)
     if content is None:
         raise Http404

@@ -10,7 +10,7 @@ currency sign where that language puts it). Dates use Django's formats from
 import re
 from decimal import Decimal
 
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_currency, format_decimal, format_percent
 from django.conf import settings
 from django.utils.translation import get_language
 
@@ -44,6 +44,19 @@ def format_number(value: Decimal | int | str | None, language: str | None = None
     except (TypeError, ValueError, ArithmeticError):
         return str(value)
     return str(format_decimal(number, locale=locale_of(language)))
+
+
+def format_rate(value: Decimal | int | str | None, language: str | None = None) -> str:
+    """A VAT rate as the language writes a percentage: "22%" in Italian, "22 %" in Spanish,
+    "5,5%" for a reduced rate: as many decimals as the rate has, never "22,00"."""
+    if value is None or value == "":
+        return ""
+    try:
+        number = Decimal(value)
+    except (TypeError, ValueError, ArithmeticError):
+        return str(value)
+    fraction = number.normalize() / 100
+    return str(format_percent(fraction, locale=locale_of(language), decimal_quantization=False))
 
 
 _MONTHS_IT = (

@@ -6,12 +6,14 @@ Everything is keyed by a natural key (code, email), so running it again changes 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
 from dateutil.relativedelta import relativedelta
 from django.contrib.auth.hashers import make_password
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -24,6 +26,8 @@ from sportello.services.models import Service
 DEMO_PASSWORD = "sportello-demo"
 # Staff TOTP secret of the demo, so a provider can add it to an authenticator app and log in.
 DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXP"
+# The demo provider's logo, printed on its invoices.
+DEMO_LOGO = Path(__file__).resolve().parent / "static" / "demo" / "logo.svg"
 
 T = ProductType
 PRODUCTS = [
@@ -117,6 +121,10 @@ class DemoClient:
     fiscal: str = ""
     city: str = ""
     domain: str = ""
+    # The full address an invoice carries (Art. 21 DPR 633/72).
+    address: str = ""
+    postcode: str = ""
+    province: str = ""
 
 
 CLIENTS = [
@@ -129,6 +137,9 @@ CLIENTS = [
         fiscal="RSSMRA85T10A562S",
         city="Milano",
         domain="rossi-impianti.it",
+        address="Via Torino 12",
+        postcode="20123",
+        province="MI",
     ),
     DemoClient(
         "info@ferramentabianchi.example",
@@ -140,6 +151,9 @@ CLIENTS = [
         company="Ferramenta Bianchi S.r.l.",
         vat="IT00743110157",
         city="Bergamo",
+        address="Via XX Settembre 45",
+        postcode="24122",
+        province="BG",
         # Their contact address is on a domain they host with us: the panel warns (ACC-6).
         domain="ferramentabianchi.example",
     ),
@@ -150,6 +164,8 @@ CLIENTS = [
         "IE",
         "standard",
         city="Dublin",
+        address="14 Baggot Street Lower",
+        postcode="D02 X658",
         domain="smithdesign.eu",
     ),
     DemoClient(
@@ -160,6 +176,9 @@ CLIENTS = [
         "gold",
         fiscal="12345678Z",
         city="Madrid",
+        address="Calle de Alcalá 120",
+        postcode="28009",
+        province="Madrid",
         domain="garcia-abogados.eu",
     ),
     DemoClient(
@@ -169,6 +188,9 @@ CLIENTS = [
         "IT",
         "web",
         city="Torino",
+        address="Corso Francia 8",
+        postcode="10143",
+        province="TO",
         domain="verdi-fiori.it",
     ),
 ]
@@ -181,6 +203,7 @@ def seed_provider() -> None:
         provider.legal_name = "Sportello Hosting S.r.l."
         provider.address = "Via Roma 1, 20121 Milano (MI), Italia"
         provider.vat_number = "IT00743110157"
+        provider.website = "https://sportello.example"
         provider.save()
     for code, name, helpdesk, default, instructions in TIERS:
         Tier.objects.update_or_create(
@@ -272,6 +295,9 @@ def seed_clients(today: date, password_hash: str) -> None:
                 "fiscal_code": demo.fiscal,
                 "country": demo.country,
                 "city": demo.city,
+                "address": demo.address,
+                "postcode": demo.postcode,
+                "province": demo.province,
                 "tier": tiers[demo.tier],
             },
         )
@@ -424,7 +450,12 @@ def seed_billing(today: date) -> None:
     from sportello.billing.pricing import line_net
     from sportello.services.renewals import renewal_line
 
-    BillingSettings.current()
+    letterhead = BillingSettings.current()
+    if not letterhead.logo:
+        letterhead.company_register = "REA MI-1234567"
+        letterhead.share_capital = Decimal("10000.00")
+        letterhead.logo.save("sportello.svg", ContentFile(DEMO_LOGO.read_bytes()), save=False)
+        letterhead.save()
     # An announced promotion, on the dashboard and on the hosting renewals it applies to.
     promotion, _new = Coupon.objects.get_or_create(
         code="RINNOVO10",

@@ -1,6 +1,6 @@
 from django import template
 
-from sportello.core.formatting import format_money, format_number
+from sportello.core.formatting import format_money, format_number, format_rate
 
 register = template.Library()
 
@@ -15,3 +15,15 @@ def money(amount, currency="EUR"):
 def number(value):
     """`{{ line.vat_rate|number }}%` → "22%", "4,5%"."""
     return format_number(value)
+
+
+@register.filter
+def percent(value):
+    """`{{ line.vat_rate|percent }}` → "22%" (it, en), "22 %" (es), "5,5%"."""
+    return format_rate(value)
+
+
+@register.filter
+def oneline(text):
+    """A multi-line address on one line, its lines joined by commas (a document's footer)."""
+    return ", ".join(line.strip() for line in str(text or "").splitlines() if line.strip())
