@@ -29,14 +29,14 @@ def impersonate_start(request, pk):
     if not impersonation.may_impersonate(request.user):
         raise PermissionDenied
     client = get_object_or_404(Client.objects.select_related("owner"), pk=pk)
-    impersonation.start(request, client)
+    impersonation.start(request, request.user, client)
     return redirect("portal:home")
 
 
 @require_POST
 @staff_required()
 def impersonate_stop(request):
-    client = impersonation.stop(request)
+    client = impersonation.stop(request, request.user)
     if client is None:
         return redirect("root")
     return redirect("desk:client", pk=client.pk)

@@ -37,18 +37,18 @@ def viewing(request: HttpRequest) -> Client | None:
     return Client.objects.select_related("owner").filter(pk=pk).first()
 
 
-def start(request: HttpRequest, client: Client) -> None:
+def start(request: HttpRequest, staff: User, client: Client) -> None:
     request.session[SESSION_KEY] = client.pk
-    audit.record(Action.IMPERSONATION_STARTED, request=request, client=client,
-                 detail=f"{request.user.email}: read-only")  # fmt: skip
+    audit.record(Action.IMPERSONATION_STARTED, request=request, actor=staff, client=client,
+                 detail=f"{staff.email}: read-only")  # fmt: skip
 
 
-def stop(request: HttpRequest) -> Client | None:
+def stop(request: HttpRequest, staff: User) -> Client | None:
     client = viewing(request)
     request.session.pop(SESSION_KEY, None)
     if client is not None:
-        audit.record(Action.IMPERSONATION_ENDED, request=request, client=client,
-                     detail=request.user.email)  # fmt: skip
+        audit.record(Action.IMPERSONATION_ENDED, request=request, actor=staff, client=client,
+                     detail=staff.email)  # fmt: skip
     return client
 
 

@@ -64,8 +64,8 @@ def job_run_now(request, name):
         return redirect("desk:job_runs")
     label = str(JOB_LABELS.get(name, name))
     if result["errors"]:
-        error = result["errors"][0]
-        messages.error(request, _("%(job)s failed: %(error)s") % {"job": label, "error": error})
+        failure = result["errors"][0]
+        messages.error(request, _("%(job)s failed: %(error)s") % {"job": label, "error": failure})
     else:
         messages.success(
             request,

@@ -245,6 +245,17 @@ class StatementUploadForm(forms.Form):
     file = forms.FileField(label=_("Statement file (CAMT.053 or MT940)"))
 
 
+class CreditEntryForm(forms.Form):
+    client = client_field()
+
+
+class DismissEntryForm(forms.Form):
+    note = forms.CharField(
+        label=_("What it is"), max_length=300,
+        help_text=_("E.g. a supplier's refund, a transfer between our accounts."),
+    )  # fmt: skip
+
+
 class MatchEntryForm(forms.Form):
     invoice = forms.CharField(
         label=_("Invoice"), max_length=20, help_text=_("Number (e.g. 2026/000012) or id")

@@ -38,7 +38,9 @@ from .desk_forms import (
     INVOICE_NUMBER,
     ChargeForm,
     ClientPaymentForm,
+    CreditEntryForm,
     CreditNoteForm,
+    DismissEntryForm,
     InvoiceFilterForm,
     InvoiceForm,
     InvoiceLineFormSet,
@@ -391,8 +393,11 @@ def statements(request):
         BankEntry.objects.filter(
             status__in=[BankEntry.Status.UNMATCHED, BankEntry.Status.SUGGESTED]
         )
-        .select_related("statement", "invoice__client")
+        .select_related("statement", "invoice__client", "client")
         .order_by("booking_date", "id")
+    )
+    dismissed = BankEntry.objects.filter(status=BankEntry.Status.DISMISSED).select_related(
+        "decided_by"
     )
     return render(
         request,
@@ -401,6 +406,7 @@ def statements(request):
             "form": form,
             "imports": StatementImport.objects.select_related("uploaded_by")[:20],
             "entries": entries[:200],
+            "dismissed": dismissed.order_by("-decided_at", "-id")[:20],
             "section": "statements",
         },
     )
@@ -433,6 +439,59 @@ def statement_entry_match(request, pk):
             + " "
             + payment_message(payment),
         )
+    return redirect("desk:statements")
+
+
+@billing_staff
+@require_POST
+def statement_entry_credit(request, pk):
+    """The credit is a client's, for no invoice of its own: it goes to their credit."""
+    entry = get_object_or_404(BankEntry, pk=pk)
+    form = CreditEntryForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors.get("client", [])))
+        return redirect("desk:statements")
+    client = form.cleaned_data["client"]
+    try:
+        reconcile.credit_entry(entry, client, timezone.now(), actor=request.user, request=request)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("%(amount)s added to the credit of %(client)s.")
+            % {"amount": number_format(entry.amount, 2), "client": client.display_name},
+        )
+    return redirect("desk:statements")
+
+
+@billing_staff
+@require_POST
+def statement_entry_dismiss(request, pk):
+    entry = get_object_or_404(BankEntry, pk=pk)
+    form = DismissEntryForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say what this credit is."))
+        return redirect("desk:statements")
+    try:
+        reconcile.dismiss_entry(
+            entry, form.cleaned_data["note"], timezone.now(), actor=request.user, request=request
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Set aside: not a client payment."))
+    return redirect("desk:statements")
+
+
+@billing_staff
+@require_POST
+def statement_entry_restore(request, pk):
+    entry = get_object_or_404(BankEntry, pk=pk)
+    try:
+        reconcile.restore_entry(entry, actor=request.user, request=request)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
     return redirect("desk:statements")
 
 

@@ -6,10 +6,11 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from sportello.accounts.models import User
+from sportello.accounts.models import Client, User
 from sportello.core import audit
 from sportello.core.models import AuditEvent
 
@@ -37,6 +38,38 @@ def _by_number(entry: StatementEntry) -> Invoice | None:
         if invoice:
             return invoice
     return None
+
+
+# Legal forms and filler that payers' banks write differently ("SRL", "S.r.l.", "S.L.").
+LEGAL_FORMS = {"srl", "srls", "spa", "snc", "sas", "sl", "sa", "slu", "gmbh", "ltd", "sc", "coop",
+               "di", "e", "y", "and", "de", "del", "la", "il"}  # fmt: skip
+
+
+def name_key(name: str) -> tuple[str, ...]:
+    """A name reduced to its words, lower case, without punctuation or legal forms, in
+    order: "Bianchi Web S.r.l." and "BIANCHI WEB SRL" give the same key."""
+    words = re.findall(r"[^\W_]+", name.lower().replace(".", ""))
+    return tuple(word for word in words if word not in LEGAL_FORMS)
+
+
+def suggested_client(payer: str) -> Client | None:
+    """The one client whose name or company name is the payer's, written either way round
+    ("Mario Rossi", "ROSSI MARIO"); none when there are two or more."""
+    key = name_key(payer)
+    if not key:
+        return None
+    longest = max(key, key=len)
+    if len(longest) < 3:
+        return None
+    candidates = Client.objects.filter(
+        Q(name__icontains=longest) | Q(company_name__icontains=longest)
+    ).only("pk", "name", "company_name", "kind")[:200]
+    found = [
+        client for client in candidates
+        if any(sorted(name_key(name)) == sorted(key)
+               for name in (client.name, client.company_name) if name)
+    ]  # fmt: skip
+    return found[0] if len(found) == 1 else None
 
 
 def _suggestion(entry: StatementEntry) -> Invoice | None:
@@ -92,7 +125,10 @@ def import_statement(data: bytes, filename: str, now: datetime, *, actor: User |
                 if suggested is not None:
                     bank_entry.status = BankEntry.Status.SUGGESTED
                     bank_entry.invoice = suggested
-                    bank_entry.save(update_fields=["status", "invoice"])
+                    bank_entry.client = suggested.client
+                else:
+                    bank_entry.client = suggested_client(entry.counterparty)
+                bank_entry.save(update_fields=["status", "invoice", "client"])
     record.save(update_fields=["new_entries", "matched"])
     audit.record(
         AuditEvent.Action.STATEMENT_IMPORTED, request=request, actor=actor,
@@ -119,9 +155,81 @@ def match_entry(bank_entry: BankEntry, invoice: Invoice, *, actor: User | None =
     bank_entry = BankEntry.objects.select_for_update().get(pk=bank_entry.pk)
     if bank_entry.status == BankEntry.Status.MATCHED:
         raise ValidationError(_("This entry is already matched."))
+    if bank_entry.status not in (BankEntry.Status.UNMATCHED, BankEntry.Status.SUGGESTED):
+        raise ValidationError(_("This credit has already been dealt with."))
     if invoice.kind != Invoice.Kind.INVOICE or invoice.status != Invoice.Status.OPEN:
         raise ValidationError(
             _("%(number)s has nothing left to pay: choose an invoice still open.")
             % {"number": invoice.display_number}
         )
     return _apply(bank_entry, invoice, actor)
+
+
+def _undecided(bank_entry: BankEntry) -> BankEntry:
+    bank_entry = BankEntry.objects.select_for_update().get(pk=bank_entry.pk)
+    if bank_entry.status not in (BankEntry.Status.UNMATCHED, BankEntry.Status.SUGGESTED):
+        raise ValidationError(_("This credit has already been dealt with."))
+    return bank_entry
+
+
+@transaction.atomic
+def credit_entry(bank_entry: BankEntry, client: Client, now: datetime, *, actor: User | None = None,
+                 request: HttpRequest | None = None) -> Payment:  # fmt: skip
+    """A credit that pays no invoice of its own but is the client's: recorded as their
+    payment, which becomes credit on their account (billing.actions.record_payment)."""
+    bank_entry = _undecided(bank_entry)
+    payment = actions.record_payment(
+        client, bank_entry.amount, bank_entry.booking_date, currency=bank_entry.currency,
+        reference=bank_entry.entry_id, actor=actor,
+    )  # fmt: skip
+    bank_entry.status = BankEntry.Status.CREDITED
+    bank_entry.client = client
+    bank_entry.invoice = None
+    bank_entry.payment = payment
+    bank_entry.decided_by = actor
+    bank_entry.decided_at = now
+    bank_entry.save(update_fields=["status", "client", "invoice", "payment", "decided_by",
+                                   "decided_at"])  # fmt: skip
+    audit.record(
+        AuditEvent.Action.BANK_ENTRY_CREDITED, request=request, actor=actor, client=client,
+        detail=f"{bank_entry.booking_date} {bank_entry.amount} {bank_entry.currency} "
+               f"{bank_entry.counterparty}",
+    )  # fmt: skip
+    return payment
+
+
+@transaction.atomic
+def dismiss_entry(bank_entry: BankEntry, note: str, now: datetime, *, actor: User | None = None,
+                  request: HttpRequest | None = None) -> BankEntry:  # fmt: skip
+    """A credit that is no client's payment (a refund from a supplier, a transfer between
+    the provider's accounts): set aside with the reason, recording no money."""
+    note = " ".join(note.split())
+    if not note:
+        raise ValidationError(_("Say what this credit is."))
+    bank_entry = _undecided(bank_entry)
+    bank_entry.status = BankEntry.Status.DISMISSED
+    bank_entry.note = note[:300]
+    bank_entry.decided_by = actor
+    bank_entry.decided_at = now
+    bank_entry.save(update_fields=["status", "note", "decided_by", "decided_at"])
+    audit.record(
+        AuditEvent.Action.BANK_ENTRY_DISMISSED, request=request, actor=actor,
+        detail=f"{bank_entry.booking_date} {bank_entry.amount} {bank_entry.currency} "
+               f"{bank_entry.counterparty}: {bank_entry.note}",
+    )  # fmt: skip
+    return bank_entry
+
+
+@transaction.atomic
+def restore_entry(bank_entry: BankEntry, *, actor: User | None = None,
+                  request: HttpRequest | None = None) -> BankEntry:  # fmt: skip
+    """A credit set aside by mistake goes back among those to match."""
+    bank_entry = BankEntry.objects.select_for_update().get(pk=bank_entry.pk)
+    if bank_entry.status != BankEntry.Status.DISMISSED:
+        raise ValidationError(_("Only a credit set aside can be put back."))
+    bank_entry.status = BankEntry.Status.UNMATCHED
+    bank_entry.note = ""
+    bank_entry.decided_by = actor
+    bank_entry.decided_at = None
+    bank_entry.save(update_fields=["status", "note", "decided_by", "decided_at"])
+    return bank_entry

@@ -553,9 +553,14 @@ def _mt940_entry(
     _customer_reference, _, bank_reference = rest[transaction_type.end() :].partition("//")
 
     remittance, counterparty = _mt940_details(details) if details else ("", "")
+    # The fallback id keeps the name the tagged fields gave, so a statement imported before
+    # the payer was read from free text is still recognised; the payer shown may come from
+    # the text.
     entry_id = _bank_reference(bank_reference.strip()) or _fallback_id(
         account, booking_date, amount, currency, remittance, counterparty
     )
+    if not counterparty and details is not None:
+        counterparty = _payer_in_text(details.lines, remittance)
     return StatementEntry(
         entry_id=entry_id,
         booking_date=booking_date,
@@ -584,6 +589,42 @@ def _mt940_details(field: _Field) -> tuple[str, str]:
     text = _clean(" ".join(field.lines))
     name_match = re.search(r"/NAME/([^/]+)", text)
     return text, _clean(name_match.group(1)) if name_match else ""
+
+
+# Unstructured :86: text of Italian and Spanish banks names the payer in words: "BONIFICO
+# SEPA DA MARIO ROSSI", "ORDINANTE: ...", "TRANSFERENCIA DE ...", or after the reference.
+_PAYER_AFTER_WORD = re.compile(
+    r"\b(?:ORDINANTE|ORDENANTE|ORDERING PARTY|ORD\.)\s*:?\s*(?P<name>.+)"
+    r"|\b(?:BONIFICO|BON\.|GIROCONTO|TRANSFERENCIA|TRANSFER|SEPA)\b.*?\b(?:DA|DE|FROM)\s+(?P<after>.+)",
+    re.IGNORECASE,
+)
+_PAYER_END = re.compile(
+    r"\s+(?:PER|CAUSALE|RIF\.?|RIFERIMENTO|POR|CONCEPTO|FOR|REF\.?|FATT\.?|FATTURA|FACTURA)\b.*$"
+    r"|\s*[/?].*$",
+    re.IGNORECASE,
+)
+
+
+def _payer_in_text(lines: list[str], remittance: str) -> str:
+    """The payer's name written in free :86: text, or "" when the text does not say."""
+    first = _clean(lines[0]) if lines else ""
+    candidates = []
+    match = _PAYER_AFTER_WORD.search(first)
+    if match:
+        candidates.append(match.group("name") or match.group("after"))
+    reference = _find_rf_reference(remittance)
+    if reference:
+        # Whatever follows the reference on its line, the reference written with or
+        # without spaces between its groups.
+        pattern = r"\s?".join(re.escape(char) for char in reference)
+        after = re.search(pattern + r"\s+(?P<name>.+)$", first, re.IGNORECASE)
+        if after:
+            candidates.append(after.group("name"))
+    for candidate in candidates:
+        name = _clean(_PAYER_END.sub("", candidate)).strip(_PUNCTUATION + " ")
+        if 3 <= len(name) <= 140 and re.search(r"[^\W\d_]{2}", name):
+            return name
+    return ""
 
 
 def _join_wrapped(parts: list[str]) -> str:

@@ -75,6 +75,21 @@ urlpatterns = [
         billing.statement_entry_match,
         name="statement_entry_match",
     ),
+    path(
+        "billing/statements/entries/<int:pk>/credit/",
+        billing.statement_entry_credit,
+        name="statement_entry_credit",
+    ),
+    path(
+        "billing/statements/entries/<int:pk>/dismiss/",
+        billing.statement_entry_dismiss,
+        name="statement_entry_dismiss",
+    ),
+    path(
+        "billing/statements/entries/<int:pk>/restore/",
+        billing.statement_entry_restore,
+        name="statement_entry_restore",
+    ),
     path("billing/payment-reports/", billing.payment_reports, name="payment_reports"),
     path(
         "billing/payment-reports/<int:pk>/review/",

@@ -256,7 +256,9 @@ def test_mt940_plain_entries():
     assert rf_payment.entry_id == "1120A0000001234"
     assert rf_payment.booking_date == rf_payment.value_date == date(2026, 11, 20)
     assert rf_payment.reference == "RF18539007547034"
-    assert rf_payment.counterparty == ""
+    # The payer named in free text after the reference.
+    assert rf_payment.counterparty == "BIANCHI WEB SRL"
+    assert invoice_payment.counterparty == "MARIO ROSSI"
     assert invoice_payment.entry_id == "1121A0000001235"
     assert invoice_payment.remittance == (
         "BONIFICO SEPA DA MARIO ROSSI PER SALDO FATTURA 2026/000007"
