@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef, Q, Subquery, prefetch_related_objects
 from django.forms import Form
 from django.http import Http404
@@ -233,6 +234,18 @@ def present(staff: list, user, now) -> list[actions.Presence]:
     ]
 
 
+def mark_seen(ticket: Ticket, staff, now) -> None:
+    """This user has the ticket open: one UPDATE of their presence row, which the page's
+    pings keep; the row is made on the first visit (a unique constraint keeps it one)."""
+    if TicketPresence.objects.filter(ticket=ticket, user=staff).update(seen_at=now):
+        return
+    try:
+        with transaction.atomic():
+            TicketPresence.objects.create(ticket=ticket, user=staff, seen_at=now)
+    except IntegrityError:  # made at the same moment by the page's ping
+        TicketPresence.objects.filter(ticket=ticket, user=staff).update(seen_at=now)
+
+
 def ticket_for_page(user, code) -> tuple[Ticket, list, list[Category]]:
     """The ticket with what its page shows, in few and cheap queries: the ticket joined only
     with its client and service (its category and department come from the categories the
@@ -269,13 +282,7 @@ def _ticket_detail(request, code):
         ticket = get_ticket(staff, code)
     else:
         ticket, assignees, categories = ticket_for_page(staff, code)
-    # One statement: the row is this user's presence on the ticket, made or moved on.
-    TicketPresence.objects.bulk_create(
-        [TicketPresence(ticket=ticket, user=staff, seen_at=now)],
-        update_conflicts=True,
-        unique_fields=["ticket", "user"],
-        update_fields=["seen_at"],
-    )
+    mark_seen(ticket, staff, now)
     reply_initial: dict = {}
     canned = CannedReply.objects.filter(
         Q(department__isnull=True) | Q(department=ticket.department)
