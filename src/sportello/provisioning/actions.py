@@ -12,7 +12,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from sportello.accounts.models import Client, User
@@ -144,8 +144,24 @@ def target_for(service: Service, server: Server, params: dict[str, Any] | None =
         years=max(1, service.cycle_months // 12),
         auth_code=params.get("auth_code", ""),
         contact=contact_for(service.client),
-        options={"ip": str(service.ip_address)} if service.ip_address else {},
+        options={
+            **({"ip": str(service.ip_address)} if service.ip_address else {}),
+            "suspend_reason": suspension_reason(service, server),
+        },
     )
+
+
+def suspension_reason(service: Service, server: Server) -> str:
+    """Why the account is suspended, as the control panel shows it to its owner: the
+    server's own text where set (`options["suspend_reason"]`), otherwise the reason in the
+    client's language."""
+    configured = str((server.options or {}).get("suspend_reason") or "").strip()
+    if configured:
+        return configured[:200]
+    with translation.override(service.client.language or "it"):
+        if service.over_quota:
+            return _("Suspended: the site uses more disk space than its plan allows.")
+        return _("Suspended: the renewal of this service is unpaid.")
 
 
 def claim(operation_id: int, now: datetime) -> Operation | None:

@@ -107,3 +107,16 @@ def test_staff_accept_a_trusted_clients_order_before_payment_and_refuse_another(
     assert actions.refuse(other, staff, "Dati non corretti", timezone.now())
     assert Service.objects.get(name="altro.it").status == Service.Status.CANCELLED
     assert "altro.it" not in shop["registry"].domains
+
+
+def test_a_transfer_shows_the_lock_state_the_registry_tells(client, shop):
+    registry = shop["registry"]
+    locked = ["clientTransferProhibited"]
+    registry.domains["chiuso.it"] = {"clID": "OTHER", "exDate": "2027-01-01", "ns": [],
+                                     "statuses": locked, "pw": "x"}  # fmt: skip
+    registry.domains["chiuso.com"] = {"clID": "OTHER", "exDate": "2027-01-01", "ns": [],
+                                      "statuses": [], "pw": "y"}  # fmt: skip
+    page = client.get(reverse("orders:domain"), {"name": "chiuso.it"})
+    rows = {row["name"]: row for row in page.context["results"]}
+    assert rows["chiuso.it"]["locked"] is True and rows["chiuso.com"]["locked"] is False
+    assert page.content.count(b'class="small muted lock-state"') == 1

@@ -74,7 +74,8 @@ class CpanelModule(Module):
         if account is None:
             raise ModuleError(f"WHM: no account {target.username}")
         if not account.get("suspended"):
-            self._call("suspendacct", user=target.username, reason="Unpaid or over quota")
+            reason = target.options.get("suspend_reason") or "Unpaid or over quota"
+            self._call("suspendacct", user=target.username, reason=reason)
 
     def unsuspend(self, target: Target) -> None:
         account = self._account(target.username)
