@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "sportello.helpdesk",
     "sportello.servers",
     "sportello.extra",
+    "sportello.privacy",
     "sportello.mail",
     "sportello.kb",
     "sportello.provisioning",

@@ -1,6 +1,7 @@
 """Account operations: each one a transaction with its audit row and its emails."""
 
 from collections.abc import Mapping
+from importlib import import_module
 from typing import Any
 
 from allauth.account.internal.flows.email_verification import (
@@ -14,19 +15,23 @@ from allauth.mfa.totp.internal.auth import TOTP
 from django.conf import settings
 from django.contrib.auth import login
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
+from django.contrib.sessions.backends.base import SessionBase
 from django.core import signing
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
 from sportello.core import audit
 from sportello.core.models import AuditEvent, Provider
+from sportello.core.net import client_ip
 from sportello.mail.actions import queue_rendered, queue_to_client, render_email
 
-from .models import Client, Tier, User
+from .models import AccountContact, Client, SignedInSession, Tier, User
 from .twofactor import record_mfa
 
 Action = AuditEvent.Action
@@ -232,3 +237,116 @@ def unsubscribe_from_news(client: Client, request: HttpRequest | None = None) ->
         audit.record(Action.PROFILE_CHANGED, request=request, client=client,
                      detail="news_by_email")  # fmt: skip
     return bool(changed)
+
+
+# --- Account contacts, signed-in sessions, login history ---------------------------------
+
+
+@transaction.atomic
+def add_contact(request: HttpRequest, client: Client, form: "ModelForm[AccountContact]") -> (
+    AccountContact
+):  # fmt: skip
+    """`form`: the contact form, valid; the contact belongs to `client`."""
+    contact = form.save(commit=False)
+    contact.client = client
+    contact.save()
+    audit.record(Action.ACCOUNT_CONTACT_ADDED, request=request, client=client, detail=str(contact))
+    return contact
+
+
+@transaction.atomic
+def remove_contact(request: HttpRequest, contact: AccountContact) -> None:
+    audit.record(
+        Action.ACCOUNT_CONTACT_REMOVED, request=request, client=contact.client, detail=str(contact)
+    )
+    contact.delete()
+
+
+def record_session(request: HttpRequest, user: User) -> None:
+    """Called when someone signs in: the session joins the list on the security page."""
+    if not request.session.session_key:
+        request.session.save()
+    key = request.session.session_key
+    if key is None:
+        return
+    SignedInSession.objects.update_or_create(
+        session_key=key,
+        defaults={
+            "user": user,
+            "ip_address": client_ip(request),
+            "user_agent": request.META.get("HTTP_USER_AGENT", "")[:300],
+            "created_at": timezone.now(),
+        },
+    )
+
+
+def forget_session(session_key: str | None) -> None:
+    if session_key:
+        SignedInSession.objects.filter(session_key=session_key).delete()
+
+
+def _store(session_key: str | None = None) -> SessionBase:
+    engine = import_module(settings.SESSION_ENGINE)
+    store: SessionBase = engine.SessionStore(session_key)
+    return store
+
+
+def end_session_key(session_key: str) -> None:
+    """Sign that browser out, wherever it is."""
+    _store().delete(session_key)
+
+
+def active_sessions(user: User) -> list[SignedInSession]:
+    """The user's sessions that still exist (expired ones are dropped from the list)."""
+    alive = []
+    for session in user.signed_in_sessions.all():
+        store = _store(session.session_key)
+        if store.exists(session.session_key) and str(store.get("_auth_user_id")) == str(user.pk):
+            alive.append(session)
+        else:
+            session.delete()
+    return alive
+
+
+@transaction.atomic
+def end_session(request: HttpRequest, user: User, pk: int) -> bool:
+    """End one of the user's sessions, anywhere; False when there is no such session."""
+    session = user.signed_in_sessions.filter(pk=pk).first()
+    if session is None:
+        return False
+    _store().delete(session.session_key)
+    session.delete()
+    audit.record(
+        Action.SESSION_ENDED,
+        request=request,
+        actor=user,
+        client=getattr(user, "client", None),
+        detail=f"{session.ip_address or ''} {session.user_agent[:80]}".strip(),
+    )
+    return True
+
+
+LOGIN_HISTORY = [
+    Action.LOGIN, Action.LOGOUT, Action.LOGIN_FAILED, Action.PASSWORD_CHANGED,
+    Action.PASSWORD_RESET, Action.MFA_ENABLED, Action.MFA_DISABLED, Action.SESSION_ENDED,
+    Action.CONTACT_CHANGED,
+]  # fmt: skip
+
+
+def login_history(user: User, limit: int = 30) -> QuerySet[AuditEvent]:
+    """Sign-ins, failed attempts on this address, and changes to how one signs in."""
+    return AuditEvent.objects.filter(
+        Q(actor=user, action__in=LOGIN_HISTORY)
+        | Q(action=Action.LOGIN_FAILED, detail__iexact=user.email)
+    ).order_by("-at", "-id")[:limit]
+
+
+@transaction.atomic
+def set_notifications(request: HttpRequest, client: Client, *, news: bool) -> None:
+    if client.news_by_email != news:
+        client.news_by_email = news
+        client.save(update_fields=["news_by_email"])
+        audit.record(
+            Action.NOTIFICATIONS_CHANGED, request=request, client=client,
+            detail=f"news_by_email={news}",
+        )  # fmt: skip

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from . import actions
 from .countries import country_choices
 from .fiscal import clean_fiscal_code, clean_vat_number
-from .models import Client
+from .models import AccountContact, Client
 
 
 class SignupForm(forms.Form):
@@ -149,3 +149,39 @@ class StaffEnrolmentForm(forms.Form):
         if not validate_totp_code(self.secret, code):
             raise ValidationError(_("This code is not right: type the one the app shows now."))
         return code
+
+
+class AccountContactForm(forms.ModelForm):
+    class Meta:
+        model = AccountContact
+        fields = ["name", "email", "billing", "technical", "may_open_tickets"]
+
+    def __init__(self, *args, client: Client, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.client = client
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        if email == self.client.contact_email.lower():
+            raise ValidationError(
+                _("This is already the account's address: every email reaches it.")
+            )
+        if self.client.contacts.filter(email__iexact=email).exists():
+            raise ValidationError(_("This person is already a contact of the account."))
+        return email
+
+    def clean(self):
+        data = super().clean()
+        if not (data.get("billing") or data.get("technical") or data.get("may_open_tickets")):
+            raise ValidationError(
+                _("Choose what this contact receives or may do: billing, technical or tickets.")
+            )
+        return data
+
+
+class NotificationsForm(forms.Form):
+    news_by_email = forms.BooleanField(
+        label=_("News and offers from us"),
+        required=False,
+        help_text=_("You can stop them at any time; each news email also has a link to stop."),
+    )

@@ -3,6 +3,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
@@ -171,6 +172,84 @@ class Client(models.Model):
     def language(self) -> str:
         return self.owner.language
 
+    def copy_addresses(self, template: str) -> list[str]:
+        """The account contacts who receive a copy of this kind of email."""
+        if template not in BILLING_TEMPLATES | TECHNICAL_TEMPLATES:
+            return []
+        return [c.email for c in self.contacts.all() if c.follows(template)]
+
     @property
     def may_use_helpdesk(self) -> bool:
         return self.tier is None or self.tier.helpdesk_access
+
+
+# Emails by the kind of matter they are about: an account contact receives copies of the
+# kinds they follow. Names are the mail templates' (the apps above accounts own them).
+BILLING_TEMPLATES = frozenset({
+    "invoice_issued", "quote_sent", "expiry_notice", "renewal_stopped",
+    "cancellation_recorded", "service_suspended", "domain_on_hold",
+})  # fmt: skip
+TECHNICAL_TEMPLATES = frozenset({
+    "ticket_opened", "ticket_reply", "ticket_status", "quota_exceeded", "service_suspended",
+    "domain_on_hold", "attachments_dropped", "text_unreadable",
+})  # fmt: skip
+
+
+class AccountContact(models.Model):
+    """Another person on the account (the accountant, the web agency): copies of the
+    emails of their kind, and tickets opened from their address. The registered contact
+    address stays the one for every communication (ACC-5)."""
+
+    client = models.ForeignKey(
+        Client, verbose_name=_("client"), on_delete=models.CASCADE, related_name="contacts"
+    )
+    name = models.CharField(_("name"), max_length=150)
+    email = models.EmailField(_("email address"))
+    billing = models.BooleanField(
+        _("billing"), default=False, help_text=_("Copies of invoices, quotes and renewal notices.")
+    )
+    technical = models.BooleanField(
+        _("technical"), default=False, help_text=_("Copies of ticket and service notices.")
+    )
+    may_open_tickets = models.BooleanField(
+        _("may open tickets by email"), default=False,
+        help_text=_("Mail from this address to the help desk opens or answers this account's "
+                    "tickets."),
+    )  # fmt: skip
+    created_at = models.DateTimeField(_("added"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("account contact")
+        verbose_name_plural = _("account contacts")
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"), "client", name="one_contact_per_address"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.name} <{self.email}>"
+
+    def follows(self, template: str) -> bool:
+        return (self.billing and template in BILLING_TEMPLATES) or (
+            self.technical and template in TECHNICAL_TEMPLATES
+        )
+
+
+class SignedInSession(models.Model):
+    """A browser signed in to an account, so its owner can see where they are signed in
+    and end any of those sessions from the security page."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="signed_in_sessions"
+    )
+    session_key = models.CharField(max_length=40, unique=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("signed in"))
+
+    class Meta:
+        verbose_name = _("signed-in session")
+        verbose_name_plural = _("signed-in sessions")
+        ordering = ["-created_at", "-id"]

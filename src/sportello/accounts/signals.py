@@ -20,12 +20,16 @@ def _client(user):
 @receiver(auth_signals.user_logged_in)
 def logged_in(sender, request, user, **kwargs):
     audit.record(Action.LOGIN, request=request, actor=user, client=_client(user))
+    if request is not None and hasattr(request, "session"):
+        actions.record_session(request, user)
 
 
 @receiver(auth_signals.user_logged_out)
 def logged_out(sender, request, user, **kwargs):
     if user is not None:
         audit.record(Action.LOGOUT, request=request, actor=user, client=_client(user))
+    if request is not None and hasattr(request, "session"):
+        actions.forget_session(request.session.session_key)
 
 
 @receiver(auth_signals.user_login_failed)

@@ -1,20 +1,22 @@
 from allauth.mfa.adapter import get_adapter as get_mfa_adapter
+from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import generate_totp_secret
 from django.contrib import admin, messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
 
 from sportello.core.access import client_required
 from sportello.core.navigation import next_url
 
 from . import actions
-from .forms import ProfileForm, StaffEnrolmentForm
+from .forms import AccountContactForm, NotificationsForm, ProfileForm, StaffEnrolmentForm
 
 
 @never_cache
@@ -89,3 +91,69 @@ def news_unsubscribe(request, token):
         actions.unsubscribe_from_news(client, request)
         done = True
     return render(request, "accounts/news_unsubscribe.html", {"done": done})
+
+
+@client_required
+def contacts(request, client):
+    form = AccountContactForm(request.POST or None, client=client)
+    if request.method == "POST" and form.is_valid():
+        contact = actions.add_contact(request, client, form)
+        messages.success(request, _("%(name)s is now a contact of the account.") % {
+            "name": contact.name})  # fmt: skip
+        return redirect("portal:contacts")
+    return render(
+        request,
+        "accounts/contacts.html",
+        {"client": client, "form": form, "contacts": client.contacts.all()},
+    )
+
+
+@client_required
+@require_POST
+def contact_remove(request, client, pk):
+    contact = get_object_or_404(client.contacts, pk=pk)
+    actions.remove_contact(request, contact)
+    messages.success(request, _("%(name)s no longer receives anything about the account.") % {
+        "name": contact.name})  # fmt: skip
+    return redirect("portal:contacts")
+
+
+@client_required
+def security(request, client):
+    user = request.user
+    # An unticked box posts nothing: an empty POST is still the form sent.
+    form = NotificationsForm(
+        request.POST if request.method == "POST" else None,
+        initial={"news_by_email": client.news_by_email},
+    )
+    if request.method == "POST" and form.is_valid():
+        actions.set_notifications(request, client, news=form.cleaned_data["news_by_email"])
+        messages.success(request, _("Your notification preferences are saved."))
+        return redirect("portal:security")
+    kinds = set(Authenticator.objects.filter(user=user).values_list("type", flat=True))
+    return render(
+        request,
+        "accounts/security.html",
+        {
+            "client": client,
+            "sessions": actions.active_sessions(user),
+            "current_key": request.session.session_key,
+            "history": actions.login_history(user),
+            "has_totp": Authenticator.Type.TOTP in kinds,
+            "has_recovery_codes": Authenticator.Type.RECOVERY_CODES in kinds,
+            "form": form,
+        },
+    )
+
+
+@client_required
+@require_POST
+def session_end(request, client, pk):
+    session = get_object_or_404(request.user.signed_in_sessions, pk=pk)
+    current = session.session_key == request.session.session_key
+    actions.end_session(request, request.user, session.pk)
+    if current:
+        # Ending the session in use signs this browser out.
+        return redirect("account_login")
+    messages.success(request, _("That session is ended: it has to sign in again."))
+    return redirect("portal:security")

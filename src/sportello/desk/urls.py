@@ -11,6 +11,7 @@ from sportello.helpdesk import desk_views as tickets
 from sportello.mail import desk_views as mail
 from sportello.orders import desk_views as orders
 from sportello.payments import desk_views as payments
+from sportello.privacy import desk_views as privacy
 from sportello.services import desk_views as services
 
 from . import views
@@ -27,6 +28,8 @@ urlpatterns = [
         "clients/<int:pk>/view-as/", accounts.impersonate_start, name="impersonate_start"
     ),
     path("audit/", core.audit_log, name="audit"),
+    path("privacy/", privacy.data_requests, name="data_requests"),
+    path("privacy/<int:pk>/", privacy.data_request, name="data_request"),
     path("mail/", mail.inbound_list, name="inbound_list"),
     path("mail/dns/", mail.mail_dns, name="mail_dns"),
     path("mail/<int:pk>/", mail.inbound_detail, name="inbound"),

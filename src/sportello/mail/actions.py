@@ -163,7 +163,23 @@ def queue_to_clients(mails: list[ClientMail]) -> list[OutboundEmail]:
                 next_attempt_at=timezone.now(),
             )
         )
-    return _queue(emails, [mail.attachments for mail in mails])
+    # Copies to the account's other contacts who follow this kind of email; they are not
+    # the client's mail history, which keeps what reached the registered address.
+    copies, copy_files = [], []
+    for mail, email in zip(mails, emails, strict=True):
+        copy_addresses = getattr(mail.client, "copy_addresses", None)
+        for address in copy_addresses(mail.template) if copy_addresses else ():
+            copies.append(
+                OutboundEmail(
+                    to_address=address, template=email.template, subject=email.subject,
+                    body_text=email.body_text, body_html=email.body_html,
+                    language=email.language, from_email=email.from_email,
+                    reply_to=email.reply_to, next_attempt_at=email.next_attempt_at,
+                )
+            )  # fmt: skip
+            copy_files.append(mail.attachments)
+    queued = _queue(emails + copies, [mail.attachments for mail in mails] + copy_files)
+    return queued[: len(emails)]
 
 
 def queue_to_staff(recipients: Iterable["_User"], template: str, context: dict[str, Any], *,

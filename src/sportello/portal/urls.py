@@ -8,6 +8,7 @@ from sportello.mail import views as mail
 from sportello.orders import views as orders
 from sportello.payments import views as payments
 from sportello.provisioning import views as provisioning
+from sportello.privacy import views as privacy
 
 from . import views
 
@@ -30,6 +31,14 @@ urlpatterns = [
     path("settings/profile/", accounts.profile, name="profile"),
     path("news/unsubscribe/<str:token>/", accounts.news_unsubscribe, name="news_unsubscribe"),
     path("settings/contact-address/", views.contact_address, name="contact_address"),
+    path("settings/privacy/", privacy.privacy, name="privacy"),
+    path("settings/privacy/export/", privacy.request_export, name="privacy_export"),
+    path("settings/privacy/erasure/", privacy.request_erasure, name="privacy_erasure"),
+    path("settings/privacy/<int:pk>/download/", privacy.download_export, name="privacy_download"),
+    path("settings/contacts/", accounts.contacts, name="contacts"),
+    path("settings/contacts/<int:pk>/remove/", accounts.contact_remove, name="contact_remove"),
+    path("settings/security/", accounts.security, name="security"),
+    path("settings/security/sessions/<int:pk>/end/", accounts.session_end, name="session_end"),
     path("invoices/", billing.invoices, name="invoices"),
     path("invoices/<int:year>/invoices.zip", billing.invoices_zip, name="invoices_zip"),
     path("statement/<int:year>/csv/", billing.statement_csv, name="statement_csv"),

@@ -73,3 +73,5 @@ def test_other_years_and_other_clients_are_404(client, other_client, owner, hist
     client.force_login(owner.owner)
     assert client.get(reverse("portal:statement_csv", args=[1999])).status_code == 404
     assert client.get(reverse("portal:invoices_zip", args=[2024])).status_code == 404
+    for name in ("portal:statement_csv", "portal:statement_pdf", "portal:invoices_zip"):
+        assert client.get(reverse(name, args=[10**20])).status_code == 404

@@ -34,7 +34,10 @@ from sportello.helpdesk.models import Attachment, CannedReply
 from sportello.kb.models import Article, ArticleTranslation, NewsItem, NewsTranslation
 from sportello.kb.models import Category as KbCategory
 from sportello.mail.actions import queue_to_client
+from sportello.accounts.models import AccountContact, SignedInSession
 from sportello.mail.models import InboundMessage
+from sportello.privacy import archive as privacy
+from sportello.privacy.models import DataRequest
 from sportello.orders.models import Order
 from sportello.provisioning.models import Operation, Server
 from sportello.payments.models import Checkout, SavedMethod, WebhookEvent
@@ -186,6 +189,23 @@ class World:
         )
         self.attachment = Attachment.objects.get(message__ticket=self.ticket)
         self.held = helpdesk.hold_request(self.ticket, self.agent, "Cambio password", now)
+        # A's accountant on the account, another browser of A's, A's data ready to download
+        # and A's request of erasure waiting for staff.
+        self.account_contact = AccountContact.objects.create(
+            client=a, name="Studio", email="studio@example.org", billing=True
+        )
+        self.signed_in = SignedInSession.objects.create(
+            user=a.owner, session_key="world-elsewhere", created_at=now
+        )
+        self.data_export = DataRequest.objects.create(
+            client=a, kind=DataRequest.Kind.EXPORT, status=DataRequest.Status.READY,
+            requested_at=now, completed_at=now, expires_at=now + timedelta(days=7),
+            archive=f"world-{a.pk}.zip",
+        )  # fmt: skip
+        privacy.archive_path(self.data_export).write_bytes(b"PK\x05\x06" + bytes(18))
+        self.erasure = DataRequest.objects.create(
+            client=a, kind=DataRequest.Kind.ERASURE, requested_at=now
+        )
         CannedReply.objects.create(title="Grazie", body="Grazie {client}", language="it")
         self.intervention = extra.request_intervention(
             a,
@@ -281,6 +301,10 @@ class World:
             "portal:mail": {"pk": self.email.pk},
             "portal:news_unsubscribe": {"token": self.news_token},
             "portal:invoice": {"pk": self.invoice.pk},
+            "portal:contact_remove": {"pk": self.account_contact.pk},
+            "portal:session_end": {"pk": self.signed_in.pk},
+            "portal:privacy_download": {"pk": self.data_export.pk},
+            "desk:data_request": {"pk": self.erasure.pk},
             "portal:invoices_zip": {"year": self.invoice.numbered_on.year},
             "portal:statement_csv": {"year": self.invoice.numbered_on.year},
             "portal:statement_pdf": {"year": self.invoice.numbered_on.year},
@@ -379,6 +403,7 @@ class World:
 # Path arguments that name nothing: a page answers 404 (or refuses), never 500.
 NOWHERE = {
     "pk": 2**63 - 1,
+    "year": 9999,
     "code": "ZZZ-000-00000",
     "slug": "no-such-article",
     "language": "xx",
