@@ -8,7 +8,7 @@ import io
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Q
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -149,12 +149,10 @@ def invoice_list(request):
     context = paged(request, invoices)
     for invoice in context["rows"]:
         invoice.overdue = invoice.is_overdue(today)
-    totals = Invoice.objects.filter(status=Invoice.Status.OPEN).aggregate(
-        count=Count("pk"),
-        due=Sum("total") - Sum("paid_total") - Sum("credited_total"),
-        overdue=Count("pk", filter=Q(due_on__lt=today)),
-    )
-    context.update(form=form, totals=totals, section="invoices")
+    # Payment notices are counted apart: they are not invoices to collect.
+    totals = Invoice.objects.receivable().amounts_due()
+    notices = Invoice.objects.notices_to_pay().amounts_due()
+    context.update(form=form, totals=totals, notices=notices, section="invoices")
     return render(request, "billing/desk/invoice_list.html", context)
 
 

@@ -2,13 +2,14 @@ import base64
 import mimetypes
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator
 from django.db import models
-from django.db.models import Q, Sum
+from django.db.models import Count, F, Q, Sum
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sportello.accounts.countries import country_name
@@ -194,6 +195,31 @@ class Sequence(models.Model):
         constraints = [models.UniqueConstraint(fields=["series", "year"], name="one_sequence")]
 
 
+class InvoiceQuerySet(models.QuerySet["Invoice"]):
+    def receivable(self) -> "InvoiceQuerySet":
+        """Open invoices with their fiscal number: what the provider has to collect. A
+        payment notice (pro-forma) is a request to pay, not an invoice: it is neither a
+        receivable nor overdue in the books until it is paid and gets its number."""
+        return self.filter(kind=Invoice.Kind.INVOICE, status=Invoice.Status.OPEN).exclude(
+            number__isnull=True
+        )
+
+    def notices_to_pay(self) -> "InvoiceQuerySet":
+        """Payment notices still waiting for their payment."""
+        return self.filter(
+            kind=Invoice.Kind.INVOICE, status=Invoice.Status.OPEN, number__isnull=True
+        )
+
+    def amounts_due(self) -> dict[str, Any]:
+        """How many, how much is still due, and how many are past their due date."""
+        today = timezone.localdate()
+        return self.aggregate(
+            count=Count("pk"),
+            due=Sum(F("total") - F("paid_total") - F("credited_total"), default=ZERO),
+            overdue=Count("pk", filter=Q(due_on__lt=today)),
+        )
+
+
 class Invoice(models.Model):
     class Kind(models.TextChoices):
         INVOICE = "invoice", _("Invoice")
@@ -280,6 +306,8 @@ class Invoice(models.Model):
     # Not a column: the staff pages that list invoices set it for their templates.
     overdue: bool
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = InvoiceQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("invoice")

@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, Sum, When
+from django.db.models import Case, Count, Exists, OuterRef, Q, Subquery, When
 from django.db.models.functions import Coalesce
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -121,9 +121,7 @@ def overview(request):
         late=Count("pk", filter=Ticket.late_at(now)),
         unassigned=Count("pk", filter=Q(assignee__isnull=True, status=Ticket.Status.NEW)),
     )
-    overdue = Invoice.objects.filter(
-        kind=Invoice.Kind.INVOICE, status=Invoice.Status.OPEN, due_on__lt=today
-    ).aggregate(count=Count("pk"), due=Sum(F("total") - F("paid_total") - F("credited_total")))
+    overdue = Invoice.objects.receivable().filter(due_on__lt=today).amounts_due()
     return render(
         request,
         "desk/overview.html",
