@@ -37,6 +37,10 @@ class CheckoutForm(forms.Form):
     coupon = forms.CharField(label=_("Coupon"), max_length=40, required=False)
     accept_terms = forms.BooleanField(label=_("I accept the terms of service"))
 
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")  # the checkbox's label follows the box
+        super().__init__(*args, **kwargs)
+
 
 class SignupCheckoutForm(CheckoutForm):
     """A visitor signs up while ordering: who they are, where (for the VAT), a password."""
