@@ -12,7 +12,7 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from sportello.core.models import AuditEvent
 from sportello.servers import actions
@@ -319,7 +319,7 @@ def test_the_switch_slot_form_states_and_enforces_the_plan(client, owner, other_
     server = make_server(owner, "basic")
     migration = open_on_x(server)
     with pytest.raises(ValidationError, match="after the data migration"):
-        with time_machine.travel(at(1, 9), tick=False):
+        with time_machine.travel(at(1, 9), tick=False), translation.override("en"):
             actions.book_switch(migration, at(15, 10), timezone.now(), by_client=True)
     owner.owner.language = "en"
     owner.owner.save()
