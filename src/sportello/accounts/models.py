@@ -223,9 +223,7 @@ class AccountContact(models.Model):
         verbose_name_plural = _("account contacts")
         ordering = ["name", "id"]
         constraints = [
-            models.UniqueConstraint(
-                Lower("email"), "client", name="one_contact_per_address"
-            )
+            models.UniqueConstraint(Lower("email"), "client", name="one_contact_per_address")
         ]
 
     def __str__(self):

@@ -45,7 +45,6 @@ class Proration:
         difference = Decimal(self.new_price) - Decimal(self.old_price)
         return cents(difference * self.days_remaining / self.days_in_period)
 
-
     @property
     def credit(self) -> Decimal:
         """What a lower price gives back (zero for a higher one)."""

@@ -24,9 +24,7 @@ urlpatterns = [
     path("clients/<int:pk>/", views.client_detail, name="client"),
     path("clients/<int:pk>/edit/", accounts.client_edit, name="client_edit"),
     path("view-as/stop/", accounts.impersonate_stop, name="impersonate_stop"),
-    path(
-        "clients/<int:pk>/view-as/", accounts.impersonate_start, name="impersonate_start"
-    ),
+    path("clients/<int:pk>/view-as/", accounts.impersonate_start, name="impersonate_start"),
     path("audit/", core.audit_log, name="audit"),
     path("privacy/", privacy.data_requests, name="data_requests"),
     path("privacy/<int:pk>/", privacy.data_request, name="data_request"),

@@ -7,8 +7,8 @@ from sportello.helpdesk import views as tickets
 from sportello.mail import views as mail
 from sportello.orders import views as orders
 from sportello.payments import views as payments
-from sportello.provisioning import views as provisioning
 from sportello.privacy import views as privacy
+from sportello.provisioning import views as provisioning
 
 from . import views
 
@@ -19,8 +19,11 @@ urlpatterns = [
     path("services/<int:pk>/", views.service_detail, name="service"),
     path("services/<int:pk>/manage/", provisioning.service_panel, name="service_panel"),
     path("services/<int:pk>/sso/", provisioning.service_sso, name="service_sso"),
-    path("services/<int:pk>/nameservers/", provisioning.service_nameservers,
-         name="service_nameservers"),  # fmt: skip
+    path(
+        "services/<int:pk>/nameservers/",
+        provisioning.service_nameservers,
+        name="service_nameservers",
+    ),  # fmt: skip
     path("services/<int:pk>/lock/", provisioning.service_lock, name="service_lock"),
     path("services/<int:pk>/auth-code/", provisioning.service_auth_code, name="service_auth_code"),
     path("services/<int:pk>/zone/", provisioning.service_zone, name="service_zone"),

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from sportello import testing
 from sportello.accounts.actions import news_unsubscribe_url
+from sportello.accounts.models import AccountContact, SignedInSession
 from sportello.api import actions as api
 from sportello.api.models import WebhookDelivery, WebhookEndpoint
 from sportello.billing import actions as billing
@@ -34,16 +35,14 @@ from sportello.helpdesk.models import Attachment, CannedReply
 from sportello.kb.models import Article, ArticleTranslation, NewsItem, NewsTranslation
 from sportello.kb.models import Category as KbCategory
 from sportello.mail.actions import queue_to_client
-from sportello.accounts.models import AccountContact, SignedInSession
 from sportello.mail.models import InboundMessage
+from sportello.orders.models import Order
+from sportello.payments.models import Checkout, SavedMethod, WebhookEvent
 from sportello.privacy import archive as privacy
 from sportello.privacy.models import DataRequest
-from sportello.orders.models import Order
 from sportello.provisioning.models import Operation, Server
-from sportello.payments.models import Checkout, SavedMethod, WebhookEvent
 from sportello.servers import actions as servers
 from sportello.servers.models import Migration, ServerSettings
-from sportello.provisioning.models import Operation, Server
 from sportello.servers.timeline import plan_dates
 
 
