@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from sportello.automation.registry import Counts, job
 from sportello.billing.models import Invoice
@@ -26,7 +27,7 @@ def _attempt_number(issued_on_days_ago: int, schedule: list[int]) -> int:
     return sum(1 for day in [0, *schedule] if day <= issued_on_days_ago)
 
 
-@job("autopay")
+@job("autopay", label=_("Renewals charged to saved payment methods"))
 def autopay(now: datetime, dry_run: bool = False) -> Counts:
     settings = actions.settings_row()
     schedule = settings.retry_days()
@@ -70,7 +71,7 @@ def autopay(now: datetime, dry_run: bool = False) -> Counts:
     return counts
 
 
-@job("payment_reconciliation")
+@job("payment_reconciliation", label=_("Online payments reconciled with the providers"))
 def reconcile(now: datetime, dry_run: bool = False) -> Counts:
     """Payments the providers list that never arrived as an event are applied; events left
     unprocessed are processed again."""

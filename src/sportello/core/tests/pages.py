@@ -418,5 +418,7 @@ NOWHERE = {
     "quote_id": 2**63 - 1,
     "attachment_id": 2**63 - 1,
     "provider": "nowhere",
+    "name": "no-such-job",
+    "section": "no-such-section",
 }
 HUGE_ID = 10**30  # more than either database stores

@@ -177,7 +177,7 @@ def test_attachments_keep_their_sandbox_policy(client, owner):
 TEMPLATES = sorted(Path(sportello.__file__).parent.glob("**/templates/**/*.html"))
 # Rendered into emails and PDFs, never served as pages: their inline styles are fine. (The
 # mail app's own pages live in mail/panel/ and mail/desk/.)
-NOT_PAGES = re.compile(r"^mail/(?!panel/|desk/)|^billing/invoice_pdf\.html$")
+NOT_PAGES = re.compile(r"^mail/(?!panel/|desk/)|^billing/(invoice|statement)_pdf\.html$")
 
 
 def template_name(path: Path) -> str:

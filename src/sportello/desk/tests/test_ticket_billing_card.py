@@ -38,7 +38,7 @@ def test_agents_see_no_open_invoice_on_the_ticket_page_as_on_the_client_page(cli
     for page in (ticket_page, client_page):
         assert invoice.display_number not in page
         assert "Fatture aperte" not in page
-        assert "1505,48" not in page  # 1,234.00 + 22% VAT
+        assert "1.505,48" not in page  # 1,234.00 + 22% VAT
 
 
 @pytest.mark.parametrize("role", [User.Role.ADMIN, User.Role.BILLING])
@@ -48,4 +48,4 @@ def test_administrators_and_billing_clerks_see_them_on_both_pages(client, owner,
     ticket_page, client_page = pages(client, staff, owner, ticket)
     for page in (ticket_page, client_page):
         assert invoice.display_number in page
-        assert "1505,48" in page
+        assert "1.505,48" in page

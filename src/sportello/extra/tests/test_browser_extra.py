@@ -40,7 +40,7 @@ def test_urgent_work_from_request_to_invoice(live_server, page, new_page):
     log_in(page, base, client.owner.email, testing.PASSWORD)
     page.click('header a[href="/panel/tickets/"]')
     page.click('main a[href="/panel/extra/"]')
-    expect(page.locator("table.rate-card")).to_contain_text("€ 42,00 ogni 30 min o frazione")
+    expect(page.locator("table.rate-card")).to_contain_text("42,00 € ogni 30 min o frazione")
     shot(page, "extra-01-client-rate-card")
     page.click('main a[href="/panel/extra/estimate/"]')
     page.check('input[name="kind"][value="urgent"]')
@@ -49,7 +49,7 @@ def test_urgent_work_from_request_to_invoice(live_server, page, new_page):
     page.fill('input[name="minutes"]', "70")
     with page.expect_navigation():
         page.click("main form button[type=submit]")
-    expect(page.locator("#result .estimate-total")).to_have_text("€ 153,00")
+    expect(page.locator("#result .estimate-total")).to_have_text("153,00 €")
     shot(page, "extra-02-client-estimate")
     page.click('#result a[href="/panel/extra/new/"]')
     page.check('input[name="request"][value="urgent"]')
@@ -91,7 +91,7 @@ def test_urgent_work_from_request_to_invoice(live_server, page, new_page):
     form.locator('input[name="note"]').fill("Rimosso il processo, chiusa la porta, aggiornato")
     with desk.expect_navigation():
         form.locator("button").click()
-    expect(desk.locator("#extra .running-total")).to_have_text("€ 153,00")
+    expect(desk.locator("#extra .running-total")).to_have_text("153,00 €")
     shot(desk, "extra-06-desk-time-logged")
     with desk.expect_navigation():
         desk.click('.status-actions button[value="closed"]')
@@ -105,8 +105,8 @@ def test_urgent_work_from_request_to_invoice(live_server, page, new_page):
     invoice = Invoice.objects.get()
     assert (invoice.net_total, invoice.vat_total) == (Decimal("153.00"), Decimal("33.66"))
     page.click(f'#extra .billed a[href="/panel/invoices/{invoice.pk}/"]')
-    expect(page.locator("main")).to_contain_text("153,00 EUR")
-    expect(page.locator("main")).to_contain_text("33,66 EUR")
+    expect(page.locator("main")).to_contain_text("153,00 €")
+    expect(page.locator("main")).to_contain_text("33,66 €")
     expect(page.locator("main")).to_contain_text("diritto fisso di urgenza")
     shot(page, "extra-09-client-invoice")
     clock.stop()
@@ -137,7 +137,7 @@ def test_client_approves_a_quote_from_the_ticket(live_server, page, new_page):
     expect(page.locator("main")).to_contain_text("396,00")
     shot(page, "extra-10-client-quote")
     page.click(f'main a[href="/panel/tickets/{code}/#extra"]')
-    expect(page.locator("#extra .estimate-total")).to_have_text("€ 396,00")
+    expect(page.locator("#extra .estimate-total")).to_have_text("396,00 €")
     shot(page, "extra-11-client-quote-to-approve")
     with page.expect_navigation():
         page.click('#extra button[value="approve"]')
@@ -153,5 +153,5 @@ def test_client_approves_a_quote_from_the_ticket(live_server, page, new_page):
     desk.goto(
         f"{base}/desk/extra/estimate/?level=junior&kind=simple&start=2026-12-05T03:00&minutes=10"
     )
-    expect(desk.locator("#result .estimate-total")).to_have_text("€ 27,00")
+    expect(desk.locator("#result .estimate-total")).to_have_text("27,00 €")
     shot(desk, "extra-13-desk-estimate")

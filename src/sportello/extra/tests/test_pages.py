@@ -33,7 +33,7 @@ def test_client_reads_the_rate_card_and_requests_urgent_work(client, owner, linu
     tickets = page(client, reverse("portal:tickets"))
     assert reverse("extra:home") in tickets
     home = page(client, reverse("extra:home"))
-    assert "€ 27,00 ogni 30 min o frazione" in home and "€ 230,00 per i primi 120 min" in home
+    assert "27,00\xa0€ ogni 30 min o frazione" in home and "230,00\xa0€ per i primi 120 min" in home
     assert reverse("extra:request") in home and reverse("extra:estimate") in home
     response = client.post(reverse("extra:request"), {
         "request": "urgent", "skill": linux.pk, "subject": "Server srv1 violato",
@@ -76,11 +76,11 @@ def test_free_estimate_page_shows_the_breakdown(client, owner):
     client.force_login(owner.owner)
     html = page(client, reverse("extra:estimate"), level="senior", kind="urgent",
                 start="2026-03-10T23:00", minutes="50")  # fmt: skip
-    assert "€ 201,00" in html and "Diritto fisso di urgenza" in html
+    assert "201,00\xa0€" in html and "Diritto fisso di urgenza" in html
     assert "Intervento urgente notturno o festivo" in html
     html = page(client, reverse("extra:estimate"), level="junior", kind="planned",
                 start="2026-03-10T23:00", minutes="300")  # fmt: skip
-    assert "€ 300,00" in html and "preventivo" in html
+    assert "300,00\xa0€" in html and "preventivo" in html
     html = page(client, reverse("extra:estimate"), level="junior", kind="ordinary",
                 start="", minutes="0")  # fmt: skip
     assert "Questo campo è obbligatorio" in html

@@ -426,7 +426,8 @@ def test_invoice_list_query_count_does_not_grow_with_invoices(
     client.force_login(owner.owner)
     hosting_invoice(owner)
     url = reverse("portal:invoices") + "?show=all"
-    with django_assert_max_num_queries(15) as few:
+    # (the online-payment block on the list reads its own few)
+    with django_assert_max_num_queries(17) as few:
         client.get(url)
     for _ in range(20):
         hosting_invoice(owner)

@@ -11,7 +11,11 @@ from sportello.core.tests.pages import World, site_pages
 
 PHONE = {"width": 390, "height": 844}
 # Files, not pages.
-NOT_HTML = {"portal:invoice_pdf", "portal:einvoice_xml", "portal:ticket_attachment", "portal:mail"}
+NOT_HTML = {
+    "portal:invoice_pdf", "portal:einvoice_xml", "portal:ticket_attachment", "portal:mail",
+    "portal:privacy_download", "portal:invoices_zip", "portal:statement_csv",
+    "portal:statement_pdf",
+}  # fmt: skip
 
 
 def panel_urls(world: World) -> list[tuple[str, str]]:
