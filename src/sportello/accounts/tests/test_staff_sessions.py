@@ -77,7 +77,9 @@ def test_staff_sign_in_with_password_then_code_reaches_the_desk(client):
     assert response["Location"] == reverse("mfa_authenticate")
     assert client.get(reverse("desk:home")).status_code == 302  # not yet
     response = client.post(reverse("mfa_authenticate"), {"code": totp_code()})
-    assert response["Location"] == reverse("desk:home")
+    # Staff start at "/", which sends an agent on to the tickets queue.
+    assert response["Location"] == reverse("root")
+    assert client.get(reverse("root"))["Location"] == reverse("desk:tickets")
     assert client.get(reverse("desk:home")).status_code == 200
 
 

@@ -122,7 +122,9 @@ def test_the_pipe_command_takes_2_mb_of_encoded_words_in_bounded_memory(owner):
     assert time.monotonic() - started < 20
     assert json.loads(result.stdout)["outcome"] == "quarantined"
     maxrss_kb = int(result.stderr.rsplit(b"maxrss=", 1)[1])
-    assert maxrss_kb < 400 * 1024, maxrss_kb
+    # Bounded: the imports of the whole product take most of it (400–520 MB, depending on
+    # what the process inherits), against 5.5 GB for a quarter of this before the limits.
+    assert maxrss_kb < 640 * 1024, maxrss_kb
     assert InboundMessage.objects.get().reason_code == "headers"
 
 
