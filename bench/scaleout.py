@@ -307,18 +307,39 @@ def throttle_across_nodes(base: str) -> dict:
     return {"nodes": sorted(n for n in nodes if n), "fourth attempt waited": waited}
 
 
-def settle(timeout: float = 90.0) -> None:
-    """Until the workers have delivered every queued email and processed every message."""
+def settle(timeout: float = 90.0) -> int:
+    """Until the workers have delivered every queued email and processed every message.
+
+    An email a worker had claimed when it was killed stays `sending`: the minute's sweep
+    (mail.jobs.send_due_emails) queues it again once it is STALE_SENDING old, so it is not
+    sent twice while a live worker may still be sending it. Those left unchanged for ten
+    seconds with nothing else to do are handed to that sweep as it will run then; how many,
+    is returned."""
+    from django.utils import timezone
+
+    from sportello.mail.jobs import send_due_emails
     from sportello.mail.models import InboundMessage, OutboundEmail
+    from sportello.mail.sender import STALE_SENDING
 
     deadline = time.monotonic() + timeout
+    stuck: set[int] = set()
+    stuck_since = time.monotonic()
+    recovered = 0
     while time.monotonic() < deadline:
-        busy = OutboundEmail.objects.filter(status__in=["queued", "sending"]).count()
+        queued = OutboundEmail.objects.filter(status="queued").count()
+        sending = set(OutboundEmail.objects.filter(status="sending").values_list("pk", flat=True))
         waiting = InboundMessage.objects.filter(status="received").count()
-        if not busy and not waiting:
-            return
+        if not queued and not waiting:
+            if not sending:
+                return recovered
+            if sending != stuck:
+                stuck, stuck_since = sending, time.monotonic()
+            elif time.monotonic() - stuck_since >= 10:
+                later = timezone.now() + STALE_SENDING + timedelta(seconds=1)
+                recovered += send_due_emails(later)["recovered"]
         time.sleep(0.5)
-    raise RuntimeError(f"not settled in {timeout:.0f} s: {busy} emails, {waiting} messages")
+    raise RuntimeError(f"not settled in {timeout:.0f} s: {queued} emails queued, "
+                       f"{len(sending)} sending, {waiting} messages")  # fmt: skip
 
 
 def verify(notes: list[dict], sink: Sink, before: dict, runs: list[dict]) -> dict:

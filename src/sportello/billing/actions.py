@@ -145,9 +145,15 @@ def _new_line(invoice: Invoice, line: Line, default_rate: Decimal, position: int
 # --- Coupons (BIL-14) ----------------------------------------------------------------------
 
 
+def coupon_by_code(code: str) -> Coupon | None:
+    if "\x00" in code:  # in no code, and PostgreSQL refuses it in a query
+        return None
+    return Coupon.objects.filter(code__iexact=code.strip()).first()
+
+
 def valid_coupon(code: str, client: Client, today: date, *, renewal: bool = False) -> Coupon:
     """The coupon a client or a clerk typed, if it may be used today by this client."""
-    coupon = Coupon.objects.filter(code__iexact=code.strip()).first()
+    coupon = coupon_by_code(code)
     if coupon is None or not coupon.is_valid_on(today):
         raise ValidationError(_("This coupon is not valid."))
     if coupon.used_up:

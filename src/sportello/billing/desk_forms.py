@@ -52,6 +52,8 @@ class ClientField(forms.Field):
         value = str(value or "").strip()
         if not value:
             return None
+        if "\x00" in value:  # no client has it, and PostgreSQL refuses it in a query
+            raise ValidationError(_("No client has this number or email."), code="invalid")
         clients = Client.objects.select_related("owner")
         pk = to_id(value)
         if pk is not None:

@@ -164,7 +164,7 @@ def summary(lines: list[CartLine], client: Client, today: date, coupon_code: str
 
 def _coupon(code: str, client: Client, today: date) -> Coupon:
     if client.pk is None:
-        coupon = Coupon.objects.filter(code__iexact=code.strip()).first()
+        coupon = billing.coupon_by_code(code)
         if coupon is None or not coupon.is_valid_on(today) or coupon.used_up:
             raise ValidationError(_("This coupon is not valid."))
         return coupon
