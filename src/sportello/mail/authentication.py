@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import dkim
 import dkim.util
+import publicsuffix2
 from authheaders import AuthenticationResultsHeader
 from django.conf import settings
 
@@ -55,21 +56,24 @@ class Verdict:
     signed: SignedHeaders | None = None
 
 
+def organizational_domain(domain: str) -> str:
+    """The registrable domain by the Public Suffix List (RFC 7489, section 3.2): example.co.uk
+    for mail.example.co.uk, not co.uk; each user.github.io its own. The list is the copy
+    publicsuffix2 ships, so the answer never waits on the network."""
+    domain = domain.lower().rstrip(".")
+    return publicsuffix2.get_sld(domain) or domain
+
+
 def aligned(domain: str, from_domain: str) -> bool:
-    """Relaxed alignment: the same domain, or one a subdomain of the other."""
-    domain, from_domain = domain.lower().rstrip("."), from_domain.lower().rstrip(".")
-    return (
-        domain == from_domain
-        or from_domain.endswith("." + domain)
-        or domain.endswith("." + from_domain)
-    )
+    """Relaxed alignment: both in the same organisational domain."""
+    return organizational_domain(domain) == organizational_domain(from_domain)
 
 
 def dmarc_record(from_domain: str) -> str | None:
-    candidates = [from_domain]
-    parts = from_domain.split(".")
-    if len(parts) > 2:  # the organisational domain's policy applies to its subdomains
-        candidates.append(".".join(parts[-2:]))
+    """The From domain's DMARC record, or its organisational domain's, whose policy covers
+    its subdomains."""
+    from_domain = from_domain.lower().rstrip(".")
+    candidates = dict.fromkeys([from_domain, organizational_domain(from_domain)])
     for domain in candidates:
         for record in txt_lookup(f"_dmarc.{domain}"):
             if record.lower().startswith("v=dmarc1"):

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from sportello.helpdesk import actions as helpdesk
 from sportello.helpdesk.models import Ticket
+from sportello.mail import authentication
 from sportello.mail.inbound import store
 from sportello.mail.models import InboundMessage, MailSettings, OutboundEmail
 from sportello.mail.processing import process
@@ -88,6 +89,35 @@ def test_signature_by_another_domain_is_not_aligned(owner, dns):
     dns.publish("attacker.example")
     row = deliver(signed(build(), domain="attacker.example"))
     assert row.status == S.QUARANTINED
+
+
+def test_a_signature_by_the_senders_organisation_is_aligned(owner, dns):
+    """Relaxed alignment is by organisational domain: a signature by the mail servers'
+    subdomain speaks for the client's address."""
+    dns.publish("mail.example.org", dmarc=False)
+    assert deliver(signed(build(), domain="mail.example.org")).status == S.CREATED
+
+
+@pytest.mark.parametrize(
+    "domain, from_domain, same",
+    [
+        ("mail.example.co.uk", "example.co.uk", True),
+        ("a.b.example.com.br", "c.example.com.br", True),
+        ("attacker.co.uk", "victim.co.uk", False),  # co.uk is a public suffix
+        ("attacker.github.io", "victim.github.io", False),  # each user its own organisation
+        ("example.it", "example.it.attacker.example", False),
+    ],
+)
+def test_alignment_follows_the_public_suffix_list(domain, from_domain, same):
+    assert authentication.aligned(domain, from_domain) is same
+
+
+def test_a_subdomain_falls_under_its_organisations_dmarc_policy(dns):
+    dns["_dmarc.example.co.uk"] = ["v=DMARC1; p=reject"]
+    dns["_dmarc.co.uk"] = ["v=DMARC1; p=none; a record a public suffix cannot publish"]
+    assert authentication.dmarc_record("help.shop.example.co.uk") == "v=DMARC1; p=reject"
+    del dns["_dmarc.example.co.uk"]
+    assert authentication.dmarc_record("help.shop.example.co.uk") is None
 
 
 def test_records_file_stands_in_for_dns(owner, settings, tmp_path):
