@@ -1,13 +1,20 @@
 """Daily and hourly help-desk work registered with the scheduled jobs."""
 
+import os
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from sportello.automation.registry import Counts, job
 
 from .actions import _change_status, notify_client
-from .models import HelpdeskSettings, Ticket
+from .models import Attachment, HelpdeskSettings, Ticket
+
+# A file this much older than any row that could name it belongs to a transaction that
+# rolled back or a process that died between writing the file and committing the row.
+ORPHAN_AGE = timedelta(days=1)
 
 
 @job("ticket_auto_close")
@@ -34,3 +41,33 @@ def auto_close(now: datetime, dry_run: bool = False) -> Counts:
             notify_client(ticket, "ticket_status", {"change": "auto_closed"})
             closed += 1
     return {"closed": closed}
+
+
+@job("attachment_orphans", label=_("Attachment files no ticket refers to"))
+def remove_orphaned_attachments(now: datetime, dry_run: bool = False) -> Counts:
+    """Files in the attachments folder that no attachment row names, older than a day:
+    written by a message whose transaction rolled back (a database error, a killed worker).
+    One ticket's folder at a time, so memory stays bounded at any number of files."""
+    root = Path(Attachment._meta.get_field("file").storage.location)
+    if not root.is_dir():
+        return {"deleted": 0}
+    cutoff = (now - ORPHAN_AGE).timestamp()
+    deleted = 0
+    for folder in os.scandir(root):
+        if not folder.is_dir(follow_symlinks=False):
+            continue
+        old = {
+            f"{folder.name}/{entry.name}": entry.path
+            for entry in os.scandir(folder.path)
+            if entry.is_file(follow_symlinks=False) and entry.stat().st_mtime < cutoff
+        }
+        if not old:
+            continue
+        known = set(Attachment.objects.filter(file__in=list(old)).values_list("file", flat=True))
+        for name, path in old.items():
+            if name in known:
+                continue
+            deleted += 1
+            if not dry_run:
+                Path(path).unlink(missing_ok=True)
+    return {"deleted": deleted}
