@@ -365,7 +365,16 @@ def run_cost(args, workdir: Path, sink) -> None:
         return inbound.store(message[2], RECIPIENT, "smtp", timezone.now())[0].pk
 
     rows = measure("store", messages, store)
+    if args.profile:  # where processing spends its CPU, by cumulative time
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        profiler.enable()
     outcomes = measure("process", rows, lambda pk: processing.process(pk, timezone.now()).status)
+    if args.profile:
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
     print("outcomes:", dict(Counter(outcomes)))
     emails = list(OutboundEmail.objects.filter(status="queued").values_list("pk", flat=True))
     half = len(emails) // 2
@@ -484,6 +493,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--loss", action="store_true", help="the loss test")
     parser.add_argument("--cost", action="store_true", help="CPU per message, one process")
+    parser.add_argument("--profile", action="store_true", help="with --cost: profile processing")
     parser.add_argument("--messages", type=int, default=None)
     parser.add_argument("--senders", type=int, default=None, help="client threads")
     parser.add_argument("--workers", type=int, default=2, help="worker processes")

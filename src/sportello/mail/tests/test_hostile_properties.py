@@ -117,7 +117,6 @@ HOSTILE = st.one_of(
 
 @pytest.mark.django_db
 # The stdlib draws MIME boundaries with the random module; hypothesis only warns of it.
-@pytest.mark.isolated
 @pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisDeprecationWarning")
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 @given(raw=HOSTILE, replayed=st.booleans())

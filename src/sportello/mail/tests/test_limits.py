@@ -104,17 +104,18 @@ def test_the_pipe_keeps_an_oversize_message_quarantined_and_answers_0(owner, dns
     assert bytes(row.raw) == raw[: 64 * 1024] and row.processed_at
 
 
-@pytest.mark.isolated
 @pytest.mark.django_db(transaction=True)
 def test_the_pipe_command_takes_2_mb_of_encoded_words_in_bounded_memory(owner):
     raw = hostile(b"Subject: " + b" ".join([b"=?utf-8?q?a=C3=A8?="] * 105_000))
     assert len(raw) > 2_000_000
+    # The peak is the command's own (VmHWM of its address space): ru_maxrss would also count
+    # the test process it was started from, which Linux carries across exec.
     command = [sys.executable, "-c", (
-        "import resource, sys, runpy; sys.argv = ['sportello', 'ingestmail', '--recipient',"
+        "import re, sys, runpy; sys.argv = ['sportello', 'ingestmail', '--recipient',"
         " 'hd@sportello.example', '--json']\n"
         "try: runpy.run_module('sportello.cli', run_name='__main__')\n"
-        "finally: sys.stderr.write("
-        "'maxrss=%d' % resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+        "finally: sys.stderr.write('maxrss=' + re.search(r'VmHWM:\\s*(\\d+)',"
+        " open('/proc/self/status').read())[1])"
     )]  # fmt: skip
     env = {**__import__("os").environ, **database_env()}
     started = time.monotonic()
@@ -123,7 +124,8 @@ def test_the_pipe_command_takes_2_mb_of_encoded_words_in_bounded_memory(owner):
     assert time.monotonic() - started < 20
     assert json.loads(result.stdout)["outcome"] == "quarantined"
     maxrss_kb = int(result.stderr.rsplit(b"maxrss=", 1)[1])
-    assert maxrss_kb < 400 * 1024, maxrss_kb
+    # The whole product imported and the message quarantined: 166 MB measured.
+    assert maxrss_kb < 256 * 1024, maxrss_kb
     assert InboundMessage.objects.get().reason_code == "headers"
 
 
