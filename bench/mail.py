@@ -350,13 +350,13 @@ def run_cost(args, workdir: Path, sink) -> None:
         queries[sql.split(None, 1)[0].upper()] += 1
         return execute(sql, params, many, context)
 
-    def measure(label, items, step):
+    def measure(label, items, step, total=None):
         queries.clear()
         wall, cpu = time.perf_counter(), time.process_time()
         with connection.execute_wrapper(count):
             results = [step(item) for item in items]
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-        n = len(items)
+        n = total or len(items)
         print(f"{label}: {n} in {wall:.1f} s, {cpu / n * 1000:.2f} ms CPU and "
               f"{sum(queries.values()) / n:.1f} queries each ({dict(queries)})")  # fmt: skip
         return results
@@ -364,7 +364,10 @@ def run_cost(args, workdir: Path, sink) -> None:
     def store(message):
         return inbound.store(message[2], RECIPIENT, "smtp", timezone.now())[0].pk
 
+    half = len(messages) // 2
     rows = measure("store", messages, store)
+    # The first half one by one (a task per message), the second in the workers' batches.
+    batched, rows = rows[half:], rows[:half]
     if args.profile:  # where processing spends its CPU, by cumulative time
         import cProfile
         import pstats
@@ -375,6 +378,11 @@ def run_cost(args, workdir: Path, sink) -> None:
     if args.profile:
         profiler.disable()
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
+    size = processing.BATCH_SIZE
+    batches = [batched[k : k + size] for k in range(0, len(batched), size)]
+    done = measure(f"process, in batches of {size}", batches,
+                   lambda pks: processing.process_batch(pks, timezone.now()), len(batched))  # fmt: skip
+    outcomes += [row.status for batch in done for row in batch]
     print("outcomes:", dict(Counter(outcomes)))
     emails = list(OutboundEmail.objects.filter(status="queued").values_list("pk", flat=True))
     half = len(emails) // 2

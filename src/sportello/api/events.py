@@ -11,6 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sportello.core.models import read_once
+
 from .models import WebhookDelivery, WebhookEndpoint
 
 EVENTS = {
@@ -34,11 +36,11 @@ def emit(
     event: str, items: Iterable[tuple[str, dict[str, Any]]], now: datetime | None = None
 ) -> int:
     """One delivery per (object key, data) for each active endpoint that wants `event`."""
-    endpoints = [
-        endpoint
-        for endpoint in WebhookEndpoint.objects.filter(is_active=True).only("pk", "events")
-        if event in endpoint.events
-    ]
+    active = read_once(
+        "api.webhook_endpoints",
+        lambda: list(WebhookEndpoint.objects.filter(is_active=True).only("pk", "events")),
+    )
+    endpoints = [endpoint for endpoint in active if event in endpoint.events]
     if not endpoints:
         return 0
     now = now or timezone.now()

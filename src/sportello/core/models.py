@@ -1,7 +1,7 @@
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Self
+from typing import Any, Self, TypeVar
 
 from django.conf import settings
 from django.db import models
@@ -32,22 +32,34 @@ class TranslatedName(models.Model):
         return self.name_in()
 
 
-# The settings rows already read in the current unit of work (see `settings_read_once`).
-_settings_read: ContextVar[dict[type["SettingsRow"], "SettingsRow"] | None] = ContextVar(
-    "settings_read", default=None
-)
+# What was already read in the current unit of work (see `settings_read_once`): settings
+# rows by their class, other configuration by a key of the reader's choosing.
+_settings_read: ContextVar[dict[Hashable, Any] | None] = ContextVar("settings_read", default=None)
+
+T = TypeVar("T")
 
 
 @contextmanager
 def settings_read_once() -> Iterator[None]:
-    """Within this block each settings row is read from the database once: one unit of work
-    (an inbound message, a delivery batch) sees one consistent set of settings, and a change
-    made by staff applies from the next unit."""
+    """Within this block each settings row, and whatever `read_once` loads, is read from the
+    database once: one unit of work (a batch of inbound messages, a delivery batch) sees one
+    consistent configuration, and a change made by staff applies from the next unit."""
     token = _settings_read.set({})
     try:
         yield
     finally:
         _settings_read.reset(token)
+
+
+def read_once(key: Hashable, load: Callable[[], T]) -> T:
+    """`load()` once per unit of work under `key` (configuration staff rarely change, such
+    as the departments or the response targets); outside a unit of work, at every call."""
+    read = _settings_read.get()
+    if read is None:
+        return load()
+    if key not in read:
+        read[key] = load()
+    return read[key]
 
 
 class SettingsRow(models.Model):

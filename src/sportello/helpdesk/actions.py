@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from sportello.accounts.models import Client, User
 from sportello.core import audit
-from sportello.core.models import AuditEvent
+from sportello.core.models import AuditEvent, read_once
 from sportello.mail.actions import queue_to_client, queue_to_staff
 from sportello.mail.models import InboundMessage
 from sportello.services.models import Service
@@ -181,11 +181,11 @@ def office_of(ticket: Ticket, settings: HelpdeskSettings | None = None) -> Offic
 def target_hours(priority: str, level: str = "") -> tuple[int, int]:
     """(first answer, solution) hours for a priority under a support plan: the plan's own
     target, else the one for every plan, else the built-in default."""
+    every = read_once("helpdesk.response_targets", lambda: list(ResponseTarget.objects.all()))
     targets = {
         target.support_level: target
-        for target in ResponseTarget.objects.filter(
-            priority=priority, support_level__in={level, ""}
-        )
+        for target in every
+        if target.priority == priority and target.support_level in (level, "")
     }
     target = targets.get(level) or targets.get("")
     if target is None:
@@ -228,7 +228,12 @@ def notify_staff(ticket: Ticket, message: Message | None, recipients: Iterable[U
 def staff_to_alert(ticket: Ticket) -> list[User]:
     if ticket.assignee is not None:
         return [ticket.assignee]
-    return list(ticket.department.agents.filter(is_active=True))
+    department = ticket.department
+    agents = read_once(
+        ("helpdesk.agents", department.pk),
+        lambda: list(department.agents.filter(is_active=True)),
+    )
+    return list(agents)
 
 
 # --- Messages ---------------------------------------------------------------------------

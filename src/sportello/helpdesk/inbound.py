@@ -14,7 +14,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from sportello.accounts.models import Client
-from sportello.core.models import Provider
+from sportello.core.models import Provider, read_once
 from sportello.mail.actions import queue_rendered, render_email, reply_footer, with_footer
 from sportello.mail.message import ThreadingHeaders, clean, read_body, split_reply
 from sportello.mail.models import AutoReply, InboundMessage, MailSettings, OutboundEmail
@@ -155,9 +155,11 @@ def department_category(department):
 
 
 def departments_by_address() -> dict:
+    def load() -> dict:
+        departments = Department.objects.exclude(email="").select_related("email_category")
+        return {d.email.lower(): d for d in departments}
 
-    departments = Department.objects.exclude(email="").select_related("email_category")
-    return {d.email.lower(): d for d in departments}
+    return read_once("helpdesk.departments_by_address", load)
 
 
 def department_for(address: str):

@@ -27,7 +27,11 @@ def process_waiting_inbound(now: datetime, limit: int = 500) -> Counts:
     waiting = InboundMessage.objects.filter(
         status=InboundMessage.Status.RECEIVED, received_at__lt=now - timedelta(minutes=1)
     ).values_list("pk", flat=True)[:limit]
-    return {"processed": len([pk for pk in list(waiting) if processing.process(pk, now)])}
+    pks = list(waiting)
+    processed = 0
+    for start in range(0, len(pks), processing.BATCH_SIZE):
+        processed += len(processing.process_batch(pks[start : start + processing.BATCH_SIZE], now))
+    return {"processed": processed}
 
 
 @job("mail_history_purge")

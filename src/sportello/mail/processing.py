@@ -12,7 +12,7 @@ from email import policy
 from email.parser import BytesHeaderParser, BytesParser
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import DatabaseError, transaction
 
 from sportello.core.models import settings_read_once
 
@@ -117,6 +117,66 @@ def _process_once(pk: int, now: datetime, trust_sender: bool) -> InboundMessage:
         return _set(
             pk, Status.QUARANTINED, f"processing error: {type(error).__name__}", now, "error"
         )
+
+
+# Messages processed together in one transaction: enough to read the configuration and
+# commit once for many, few enough that a batch holds its row locks briefly.
+BATCH_SIZE = 50
+
+
+def process_batch(pks: list[int], now: datetime) -> list[InboundMessage]:
+    """Stored messages processed as one unit of work: the configuration read once, one
+    transaction, a savepoint per message, so a message that is quarantined or fails rolls
+    back alone and the others commit together. The rows are claimed with SKIP LOCKED: a
+    message another worker holds is left to it. Should the transaction itself fail (the
+    database went away at commit), each message is tried again on its own."""
+    try:
+        with settings_read_once(), transaction.atomic():
+            claimed = list(
+                InboundMessage.objects.select_for_update(skip_locked=True)
+                .filter(pk__in=pks, status=Status.RECEIVED)
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+            return [_process_in_batch(pk, now) for pk in claimed]
+    except DatabaseError:
+        log.exception("a batch of %s inbound messages failed; processing them one by one", len(pks))
+        return [process(pk, now) for pk in pks]
+
+
+def _process_in_batch(pk: int, now: datetime) -> InboundMessage:
+    try:
+        with transaction.atomic():
+            row = InboundMessage.objects.get(pk=pk)
+            if row.status != Status.RECEIVED:  # SQLite takes no row locks: done meanwhile
+                return row
+            _process(row, now, False)
+            row.processed_at = now
+            row.save(update_fields=OUTCOME_FIELDS)
+            return row
+    except Quarantine as reason:
+        return _set(pk, Status.QUARANTINED, str(reason), now, reason.code)
+    except DatabaseError:
+        raise  # the transaction may be unusable: the whole batch is tried again one by one
+    except Exception as error:
+        log.exception("inbound message %s could not be processed", pk)
+        return _set(
+            pk, Status.QUARANTINED, f"processing error: {type(error).__name__}", now, "error"
+        )
+
+
+def process_with_waiting(pk: int, now: datetime) -> InboundMessage | None:
+    """The message a task was queued for, with up to a batch of others waiting behind it:
+    when mail arrives faster than it is processed, workers take it in batches, and the
+    tasks of messages already done find nothing left to do."""
+    waiting = list(
+        InboundMessage.objects.filter(status=Status.RECEIVED)
+        .exclude(pk=pk)
+        .order_by("pk")
+        .values_list("pk", flat=True)[: BATCH_SIZE - 1]
+    )
+    done = {row.pk: row for row in process_batch([pk, *waiting], now)}
+    return done.get(pk)
 
 
 def _set(pk, status, reason, now, code="") -> InboundMessage:

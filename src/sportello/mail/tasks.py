@@ -42,7 +42,8 @@ def send_due_emails():
 
 @db_task()
 def process_inbound(message_id: int):
-    status = processing.process(message_id, timezone.now()).status
+    row = processing.process_with_waiting(message_id, timezone.now())
+    status = row.status if row is not None else "done by another task"
     log.info("inbound message %s: %s", message_id, status)
     return status
 
