@@ -380,8 +380,12 @@ def run_cost(args, workdir: Path, sink) -> None:
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
     size = processing.BATCH_SIZE
     batches = [batched[k : k + size] for k in range(0, len(batched), size)]
-    done = measure(f"process, in batches of {size}", batches,
-                   lambda pks: processing.process_batch(pks, timezone.now()), len(batched))  # fmt: skip
+    done = measure(
+        f"process, in batches of {size}",
+        batches,
+        lambda pks: processing.process_batch(pks, timezone.now()),
+        len(batched),
+    )
     outcomes += [row.status for batch in done for row in batch]
     print("outcomes:", dict(Counter(outcomes)))
     emails = list(OutboundEmail.objects.filter(status="queued").values_list("pk", flat=True))

@@ -4,6 +4,7 @@ import os
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from django.core.files.storage import FileSystemStorage
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
@@ -48,7 +49,9 @@ def remove_orphaned_attachments(now: datetime, dry_run: bool = False) -> Counts:
     """Files in the attachments folder that no attachment row names, older than a day:
     written by a message whose transaction rolled back (a database error, a killed worker).
     One ticket's folder at a time, so memory stays bounded at any number of files."""
-    root = Path(Attachment._meta.get_field("file").storage.location)
+    storage = Attachment._meta.get_field("file").storage
+    assert isinstance(storage, FileSystemStorage)
+    root = Path(storage.location)
     if not root.is_dir():
         return {"deleted": 0}
     cutoff = (now - ORPHAN_AGE).timestamp()
