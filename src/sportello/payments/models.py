@@ -70,9 +70,13 @@ class PaymentSettings(SettingsRow):
     def clean(self):
         errors = {}
         try:
-            self.retry_days()
+            days = self.retry_days()
         except ValueError:
             errors["dunning_days"] = _("Write whole days separated by commas, e.g. 1,3,7.")
+        else:
+            late = self.retry_after_suspension(days)
+            if late:
+                errors["dunning_days"] = late
         live = self.mode == self.Mode.LIVE
         for field in ("stripe_secret_key", "stripe_publishable_key"):
             key = getattr(self, field)
@@ -81,6 +85,32 @@ class PaymentSettings(SettingsRow):
         self.paypal_currency = self.paypal_currency.upper()
         if errors:
             raise ValidationError(errors)
+
+    def retry_after_suspension(self, days: list[int]) -> str:
+        """Retries end before the suspension rules apply: an unpaid renewal is suspended,
+        at the earliest, the renewal terms' lead days plus grace days after its invoice."""
+        from sportello.catalog.models import ProductType
+        from sportello.services.models import RenewalTerms
+        from sportello.services.renewals import DEFAULT_TERMS
+
+        if not days:
+            return ""
+        every = list(RenewalTerms.objects.all())
+        if set(ProductType.values) - {t.product_type for t in every}:
+            every.append(DEFAULT_TERMS)  # the product types without terms of their own
+        terms = min(every, key=lambda t: t.invoice_lead_days + t.grace_days)
+        if days[-1] < terms.invoice_lead_days + terms.grace_days:
+            return ""
+        kind = terms.product_type
+        return _(
+            "The last retry, %(day)s days after the invoice, would come after the service "
+            "is suspended: %(type)s renewals are suspended %(window)s days after their "
+            "invoice. Use retry days below %(window)s."
+        ) % {
+            "day": days[-1],
+            "type": ProductType(kind).label if kind in ProductType.values else _("service"),
+            "window": terms.invoice_lead_days + terms.grace_days,
+        }
 
     def retry_days(self) -> list[int]:
         days = sorted({int(part) for part in self.dunning_days.split(",") if part.strip()})

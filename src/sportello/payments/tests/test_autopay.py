@@ -4,11 +4,13 @@ daily job runs; a failed charge retried on the dunning days, once each."""
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
+from django.core.exceptions import ValidationError
+from django.utils import timezone, translation
 
 from sportello.billing.models import Invoice
 from sportello.payments import actions, jobs
 from sportello.payments.models import ChargeAttempt, Consent, SavedMethod
+from sportello.services.models import RenewalTerms
 
 from .conftest import open_invoice
 
@@ -54,3 +56,18 @@ def test_a_declined_card_is_retried_on_the_dunning_days(payment_settings, standi
     assert sorted(numbers) == [1, 2, 3, 4]  # day 0, then days 1, 3 and 7
     invoice.refresh_from_db()
     assert invoice.status == Invoice.Status.OPEN
+
+
+def test_retries_end_before_the_suspension_rules_apply(payment_settings):
+    """Hosting renewals are invoiced 10 days before expiry and suspended at expiry (the
+    seeded terms): a retry on day 10 or later would charge a suspended service."""
+    payment_settings.dunning_days = "1,3,7"
+    payment_settings.full_clean()
+    payment_settings.dunning_days = "1,3,12"
+    with translation.override("it"), pytest.raises(ValidationError) as error:
+        payment_settings.full_clean()
+    message = error.value.message_dict["dunning_days"][0]
+    assert "12 giorni" in message and "sospesi 10 giorni" in message
+    # Five grace days everywhere: suspended 15 days after the invoice, day 12 is in time.
+    RenewalTerms.objects.update(grace_days=5)
+    payment_settings.full_clean()
