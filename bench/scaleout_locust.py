@@ -103,6 +103,8 @@ class Client(Panel):
         page = self.client.get("/panel/tickets/new/", name="panel: new ticket form")
         token = CSRF.search(page.text)
         category = re.search(r'<option value="(\d+)" data-kind="general"', page.text)
+        # The categories about a service ask which one: the client's first.
+        service = re.search(r'name="service".*?<option value="(\d+)"', page.text, re.S)
         if not token or not category:
             return
         mark = uuid.uuid4().hex[:12]
@@ -113,6 +115,7 @@ class Client(Panel):
                 "csrfmiddlewaretoken": token.group(1),
                 "category": category.group(1),
                 "priority": "normal",
+                "service": service.group(1) if service else "",
                 "subject": subject,
                 "description": "Il carrello risponde con errore 500 a ogni ordine. " + mark,
             },
