@@ -51,7 +51,8 @@ def test_a_visitor_orders_signs_up_pays_and_is_provisioned(
             "name": "Lucia Bottega", "email": "lucia@bottega.example",
             "password": "Un-Altra-Pass-91",
             "country": "IT", "language": "it", "coupon": "BENVENUTO", "accept_terms": "on",
-            "place": "1",
+            "accept_privacy": "on", "kind": "person", "fiscal_code": "RSSMRA85T10A562S",
+            "address": "Via Roma 1", "postcode": "50100", "city": "Firenze", "place": "1",
         })  # fmt: skip
     assert placed.status_code == 302, placed.context["form"].errors
     order = Order.objects.get()
