@@ -70,6 +70,11 @@ def clean_personal_code(value: str, country: str) -> str:
     value = value.strip().upper().replace(" ", "")
     if not value:
         return ""
+    if country == "IT" and value.isdigit():
+        raise ValidationError(
+            _("A person's codice fiscale has 16 letters and digits; an 11-digit number is a "
+              "partita IVA: sign up as a company or professional.")
+        )  # fmt: skip
     try:
         if country == "IT":
             return codicefiscale.validate(value)
