@@ -5,6 +5,7 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -79,19 +80,19 @@ class BillingDetailsForm(forms.Form):
                              initial=Client.Kind.PERSON)  # fmt: skip
     name = forms.CharField(label=_("Full name"), max_length=150)
     company_name = forms.CharField(label=_("Company name"), max_length=200, required=False)
-    fiscal_code = forms.CharField(label=_("Tax code"), max_length=32, required=False,
+    fiscal_code = forms.CharField(label=capfirst(_("Tax code")), max_length=32, required=False,
                                   help_text=_("In Italy, the codice fiscale."))  # fmt: skip
-    vat_number = forms.CharField(label=_("VAT number"), max_length=32, required=False)
+    vat_number = forms.CharField(label=capfirst(_("VAT number")), max_length=32, required=False)
     address = forms.CharField(label=_("Address"), max_length=200, required=False)
     postcode = forms.CharField(label=_("Postcode"), max_length=16, required=False)
     city = forms.CharField(label=_("City"), max_length=100, required=False)
     province = forms.CharField(label=_("Province"), max_length=60, required=False)
     country = forms.ChoiceField(label=_("Country"))
     recipient_code = forms.CharField(
-        label=_("SdI recipient code"), max_length=7, required=False,
+        label=capfirst(_("SdI recipient code")), max_length=7, required=False,
         help_text=_("For Italian electronic invoices: this code or a PEC address."),
     )  # fmt: skip
-    pec = forms.EmailField(label=_("PEC address for invoices"), required=False)
+    pec = forms.EmailField(label=capfirst(_("PEC address for invoices")), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -112,7 +113,9 @@ class SignupForm(BillingDetailsForm):
     accept_terms = forms.BooleanField(label=_("I accept the terms of service"))
     accept_privacy = forms.BooleanField(label=_("I have read the privacy notice"))
 
-    field_order = ["kind", "name", "company_name", "email", "password1", "password2"]
+    field_order = ["kind", "company_name", "name", "email", "password1", "password2", "country",
+                   "fiscal_code", "vat_number", "recipient_code", "pec", "address", "postcode",
+                   "city", "province", "language", "accept_terms", "accept_privacy"]  # fmt: skip
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")  # the checkboxes' labels follow the box
@@ -143,10 +146,10 @@ class ProfileForm(forms.ModelForm):
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
     country = forms.ChoiceField(label=_("Country"))
     recipient_code = forms.CharField(
-        label=_("SdI recipient code"), max_length=7, required=False,
+        label=capfirst(_("SdI recipient code")), max_length=7, required=False,
         help_text=_("For Italian electronic invoices: this code or a PEC address."),
     )  # fmt: skip
-    pec = forms.EmailField(label=_("PEC address for invoices"), required=False)
+    pec = forms.EmailField(label=capfirst(_("PEC address for invoices")), required=False)
 
     class Meta:
         model = Client

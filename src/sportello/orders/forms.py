@@ -51,9 +51,9 @@ class SignupCheckoutForm(BillingDetailsForm, CheckoutForm):
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
     accept_privacy = forms.BooleanField(label=_("I have read the privacy notice"))
 
-    field_order = ["kind", "name", "company_name", "email", "password", "country", "fiscal_code",
-                   "vat_number", "address", "postcode", "city", "province", "recipient_code",
-                   "pec", "language", "coupon", "accept_terms", "accept_privacy"]  # fmt: skip
+    field_order = ["kind", "company_name", "name", "email", "password", "country", "fiscal_code",
+                   "vat_number", "recipient_code", "pec", "address", "postcode", "city",
+                   "province", "language", "coupon", "accept_terms", "accept_privacy"]  # fmt: skip
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
