@@ -71,7 +71,7 @@ class ConsentAdmin(admin.ModelAdmin):
     list_display = ["user", "client", "document", "version", "accepted_at", "ip_address"]
     list_filter = ["document", "version"]
     search_fields = ["user__email", "client__name", "client__company_name"]
-    readonly_fields = list_display
+    readonly_fields = ["user", "client", "document", "version", "accepted_at", "ip_address"]
 
     def has_add_permission(self, request):
         return False
