@@ -230,6 +230,13 @@ ACCOUNT_RATE_LIMITS = {
     "signup": "20/m/ip",
 }
 ACCOUNT_EMAIL_NOTIFICATIONS = True
+# The terms of service and the privacy notice a client accepts on signing up: a new version
+# is a new string here; each acceptance is stored with the version it was given for.
+TERMS_VERSION = os.environ.get("TERMS_VERSION", "2026-01")
+PRIVACY_VERSION = os.environ.get("PRIVACY_VERSION", "2026-01")
+# Where the documents are read; by default short pages of the panel itself.
+TERMS_URL = os.environ.get("TERMS_URL", "/legal/terms/")
+PRIVACY_URL = os.environ.get("PRIVACY_URL", "/legal/privacy/")
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # reset links last a day and work once
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_ADAPTER = "sportello.accounts.adapter.MFAAdapter"

@@ -22,6 +22,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("i18n/setlang/", core_views.switch_language, name="set_language"),
     path("cookies/", core_views.cookie_policy, name="cookie_policy"),
+    path("legal/terms/", account_views.legal_document, {"document": "terms"}, name="terms"),
+    path("legal/privacy/", account_views.legal_document, {"document": "privacy"}, name="privacy"),
     path("panel/servers/", include("sportello.servers.urls")),
     path("panel/", include("sportello.portal.urls")),
     path("desk/servers/", include("sportello.servers.desk_urls")),

@@ -19,6 +19,7 @@ from django.contrib.sessions.backends.base import SessionBase
 from django.core import signing
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.dispatch import Signal
 from django.forms import ModelForm
 from django.http import HttpRequest
 from django.urls import reverse
@@ -31,10 +32,18 @@ from sportello.core.models import AuditEvent, Provider
 from sportello.core.net import client_ip
 from sportello.mail.actions import queue_rendered, queue_to_client, render_email
 
-from .models import AccountContact, Client, SignedInSession, Tier, User
+from .models import AccountContact, Client, Consent, SignedInSession, Tier, User
 from .twofactor import record_mfa
 
 Action = AuditEvent.Action
+
+
+# Sent with `client`, `recipient_code` and `pec` when the client gives how their Italian
+# electronic invoices reach them; the e-invoice app, above this one, keeps that data.
+invoice_delivery_given = Signal()
+
+CLIENT_FIELDS = ("company_name", "fiscal_code", "vat_number", "address", "postcode", "city",
+                 "province")  # fmt: skip
 
 
 @transaction.atomic
@@ -45,12 +54,43 @@ def register_client(request: HttpRequest, user: User, data: Mapping[str, Any]) -
         owner=user,
         name=data["name"],
         kind=data.get("kind") or Client.Kind.PERSON,
-        company_name=data.get("company_name", ""),
         country=data.get("country") or "IT",
         tier=Tier.default(),
+        **{field: data.get(field) or "" for field in CLIENT_FIELDS},
     )
     audit.record(Action.SIGNUP, request=request, actor=user, client=client)
+    _give_invoice_delivery(client, data)
     return client
+
+
+def _give_invoice_delivery(client: Client, data: Mapping[str, Any]) -> None:
+    if "recipient_code" in data or "pec" in data:
+        invoice_delivery_given.send(
+            sender=Client, client=client,
+            recipient_code=data.get("recipient_code") or "", pec=data.get("pec") or "",
+        )  # fmt: skip
+
+
+def record_acceptance(
+    request: HttpRequest, user: User, client: Client | None,
+    documents: tuple[str, ...] = (Consent.Document.TERMS, Consent.Document.PRIVACY),
+) -> list[Consent]:  # fmt: skip
+    """The terms and the privacy notice accepted now, in the versions in force: one row per
+    document with the time and the address it came from. Every sign-up path records it here."""
+    versions: dict[str, str] = {Consent.Document.TERMS: settings.TERMS_VERSION,
+                                Consent.Document.PRIVACY: settings.PRIVACY_VERSION}  # fmt: skip
+    now = timezone.now()
+    return [
+        Consent.objects.create(
+            user=user,
+            client=client,
+            document=document,
+            version=versions[document],
+            accepted_at=now,
+            ip_address=client_ip(request),
+        )  # fmt: skip
+        for document in documents
+    ]
 
 
 @transaction.atomic
@@ -65,6 +105,8 @@ def update_profile(
         client.owner.language = language
         client.owner.save(update_fields=["language"])
         changed.append("language")
+    if {"recipient_code", "pec"} & set(changed):
+        _give_invoice_delivery(client, form.cleaned_data)
     if changed:
         action = Action.STAFF_CHANGED_CLIENT if by_staff else Action.PROFILE_CHANGED
         audit.record(action, request=request, client=client, detail=", ".join(changed))

@@ -107,6 +107,16 @@ class AccountAdapter(DefaultAccountAdapter):
             return redirect("account_login")
         return super().pre_login(request, user, **kwargs)
 
+    def add_message(self, request, level, message_template=None, message_context=None,
+                    extra_tags="", message=None):  # fmt: skip
+        """allauth's notices ("Signed in as ...") in the language of the panel they appear
+        on: the signed-in user's, even when the sign-in form was shown in the browser's."""
+        user = getattr(request, "user", None)
+        language = getattr(user, "language", "") if user and user.is_authenticated else ""
+        with translation.override(language or translation.get_language()):
+            super().add_message(request, level, message_template, message_context,
+                                extra_tags, message)  # fmt: skip
+
     def get_login_redirect_url(self, request):
         if request.user.is_staff:
             return reverse("root")  # staff go on to their own starting page

@@ -4,7 +4,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from . import actions
-from .models import Client, Tier, User
+from .models import Client, Consent, Tier, User
 
 
 @admin.register(User)
@@ -62,3 +62,22 @@ class ClientAdmin(admin.ModelAdmin):
     list_filter = ["kind", "tier", "country"]
     search_fields = ["name", "company_name", "owner__email", "vat_number", "fiscal_code"]
     raw_id_fields = ["owner"]
+
+
+@admin.register(Consent)
+class ConsentAdmin(admin.ModelAdmin):
+    """The acceptances are evidence: read here, written only by the sign-up and the cart."""
+
+    list_display = ["user", "client", "document", "version", "accepted_at", "ip_address"]
+    list_filter = ["document", "version"]
+    search_fields = ["user__email", "client__name", "client__company_name"]
+    readonly_fields = ["user", "client", "document", "version", "accepted_at", "ip_address"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

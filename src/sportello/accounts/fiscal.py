@@ -62,3 +62,35 @@ def _reason(error: stdnum_errors.ValidationError) -> str:
     if isinstance(error, stdnum_errors.InvalidFormat):
         return _("wrong format")
     return _("not recognised")
+
+
+def clean_personal_code(value: str, country: str) -> str:
+    """A private person's tax code: the codice fiscale in Italy (a partita IVA is a
+    business's), the NIF/NIE in Spain; elsewhere the national number as typed."""
+    value = value.strip().upper().replace(" ", "")
+    if not value:
+        return ""
+    if country == "IT" and value.isdigit():
+        raise ValidationError(
+            _("A person's codice fiscale has 16 letters and digits; an 11-digit number is a "
+              "partita IVA: sign up as a company or professional.")
+        )  # fmt: skip
+    try:
+        if country == "IT":
+            return codicefiscale.validate(value)
+        if country == "ES":
+            return es_nif.validate(value)
+    except stdnum_errors.ValidationError as error:
+        raise ValidationError(
+            _("This tax code is not valid (%(reason)s).") % {"reason": _reason(error)}
+        ) from error
+    return value
+
+
+def clean_recipient_code(value: str, length: int = 7) -> str:
+    """The SdI recipient code (codice destinatario): 7 letters or digits, 6 for a public
+    administration's office code."""
+    value = value.strip().upper().replace(" ", "")
+    if value and (len(value) != length or not value.isalnum()):
+        raise ValidationError(_("The recipient code has %(n)s letters or digits.") % {"n": length})
+    return value

@@ -3,45 +3,153 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from . import actions
 from .countries import country_choices
-from .fiscal import clean_fiscal_code, clean_vat_number
+from .fiscal import (
+    EU_COUNTRIES,
+    clean_fiscal_code,
+    clean_personal_code,
+    clean_recipient_code,
+    clean_vat_number,
+)
 from .models import AccountContact, Client
 
+# The choice as the sign-up form asks it: a professional invoices like a company.
+KIND_CHOICES = [
+    (Client.Kind.PERSON.value, _("Private person")),
+    (Client.Kind.COMPANY.value, _("Company or professional")),
+]
+ADDRESS_FIELDS = ("address", "postcode", "city")
 
-class SignupForm(forms.Form):
-    """Extra fields on allauth's registration form: who the new client is."""
 
+def check_billing_details(form: forms.BaseForm, data: dict, *, office_code: bool = False) -> None:
+    """What an invoice to this client needs, by client type, each error on its field.
+    `office_code`: the client is a public administration, whose SdI code has 6 characters."""
+    country = data.get("country") or ""
+    company = data.get("kind") == Client.Kind.COMPANY
+    tax_code = clean_fiscal_code if company else clean_personal_code
+    code_length = 6 if office_code else 7
+    checks = [("fiscal_code", lambda v: tax_code(v, country)),
+              ("vat_number", lambda v: clean_vat_number(v, country)),
+              ("recipient_code", lambda v: clean_recipient_code(v, code_length))]  # fmt: skip
+    for field, check in checks:
+        if field not in form.fields:
+            continue
+        try:
+            data[field] = check(data.get(field) or "")
+        except ValidationError as error:
+            form.add_error(field, error)
+
+    def missing(field: str) -> bool:
+        return field in form.fields and field not in form.errors and not data.get(field)
+
+    for field in ADDRESS_FIELDS:
+        if missing(field):
+            form.add_error(field, _("Your invoices need it."))
+    if company:
+        if missing("company_name"):
+            form.add_error("company_name", _("A company needs its company name."))
+        if country in EU_COUNTRIES and missing("vat_number"):
+            form.add_error("vat_number", _("A company or professional in the European Union "
+                                           "needs its VAT number."))  # fmt: skip
+        if (
+            country == "IT"
+            and missing("recipient_code")
+            and missing("pec")
+            and "recipient_code" not in form.errors
+        ):
+            form.add_error(
+                "recipient_code",
+                _("Give your SdI recipient code or a PEC address: Italian electronic invoices "
+                  "reach you through one of them."),
+            )  # fmt: skip
+    elif country == "IT" and missing("fiscal_code"):
+        form.add_error("fiscal_code", _("A person resident in Italy needs their codice fiscale."))
+
+
+class BillingDetailsForm(forms.Form):
+    """Who the client is and what their invoices need: the sign-up's and the checkout's."""
+
+    kind = forms.ChoiceField(label=_("You are"), choices=KIND_CHOICES, widget=forms.RadioSelect,
+                             initial=Client.Kind.PERSON)  # fmt: skip
     name = forms.CharField(label=_("Full name"), max_length=150)
-    kind = forms.ChoiceField(label=_("You are"), choices=Client.Kind.choices)
     company_name = forms.CharField(label=_("Company name"), max_length=200, required=False)
-    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+    fiscal_code = forms.CharField(label=capfirst(_("Tax code")), max_length=32, required=False,
+                                  help_text=_("In Italy, the codice fiscale."))  # fmt: skip
+    vat_number = forms.CharField(label=capfirst(_("VAT number")), max_length=32, required=False)
+    address = forms.CharField(label=_("Address"), max_length=200, required=False)
+    postcode = forms.CharField(label=_("Postcode"), max_length=16, required=False)
+    city = forms.CharField(label=_("City"), max_length=100, required=False)
+    province = forms.CharField(label=_("Province"), max_length=60, required=False)
     country = forms.ChoiceField(label=_("Country"))
-
-    field_order = ["name", "kind", "company_name", "email", "password1", "password2"]
+    recipient_code = forms.CharField(
+        label=capfirst(_("SdI recipient code")), max_length=7, required=False,
+        help_text=_("For Italian electronic invoices: this code or a PEC address."),
+    )  # fmt: skip
+    pec = forms.EmailField(label=capfirst(_("PEC address for invoices")), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["country"].choices = country_choices()
         self.fields["country"].initial = "IT"
-        self.fields["language"].initial = (get_language() or "it")[:2]
 
     def clean(self):
         data = super().clean()
-        if data.get("kind") == Client.Kind.COMPANY and not data.get("company_name"):
-            self.add_error("company_name", _("A company needs its company name."))
+        check_billing_details(self, data)
         return data
 
+
+class SignupForm(BillingDetailsForm):
+    """Extra fields on allauth's registration form: who the new client is, and their
+    acceptance of the terms and the privacy notice."""
+
+    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+    accept_terms = forms.BooleanField(label=_("I accept the terms of service"))
+    accept_privacy = forms.BooleanField(label=_("I have read the privacy notice"))
+
+    field_order = ["kind", "company_name", "name", "email", "password1", "password2", "country",
+                   "fiscal_code", "vat_number", "recipient_code", "pec", "address", "postcode",
+                   "city", "province", "language", "accept_terms", "accept_privacy"]  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")  # the checkboxes' labels follow the box
+        super().__init__(*args, **kwargs)
+        self.fields["language"].initial = (get_language() or "it")[:2]
+        set_acceptance_labels(self)
+
     def signup(self, request, user):
-        actions.register_client(request, user, self.cleaned_data)
+        client = actions.register_client(request, user, self.cleaned_data)
+        actions.record_acceptance(request, user, client)
+
+
+def set_acceptance_labels(form: forms.BaseForm) -> None:
+    """The checkboxes link to the documents they accept."""
+    links = {
+        "accept_terms": (settings.TERMS_URL, _(
+            'I accept the <a href="%(url)s" target="_blank">terms of service</a>')),
+        "accept_privacy": (settings.PRIVACY_URL, _(
+            'I have read the <a href="%(url)s" target="_blank">privacy notice</a>')),
+    }  # fmt: skip
+    for field, (url, label) in links.items():
+        if field in form.fields:
+            form.fields[field].label = mark_safe(label % {"url": escape(url)})  # noqa: S308
 
 
 class ProfileForm(forms.ModelForm):
+    kind = forms.ChoiceField(label=_("You are"), choices=KIND_CHOICES, widget=forms.RadioSelect)
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
     country = forms.ChoiceField(label=_("Country"))
+    recipient_code = forms.CharField(
+        label=capfirst(_("SdI recipient code")), max_length=7, required=False,
+        help_text=_("For Italian electronic invoices: this code or a PEC address."),
+    )  # fmt: skip
+    pec = forms.EmailField(label=capfirst(_("PEC address for invoices")), required=False)
 
     class Meta:
         model = Client
@@ -56,6 +164,8 @@ class ProfileForm(forms.ModelForm):
             "city",
             "province",
             "country",
+            "recipient_code",
+            "pec",
             "phone",
             "news_by_email",
         ]
@@ -64,20 +174,17 @@ class ProfileForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["country"].choices = country_choices()
         self.fields["language"].initial = self.instance.owner.language
+        # The delivery data is the e-invoice app's, which sits above this one: read here
+        # through the relation, saved through actions.invoice_delivery_given.
+        delivery = getattr(self.instance, "einvoice_profile", None)
+        self.office_code = bool(delivery and delivery.public_administration)
+        if delivery is not None:
+            self.fields["recipient_code"].initial = delivery.recipient_code
+            self.fields["pec"].initial = delivery.pec
 
     def clean(self):
         data = super().clean()
-        country = data.get("country") or ""
-        for field, check in (("fiscal_code", clean_fiscal_code), ("vat_number", clean_vat_number)):
-            try:
-                data[field] = check(data.get(field) or "", country)
-            except ValidationError as error:
-                self.add_error(field, error)
-        if data.get("kind") == Client.Kind.COMPANY:
-            if not data.get("company_name"):
-                self.add_error("company_name", _("A company needs its company name."))
-            if country == "IT" and not data.get("vat_number") and "vat_number" not in self.errors:
-                self.add_error("vat_number", _("An Italian company needs its partita IVA."))
+        check_billing_details(self, data, office_code=self.office_code)
         return data
 
 

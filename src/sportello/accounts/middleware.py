@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
@@ -38,7 +39,19 @@ class UserLanguageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        language = ""
         if request.user.is_authenticated and request.user.language:
-            translation.activate(request.user.language)
-            request.LANGUAGE_CODE = request.user.language
-        return self.get_response(request)
+            language = request.user.language
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        if language and not request.user.is_authenticated:
+            # Signed out: the next pages (and the "signed out" notice) stay in the language
+            # the user was using, not the browser's.
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME, language,
+                max_age=settings.LANGUAGE_COOKIE_AGE, path=settings.LANGUAGE_COOKIE_PATH,
+                secure=settings.LANGUAGE_COOKIE_SECURE, httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            )  # fmt: skip
+        return response

@@ -251,3 +251,32 @@ class SignedInSession(models.Model):
         verbose_name = _("signed-in session")
         verbose_name_plural = _("signed-in sessions")
         ordering = ["-created_at", "-id"]
+
+
+class Consent(models.Model):
+    """A document the client accepted: which one, in which version, when and from where."""
+
+    class Document(models.TextChoices):
+        TERMS = "terms", _("Terms of service")
+        PRIVACY = "privacy", _("Privacy notice")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("login"), on_delete=models.CASCADE,
+        related_name="consents",
+    )  # fmt: skip
+    client = models.ForeignKey(
+        Client, verbose_name=_("client"), null=True, blank=True, on_delete=models.CASCADE,
+        related_name="consents",
+    )  # fmt: skip
+    document = models.CharField(_("document"), max_length=10, choices=Document.choices)
+    version = models.CharField(_("version"), max_length=40)
+    accepted_at = models.DateTimeField(_("accepted"))
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("acceptance")
+        verbose_name_plural = _("acceptances")
+        ordering = ["-accepted_at", "-id"]
+
+    def __str__(self):
+        return f"{self.get_document_display()} {self.version}"

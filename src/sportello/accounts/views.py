@@ -1,6 +1,7 @@
 from allauth.mfa.adapter import get_adapter as get_mfa_adapter
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import generate_totp_secret
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -13,10 +14,12 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from sportello.core.access import client_required
+from sportello.core.models import Provider
 from sportello.core.navigation import next_url
 
 from . import actions
 from .forms import AccountContactForm, NotificationsForm, ProfileForm, StaffEnrolmentForm
+from .models import Consent
 
 
 @never_cache
@@ -76,6 +79,16 @@ def profile(request, client):
         messages.success(request, _("Your profile has been saved."))
         return redirect("portal:profile")
     return render(request, "accounts/profile.html", {"form": form, "client": client})
+
+
+def legal_document(request, document):
+    """The terms of service or the privacy notice in the version a new client accepts."""
+    kind = Consent.Document(document)
+    version = settings.TERMS_VERSION if kind == Consent.Document.TERMS else settings.PRIVACY_VERSION
+    return render(request, "accounts/legal_document.html", {
+        "document": kind, "title": kind.label, "version": version,
+        "provider": Provider.current(),
+    })  # fmt: skip
 
 
 @csrf_exempt  # mail providers post the one-click unsubscribe without cookies (RFC 8058)
@@ -142,6 +155,9 @@ def security(request, client):
             "has_totp": Authenticator.Type.TOTP in kinds,
             "has_recovery_codes": Authenticator.Type.RECOVERY_CODES in kinds,
             "form": form,
+            "consents": user.consents.all(),
+            "terms_url": settings.TERMS_URL,
+            "privacy_url": settings.PRIVACY_URL,
         },
     )
 

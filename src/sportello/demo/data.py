@@ -12,14 +12,16 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
 from dateutil.relativedelta import relativedelta
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from sportello.accounts.models import Client, Tier, User
+from sportello.accounts.models import Client, Consent, Tier, User
 from sportello.catalog.models import Price, Product, ProductType, SupportPlanRule
 from sportello.core.models import Provider
+from sportello.einvoice.models import RecipientProfile
 from sportello.helpdesk.models import Department
 from sportello.services.models import Service
 
@@ -187,6 +189,7 @@ CLIENTS = [
         "it",
         "IT",
         "web",
+        fiscal="VRDPLA80A41L219L",
         city="Torino",
         address="Corso Francia 8",
         postcode="10143",
@@ -301,6 +304,15 @@ def seed_clients(today: date, password_hash: str) -> None:
                 "tier": tiers[demo.tier],
             },
         )
+        # Every demo client signed up accepting the documents in force.
+        versions = {Consent.Document.TERMS: settings.TERMS_VERSION,
+                    Consent.Document.PRIVACY: settings.PRIVACY_VERSION}  # fmt: skip
+        for document, version in versions.items():
+            Consent.objects.get_or_create(
+                user=user, document=document, version=version,
+                defaults={"client": client, "accepted_at": timezone.make_aware(
+                    datetime.combine(year_ago, time(10)))},
+            )  # fmt: skip
         domain = demo.domain
         slug = domain.rsplit(".", 1)[0]
         # A stage of life for each service, relative to today.
@@ -320,6 +332,8 @@ def seed_clients(today: date, password_hash: str) -> None:
     lucia = Client.objects.get(owner__email="lucia.garcia@example.es")
     _unpaid(lucia, "hosting-basic", "tiendalucia.es", year_ago - timedelta(days=5))
     bianchi = Client.objects.get(owner__email="info@ferramentabianchi.example")
+    # An Italian company receives its e-invoices through the SdI: its recipient code.
+    RecipientProfile.objects.get_or_create(client=bianchi, defaults={"recipient_code": "M5UXCR1"})
     server = _service(
         bianchi,
         "dedicated",
@@ -602,6 +616,8 @@ def seed_helpdesk(today: date) -> None:
         now=morning,
     )
     bianchi = Client.objects.get(owner__email="info@ferramentabianchi.example")
+    # An Italian company receives its e-invoices through the SdI: its recipient code.
+    RecipientProfile.objects.get_or_create(client=bianchi, defaults={"recipient_code": "M5UXCR1"})
     helpdesk.open_ticket(
         bianchi,
         category=Category.objects.get(code="outage"),

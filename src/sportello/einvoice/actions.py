@@ -94,6 +94,14 @@ def _freeze_fatturapa(invoices: list[Invoice]) -> None:
     EInvoice.objects.bulk_create(rows, ignore_conflicts=True)
 
 
+def set_recipient(client: Client, *, recipient_code: str, pec: str) -> RecipientProfile:
+    """How the client's e-invoices reach them; invoices frozen already keep theirs."""
+    profile, _created = RecipientProfile.objects.update_or_create(
+        client=client, defaults={"recipient_code": recipient_code, "pec": pec}
+    )
+    return profile
+
+
 def stamp_duty_lines(invoice: Invoice, lines: list[InvoiceLine]) -> list[billing.Line]:
     """Registered with billing for each invoice it drafts: the €2 stamp duty as a line of
     its own, out of the VAT base, when an Italian provider recharges it to the client and

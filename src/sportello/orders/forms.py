@@ -5,8 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from sportello.accounts.countries import country_choices
-from sportello.accounts.fiscal import clean_vat_number
+from sportello.accounts.forms import BillingDetailsForm, set_acceptance_labels
 from sportello.accounts.models import User
 
 from .actions import clean_domain
@@ -40,25 +39,26 @@ class CheckoutForm(forms.Form):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")  # the checkbox's label follows the box
         super().__init__(*args, **kwargs)
+        set_acceptance_labels(self)
 
 
-class SignupCheckoutForm(CheckoutForm):
-    """A visitor signs up while ordering: who they are, where (for the VAT), a password."""
+class SignupCheckoutForm(BillingDetailsForm, CheckoutForm):
+    """A visitor signs up while ordering: who they are and what their invoices need (the
+    sign-up's rules), a password, and their acceptance of the terms and the privacy notice."""
 
-    name = forms.CharField(label=_("Full name"), max_length=150)
     email = forms.EmailField(label=_("Email"))
     password = forms.CharField(label=_("Password"), widget=forms.PasswordInput, max_length=128)
-    country = forms.ChoiceField(label=_("Country"))
-    vat_number = forms.CharField(label=_("VAT number"), max_length=32, required=False)
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+    accept_privacy = forms.BooleanField(label=_("I have read the privacy notice"))
 
-    field_order = ["name", "email", "password", "country", "vat_number", "language", "coupon"]
+    field_order = ["kind", "company_name", "name", "email", "password", "country", "fiscal_code",
+                   "vat_number", "recipient_code", "pec", "address", "postcode", "city",
+                   "province", "language", "coupon", "accept_terms", "accept_privacy"]  # fmt: skip
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["country"].choices = country_choices()
-        self.fields["country"].initial = "IT"
         self.fields["language"].initial = (get_language() or "it")[:2]
+        set_acceptance_labels(self)
 
     def clean_email(self):
         email = self.cleaned_data["email"].strip().lower()
@@ -70,15 +70,6 @@ class SignupCheckoutForm(CheckoutForm):
         password = self.cleaned_data["password"]
         password_validation.validate_password(password)
         return password
-
-    def clean(self):
-        data = super().clean()
-        if data.get("vat_number") and data.get("country"):
-            try:
-                data["vat_number"] = clean_vat_number(data["vat_number"], data["country"])
-            except ValidationError as error:
-                self.add_error("vat_number", error)
-        return data
 
 
 class RefuseForm(forms.Form):

@@ -11,9 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from sportello.accounts.actions import register_client
+from sportello.accounts.actions import record_acceptance, register_client
 from sportello.accounts.fiscal import clean_vat_number
-from sportello.accounts.models import Client, User
+from sportello.accounts.models import Client, Consent, User
 from sportello.billing.models import BillingSettings
 from sportello.catalog.models import DOMAIN_BOUND_TYPES, Product, ProductType
 from sportello.core.access import client_required
@@ -179,13 +179,14 @@ def _place(request, client, form, lines, summary) -> Order:
                                             language=data["language"])  # fmt: skip
             address = EmailAddress.objects.create(user=user, email=user.email, primary=True,
                                                   verified=False)  # fmt: skip
-            client = register_client(request, user, {**data, "kind": Client.Kind.PERSON})
-            if data.get("vat_number"):
-                client.vat_number = data["vat_number"]
-                client.save(update_fields=["vat_number"])
+            client = register_client(request, user, data)
+            record_acceptance(request, user, client)
             transaction.on_commit(
                 lambda: send_verification_email_to_address(request, address, signup=True)
             )
+        else:
+            # Each order is placed under the terms in force, ticked again on the cart.
+            record_acceptance(request, client.owner, client, (Consent.Document.TERMS,))
         coupon = summary.coupon.code if summary.coupon else ""
         return actions.place_order(client, lines, timezone.now(), coupon_code=coupon,
                                    request=request)  # fmt: skip

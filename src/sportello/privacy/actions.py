@@ -155,6 +155,8 @@ def _anonymise_account(client: Client, now: datetime) -> None:
         to_address=owner.email, subject=ERASED, body_text=ERASED, body_html=""
     )
     AuditEvent.objects.filter(client=client).update(ip_address=None, detail="")
+    # What was accepted and when stays, as the audit rows do; where from does not.
+    owner.consents.update(ip_address=None)
     for data_request in client.data_requests.exclude(archive=""):
         archive_path(data_request).unlink(missing_ok=True)
     client.data_requests.exclude(archive="").update(archive="")

@@ -73,6 +73,9 @@ def build(client: Client, provider_name: str, today: date) -> bytes:
         )  # fmt: skip
         archive.writestr("consents.json", _json({
             "news_by_email": client.news_by_email,
+            "accepted": [{"document": c.document, "version": c.version,
+                          "at": _plain(c.accepted_at), "ip_address": c.ip_address}
+                         for c in owner.consents.order_by("accepted_at", "id")],
             "events": [{"at": _plain(e.at), "what": str(e.get_action_display()),
                         "detail": e.detail} for e in consent_events],
         }))  # fmt: skip

@@ -9,7 +9,7 @@ BASE = {
     "kind": "person",
     "name": "Olga Owner",
     "company_name": "",
-    "fiscal_code": "",
+    "fiscal_code": "RSSMRA85T10A562S",
     "vat_number": "",
     "address": "Via Verdi 3",
     "postcode": "20100",
@@ -38,6 +38,7 @@ def test_valid_italian_company_is_saved_and_audited(logged_in, owner):
         company_name="Olga S.r.l.",
         vat_number="00743110157",
         fiscal_code="00743110157",
+        recipient_code="m5uxcr1",
     )
     assert response.status_code == 302
     owner.refresh_from_db()
@@ -77,7 +78,9 @@ def test_wrong_eu_vat_number_and_missing_partita_iva(logged_in, owner):
     response = post_profile(logged_in, country="DE", vat_number="DE1234567", language="en")
     assert "This VAT number is not valid for the chosen country" in response.content.decode()
     response = post_profile(logged_in, kind="company", company_name="X S.r.l.", language="en")
-    assert "An Italian company needs its partita IVA." in response.content.decode()
+    assert "A company or professional in the European Union needs its VAT number." in (
+        response.content.decode()
+    )
 
 
 def test_language_choice_drives_the_interface(logged_in, owner):

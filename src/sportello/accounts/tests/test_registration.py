@@ -20,6 +20,13 @@ SIGNUP = {
     "password2": PASSWORD,
     "language": "es",
     "country": "IT",
+    "fiscal_code": "RSSMRA85T10A562S",
+    "address": "Via Roma 1",
+    "postcode": "00184",
+    "city": "Roma",
+    "province": "RM",
+    "accept_terms": "on",
+    "accept_privacy": "on",
 }
 
 

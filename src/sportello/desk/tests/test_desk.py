@@ -56,14 +56,17 @@ def test_staff_edit_of_a_client_is_audited(client, owner):
         "country": "IT",
         "language": "it",
         "company_name": "",
-        "fiscal_code": "",
+        "fiscal_code": "RSSMRA85T10A562S",
         "vat_number": "",
-        "address": "",
-        "postcode": "",
-        "city": "",
+        "address": "Via Verdi 3",
+        "postcode": "20100",
+        "city": "Milano",
         "province": "",
         "phone": "",
     }
+    # Staff keep to the rules the client's own profile page applies.
+    refused = client.post(reverse("desk:client_edit", args=[owner.pk]), {**data, "city": ""})
+    assert list(refused.context["form"].errors) == ["city"]
     assert client.post(reverse("desk:client_edit", args=[owner.pk]), data).status_code == 302
     event = AuditEvent.objects.get(action="staff_changed_client", client=owner)
     assert event.actor == agent and "name" in event.detail

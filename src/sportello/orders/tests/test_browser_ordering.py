@@ -78,7 +78,12 @@ def test_a_visitor_orders_hosting_and_a_domain_signs_up_pays_and_is_provisioned(
     form.locator("input[name=email]").fill(email)
     form.locator("input[name=password]").fill("Un-Altra-Pass-91")
     form.locator("select[name=country]").select_option("IT")
+    form.locator("input[name=fiscal_code]").fill("RSSMRA85T10A562S")
+    form.locator("input[name=address]").fill("Via Roma 1")
+    form.locator("input[name=postcode]").fill("50100")
+    form.locator("input[name=city]").fill("Firenze")
     form.locator("input[name=accept_terms]").check()
+    form.locator("input[name=accept_privacy]").check()
     with page.expect_navigation():
         form.locator("button[name=place]").click()
     assert path_of(page.url) == "/order/placed/"

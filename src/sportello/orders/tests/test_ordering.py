@@ -7,6 +7,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
@@ -51,11 +52,18 @@ def test_a_visitor_orders_signs_up_pays_and_is_provisioned(
             "name": "Lucia Bottega", "email": "lucia@bottega.example",
             "password": "Un-Altra-Pass-91",
             "country": "IT", "language": "it", "coupon": "BENVENUTO", "accept_terms": "on",
-            "place": "1",
+            "accept_privacy": "on", "kind": "person", "fiscal_code": "RSSMRA85T10A562S",
+            "address": "Via Roma 1", "postcode": "50100", "city": "Firenze", "place": "1",
         })  # fmt: skip
     assert placed.status_code == 302, placed.context["form"].errors
     order = Order.objects.get()
     invoice = order.invoice
+    # The sign-up at the cart records the acceptance as the sign-up page does.
+    assert set(order.client.consents.values_list("document", "version")) == {
+        ("terms", settings.TERMS_VERSION),
+        ("privacy", settings.PRIVACY_VERSION),
+    }
+    assert order.client.fiscal_code == "RSSMRA85T10A562S"
     assert invoice.total == summary.total == Decimal("145.92")  # (132.90 − 13.29) + 22%
     assert set(order.client.services.values_list("status", flat=True)) == {"pending"}
     assert client.get(reverse("orders:placed")).status_code == 200

@@ -100,10 +100,16 @@ def test_client_signs_up_confirms_turns_on_2fa_and_switches_to_spanish(live_serv
     expect_cookie_notice(page)
     form = page.locator("main form.form")  # the header has its own language select
     form.locator('input[name="name"]').fill("Nuova Cliente")
-    form.locator('select[name="kind"]').select_option(Client.Kind.PERSON)
+    form.locator(f'input[name="kind"][value="{Client.Kind.PERSON}"]').check()
     form.locator('input[name="email"]').fill(email)
     form.locator('input[name="password1"]').fill(testing.PASSWORD)
     form.locator('input[name="password2"]').fill(testing.PASSWORD)
+    form.locator('input[name="fiscal_code"]').fill("RSSMRA85T10A562S")
+    form.locator('input[name="address"]').fill("Via Roma 1")
+    form.locator('input[name="postcode"]').fill("00184")
+    form.locator('input[name="city"]').fill("Roma")
+    form.locator('input[name="accept_terms"]').check()
+    form.locator('input[name="accept_privacy"]').check()
     # Signup defaults follow the page: Italian, Italy.
     expect(form.locator('select[name="language"]')).to_have_value("it")
     expect(form.locator('select[name="country"]')).to_have_value("IT")

@@ -14,6 +14,7 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
+from sportello.accounts.models import Consent
 from sportello.billing import actions as billing
 from sportello.billing.models import Invoice
 from sportello.catalog.models import ProductType
@@ -94,6 +95,8 @@ def test_the_archive_is_the_owners_only_and_expires(client, account, other_clien
 
 
 def test_erasure_waits_for_services_to_end_then_holds_invoices_and_payments(client, account):
+    Consent.objects.create(user=account.owner, client=account, document="terms", version="1",
+                           accepted_at=timezone.now(), ip_address="192.0.2.7")  # fmt: skip
     client.force_login(account.owner)
     client.post(reverse("portal:privacy_erasure"))  # not confirmed
     assert not account.data_requests.exists()
@@ -120,6 +123,8 @@ def test_erasure_waits_for_services_to_end_then_holds_invoices_and_payments(clie
     owner = account.owner
     assert "Olga" not in account.name and str(account.pk) in account.name and not account.address
     assert not owner.is_active and owner.email.endswith("@erased.invalid")
+    [consent] = owner.consents.all()  # what was accepted stays; where from does not
+    assert consent.version == "1" and consent.ip_address is None
     assert account.tickets.get().subject == "—"
     assert set(account.services.values_list("name", flat=True)) == {"—"}
     invoice = account.invoices.get()
