@@ -14,7 +14,7 @@ from django.db.models import Q
 from standardwebhooks.webhooks import Webhook
 
 from .models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from .targets import check_target
+from .targets import check_target, pinned
 
 log = logging.getLogger(__name__)
 
@@ -90,14 +90,15 @@ def deliver(delivery_id: int, now: datetime, client: httpx.Client | None = None)
     try:
         if not endpoint.is_active:
             raise ValidationError("endpoint disabled")
-        check_target(endpoint.url)
+        address = check_target(endpoint.url)[0]
+        url, host, extensions = pinned(endpoint.url, address)
         own = client is None
         http = client or httpx.Client(timeout=settings.WEBHOOK_TIMEOUT_SECONDS)
         try:
+            headers = {**signed_headers(delivery, endpoint, body, now), **host}
             response = http.post(
-                endpoint.url, content=body, headers=signed_headers(delivery, endpoint, body, now),
-                follow_redirects=False,
-            )  # fmt: skip
+                url, content=body, headers=headers, extensions=extensions, follow_redirects=False
+            )
         finally:
             if own:
                 http.close()

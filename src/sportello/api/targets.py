@@ -35,3 +35,21 @@ def check_target(url: str) -> list[str]:
             {"url": _("This address is in a private, loopback or reserved network.")}
         )
     return addresses
+
+
+def pinned(url: str, address: str) -> tuple[str, dict[str, str], dict[str, str]]:
+    """The request to `url` sent to `address`, the one `check_target` just allowed: (URL with
+    the address as host, headers with the real Host, httpx extensions with the name TLS
+    checks the certificate against). Resolving the name again when connecting would let a
+    name that answered a public address to the check answer a private one to the request
+    (DNS rebinding)."""
+    parts = urlsplit(url)
+    host = f"[{address}]" if ":" in address else address
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    header_host = parts.hostname or ""
+    if ":" in header_host:
+        header_host = f"[{header_host}]"
+    if parts.port:
+        header_host = f"{header_host}:{parts.port}"
+    target = parts._replace(netloc=netloc).geturl()
+    return target, {"Host": header_host}, {"sni_hostname": parts.hostname or ""}

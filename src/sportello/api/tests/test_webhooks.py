@@ -3,6 +3,7 @@ standardwebhooks library, retries after errors and timeouts, the same id on ever
 attempt, an object's events in order, targets in private networks refused."""
 
 import json
+import socket
 import threading
 import time
 from datetime import timedelta
@@ -231,3 +232,57 @@ def test_invoices_issued_by_the_daily_run_are_sent(
                                          timezone.now())  # fmt: skip
     sent = sorted(json.loads(body)["data"]["id"] for _headers, body in receiver.received)
     assert sent == sorted(invoice.pk for invoice in issued)
+
+
+def test_a_name_that_rebinds_to_a_private_address_is_not_reached(
+    receiver, world, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The name answered a public address when the delivery was checked and the local
+    receiver's address afterwards: the request goes to the address that was checked."""
+    port = receiver.server.server_address[1]
+    endpoint = endpoint_for(receiver, world, ["payment.received"])
+    endpoint.url = f"http://hooks.rebind.example:{port}/hooks"
+    endpoint.save()
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = False
+    answers = iter(["192.0.2.80", "127.0.0.1"])  # the check's answer, then the rebound one
+    original = socket.getaddrinfo
+
+    def rebinding(host, port, *args, **kwargs):
+        if host == "hooks.rebind.example":
+            address = next(answers, "127.0.0.1")
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+        return original(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    monkeypatch.setattr("sportello.api.targets._is_public", lambda address: address != "127.0.0.1")
+    with django_capture_on_commit_callbacks(execute=True):
+        billing.record_payment(world.client_a, Decimal("5.00"), timezone.localdate())
+    row = WebhookDelivery.objects.get()
+    assert receiver.received == [] and row.status == WebhookDelivery.Status.PENDING
+    assert row.tries.get().error  # the checked address did not answer
+
+
+def test_the_checked_address_is_the_one_connected_to(
+    receiver, world, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A name, resolved once: the request reaches the receiver by its address, with the
+    name in Host."""
+    port = receiver.server.server_address[1]
+    endpoint = endpoint_for(receiver, world, ["payment.received"])
+    endpoint.url = f"http://hooks.example.org:{port}/hooks"
+    endpoint.save()
+    original = socket.getaddrinfo
+    lookups = []
+
+    def resolver(host, port, *args, **kwargs):
+        if host == "hooks.example.org":
+            lookups.append(host)
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
+        return original(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolver)
+    with django_capture_on_commit_callbacks(execute=True):
+        billing.record_payment(world.client_a, Decimal("5.00"), timezone.localdate())
+    assert len(receiver.received) == 1 and len(lookups) == 1
+    headers, _body = receiver.received[0]
+    assert headers["Host"] == f"hooks.example.org:{port}"
