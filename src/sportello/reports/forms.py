@@ -5,6 +5,8 @@ from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
 from django import forms
+from django.utils.formats import date_format
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
@@ -33,13 +35,17 @@ class RevenueForm(forms.Form):
 
 
 class VatPeriodForm(forms.Form):
-    PERIODS = [
-        ("year", _("Whole year")),
-        *[(f"q{q}", _("Quarter %(number)s") % {"number": q}) for q in range(1, 5)],
-        *[(f"m{m:02d}", _("Month %(number)s") % {"number": m}) for m in range(1, 13)],
-    ]
     year = forms.IntegerField(label=_("Year"), min_value=FIRST_YEAR, max_value=LAST_YEAR)
-    period = forms.ChoiceField(label=_("Period"), choices=PERIODS)
+    period = forms.ChoiceField(label=_("Period"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Named in the reader's language, so built for each request.
+        self.fields["period"].choices = [
+            ("year", gettext("Whole year")),
+            *[(f"q{q}", gettext("Quarter %(number)s") % {"number": q}) for q in range(1, 5)],
+            *[(f"m{m:02d}", date_format(date(2000, m, 1), "F")) for m in range(1, 13)],
+        ]
 
     @staticmethod
     def defaults(today: date) -> dict[str, str]:
@@ -70,7 +76,7 @@ class ReceivablesForm(forms.Form):
 
 class RenewalsForm(forms.Form):
     DAYS = [("30", _("30 days")), ("60", _("60 days")), ("90", _("90 days"))]
-    days = forms.TypedChoiceField(label=_("Next"), choices=DAYS, coerce=int)
+    days = forms.TypedChoiceField(label=_("Period"), choices=DAYS, coerce=int)
 
     @staticmethod
     def defaults(today: date) -> dict[str, str]:
@@ -78,8 +84,14 @@ class RenewalsForm(forms.Form):
 
 
 class WeeksForm(forms.Form):
-    WEEKS = [(str(n), _("%(count)s weeks") % {"count": n}) for n in (4, 8, 13, 26, 52)]
-    weeks = forms.TypedChoiceField(label=_("Last"), choices=WEEKS, coerce=int)
+    weeks = forms.TypedChoiceField(label=_("Period"), coerce=int)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["weeks"].choices = [
+            (str(n), ngettext("%(count)s week", "%(count)s weeks", n) % {"count": n})
+            for n in (4, 8, 13, 26, 52)
+        ]
 
     @staticmethod
     def defaults(today: date) -> dict[str, str]:
