@@ -65,7 +65,7 @@ def _frame(title: str, labels: list[str], ticks: list[Decimal], y_of, unit: str)
         )
         parts.append(_text(LEFT - 6, y + 4, format_number(tick.normalize()), text_anchor="end"))
     if unit:
-        parts.append(_text(8, TOP - 24, unit, font_weight="bold"))
+        parts.append(_text(8, 13, unit, font_weight="bold"))
     plot = WIDTH - LEFT - RIGHT
     slot = plot / max(len(labels), 1)
     # Labels thinned out so they never overlap: about one every 48 units of width.
@@ -87,8 +87,8 @@ def _legend(series: list[Series]) -> list[str]:
         width = 18 + 7 * len(item.name)
         if x + width > WIDTH - RIGHT and x > LEFT:  # no room left on the line: stop there
             break
-        parts.append(f'<rect x="{x}" y="{TOP - 18}" width="10" height="10" fill="{colour}"/>')
-        parts.append(_text(x + 14, TOP - 9, item.name))
+        parts.append(f'<rect x="{x}" y="{TOP - 16}" width="10" height="10" fill="{colour}"/>')
+        parts.append(_text(x + 14, TOP - 7, item.name))
         x += width
     return parts
 
