@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, DecimalField, F, Q, Sum
 from django.db.models.functions import TruncMonth, TruncWeek
@@ -30,6 +31,9 @@ from sportello.services.models import Service
 from .charts import Series
 
 AMOUNT = DecimalField(max_digits=16, decimal_places=2)
+# How long the figures of a closed period are kept: a product re-typed in the catalogue shows
+# in past months by the next day.
+CLOSED_PERIOD_CACHE = 24 * 3600
 OTHER = "other"  # an invoice line for no service (a fee, a correction, added funds)
 
 
@@ -69,11 +73,8 @@ def _issued() -> Q:
 # --- 1. Revenue by month and product type ---------------------------------------------------
 
 
-def revenue(until: date) -> Figures:
-    """Net revenue of the twelve months ending with `until`'s month, by the product type of
-    each line's service; credit notes subtract in the month they are dated."""
-    end = until.replace(day=1) + relativedelta(months=1)
-    start = end - relativedelta(months=12)
+def _revenue_rows(start: date, end: date) -> dict[tuple[date, str], Decimal]:
+    """Net per (month, product type) of the documents dated from `start` to before `end`."""
     grouped = (
         InvoiceLine.objects.filter(
             invoice__number__isnull=False,
@@ -89,13 +90,45 @@ def revenue(until: date) -> Figures:
         )
         .annotate(net=Sum("net"))
     )
-    months = [start + relativedelta(months=n) for n in range(12)]
     amounts: dict[tuple[date, str], Decimal] = defaultdict(lambda: ZERO)
     for found in grouped:
         month = found["month"]
         month = month.date() if isinstance(month, datetime) else month
         sign = -1 if found["kind"] == Invoice.Kind.CREDIT_NOTE else 1
         amounts[(month, found["type"] or OTHER)] += sign * found["net"]
+    return dict(amounts)
+
+
+def _closed(end: date) -> bool:
+    """A period that ended before this month began: its fiscal documents are final (an
+    invoice or credit note is dated the day it is numbered, and never changes after)."""
+    return end <= timezone.localdate().replace(day=1)
+
+
+def revenue(until: date) -> Figures:
+    """Net revenue of the twelve months ending with `until`'s month, by the product type of
+    each line's service; credit notes subtract in the month they are dated. The months
+    already closed come from the cache once computed: only the current one is summed
+    again on each view."""
+    end = until.replace(day=1) + relativedelta(months=1)
+    start = end - relativedelta(months=12)
+    months = [start + relativedelta(months=n) for n in range(12)]
+    amounts: dict[tuple[date, str], Decimal] = {}
+    missing = []
+    for month in months:
+        closed = _closed(month + relativedelta(months=1))
+        cached = cache.get(f"reports:revenue:{month:%Y-%m}") if closed else None
+        if cached is None:
+            missing.append(month)
+        else:
+            amounts.update({(month, kind): net for kind, net in cached.items()})
+    if missing:
+        found = _revenue_rows(missing[0], missing[-1] + relativedelta(months=1))
+        for month in missing:
+            of_month = {kind: net for (day, kind), net in found.items() if day == month}
+            amounts.update({(month, kind): net for kind, net in of_month.items()})
+            if _closed(month + relativedelta(months=1)):
+                cache.set(f"reports:revenue:{month:%Y-%m}", of_month, CLOSED_PERIOD_CACHE)
     present = {kind for _month, kind in amounts}
     types = [t for t in ProductType.values if t in present] + ([OTHER] if OTHER in present else [])
     labels = {t: str(ProductType(t).label) for t in types if t != OTHER} | {OTHER: _("Other")}
@@ -144,13 +177,18 @@ GROUP BY country, note, kind, rate_bp
 def vat_summary(start: date, end: date) -> Figures:
     """Taxable and VAT per country, rate and VAT treatment of the documents dated from
     `start` to `end` (included): what the periodic VAT return needs. Credit notes subtract."""
-    sql = _VAT_SQL.format(lines=InvoiceLine._meta.db_table, invoices=Invoice._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            sql,
-            [Invoice.Status.DRAFT, Invoice.Status.WITHDRAWN, start, end + timedelta(days=1)],
-        )
-        found = cursor.fetchall()
+    key = f"reports:vat:{start}:{end}"
+    found = cache.get(key) if _closed(end + timedelta(days=1)) else None
+    if found is None:
+        sql = _VAT_SQL.format(lines=InvoiceLine._meta.db_table, invoices=Invoice._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                sql,
+                [Invoice.Status.DRAFT, Invoice.Status.WITHDRAWN, start, end + timedelta(days=1)],
+            )
+            found = [tuple(row) for row in cursor.fetchall()]
+        if _closed(end + timedelta(days=1)):
+            cache.set(key, found, CLOSED_PERIOD_CACHE)
     cent = Decimal("0.01")
     groups: dict[tuple[str, str, int], dict[str, Any]] = {}
     for country, note, kind, rate_bp, net_cents, vat_cents, count in found:

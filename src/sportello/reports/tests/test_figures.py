@@ -4,6 +4,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal as D
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from sportello.helpdesk.models import Ticket
@@ -164,3 +166,20 @@ def test_kb_deflection_per_week_and_says_views_are_not_recorded(db, today):
             last_week["tickets"]) == (2, 1, 1, 1)  # fmt: skip
     assert (this_week["opened"], this_week["avoided"]) == (1, 0)  # within its 24 hours
     assert "does not record plain article views" in found.notes[0]
+
+
+def test_closed_months_come_from_the_cache_and_the_current_one_is_live(books, today):
+    from .conftest import document
+
+    assert figures.revenue(date(2026, 6, 1)).totals["total"] == D("180.05")
+    with CaptureQueriesContext(connection) as queries:
+        document(books["a"], date(2026, 6, 10), [(D("5.00"), D("22"), None)])
+        again = figures.revenue(date(2026, 6, 1))
+    assert again.totals["total"] == D("185.05")
+    # Only the current month was summed again.
+    (summed,) = [q["sql"] for q in queries.captured_queries if "SUM" in q["sql"]]
+    assert "2026-06-01" in summed and "2026-07-01" in summed and "2025-07-01" not in summed
+    first = figures.vat_summary(date(2026, 1, 1), date(2026, 3, 31))
+    with CaptureQueriesContext(connection) as queries:
+        assert figures.vat_summary(date(2026, 1, 1), date(2026, 3, 31)).rows == first.rows
+    assert not queries.captured_queries
