@@ -177,8 +177,8 @@ GROUP BY country, note, kind, rate_bp
 def vat_summary(start: date, end: date) -> Figures:
     """Taxable and VAT per country, rate and VAT treatment of the documents dated from
     `start` to `end` (included): what the periodic VAT return needs. Credit notes subtract."""
-    key = f"reports:vat:{start}:{end}"
-    found = cache.get(key) if _closed(end + timedelta(days=1)) else None
+    cache_key = f"reports:vat:{start}:{end}"
+    found = cache.get(cache_key) if _closed(end + timedelta(days=1)) else None
     if found is None:
         sql = _VAT_SQL.format(lines=InvoiceLine._meta.db_table, invoices=Invoice._meta.db_table)
         with connection.cursor() as cursor:
@@ -188,7 +188,7 @@ def vat_summary(start: date, end: date) -> Figures:
             )
             found = [tuple(row) for row in cursor.fetchall()]
         if _closed(end + timedelta(days=1)):
-            cache.set(key, found, CLOSED_PERIOD_CACHE)
+            cache.set(cache_key, found, CLOSED_PERIOD_CACHE)
     cent = Decimal("0.01")
     groups: dict[tuple[str, str, int], dict[str, Any]] = {}
     for country, note, kind, rate_bp, net_cents, vat_cents, count in found:
