@@ -292,13 +292,11 @@ def forget_closed_periods(today) -> None:
     from django.core.cache import cache
 
     month = today.replace(day=1)
-    keys = [f"reports:revenue:{month - relativedelta(months=n):%Y-%m}" for n in range(36)]
-    for year in (today.year - 1, today.year):
-        keys.append(f"reports:vat:{year}-01-01:{year}-12-31")
-        for quarter in range(4):
-            start = month.replace(year=year, month=3 * quarter + 1)
-            end = start + relativedelta(months=3) - timedelta(days=1)
-            keys.append(f"reports:vat:{start}:{end}")
+    keys = []
+    for n in range(36):
+        start = month - relativedelta(months=n)
+        end = start + relativedelta(months=1)
+        keys += [f"reports:revenue:{start:%Y-%m}", f"reports:vat:{start}:{end}"]
     cache.delete_many(keys)
 
 

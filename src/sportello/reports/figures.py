@@ -12,7 +12,7 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, DecimalField, F, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -30,7 +30,6 @@ from sportello.services.models import Service
 
 from .charts import Series
 
-AMOUNT = DecimalField(max_digits=16, decimal_places=2)
 # How long the figures of a closed period are kept: a product re-typed in the catalogue shows
 # in past months by the next day.
 CLOSED_PERIOD_CACHE = 24 * 3600
@@ -174,21 +173,32 @@ GROUP BY country, note, kind, rate_bp
 """
 
 
-def vat_summary(start: date, end: date) -> Figures:
-    """Taxable and VAT per country, rate and VAT treatment of the documents dated from
-    `start` to `end` (included): what the periodic VAT return needs. Credit notes subtract."""
+def _vat_rows(start: date, end: date) -> list[tuple[Any, ...]]:
+    """The sums of the documents dated from `start` to before `end`; those of a closed
+    period from the cache once computed."""
+    closed = _closed(end)
     cache_key = f"reports:vat:{start}:{end}"
-    found = cache.get(cache_key) if _closed(end + timedelta(days=1)) else None
+    found = cache.get(cache_key) if closed else None
     if found is None:
         sql = _VAT_SQL.format(lines=InvoiceLine._meta.db_table, invoices=Invoice._meta.db_table)
         with connection.cursor() as cursor:
-            cursor.execute(
-                sql,
-                [Invoice.Status.DRAFT, Invoice.Status.WITHDRAWN, start, end + timedelta(days=1)],
-            )
+            cursor.execute(sql, [Invoice.Status.DRAFT, Invoice.Status.WITHDRAWN, start, end])
             found = [tuple(row) for row in cursor.fetchall()]
-        if _closed(end + timedelta(days=1)):
+        if closed:
             cache.set(cache_key, found, CLOSED_PERIOD_CACHE)
+    return found
+
+
+def vat_summary(start: date, end: date) -> Figures:
+    """Taxable and VAT per country, rate and VAT treatment of the documents dated from
+    `start` to `end` (included): what the periodic VAT return needs. Credit notes subtract.
+    Summed month by month, so a year still running sums only its current month again."""
+    found: list[tuple[Any, ...]] = []
+    month = start.replace(day=1)
+    while month <= end:
+        following = month + relativedelta(months=1)
+        found += _vat_rows(max(month, start), min(following, end + timedelta(days=1)))
+        month = following
     cent = Decimal("0.01")
     groups: dict[tuple[str, str, int], dict[str, Any]] = {}
     for country, note, kind, rate_bp, net_cents, vat_cents, count in found:
@@ -251,30 +261,59 @@ def bucket_labels() -> dict[str, str]:
     }
 
 
+# One pass over the open numbered invoices (the partial index `invoice_receivable` holds
+# every column read): the clients' sums, and the grand totals as window sums over them, so
+# the totals need no second pass. Whole cents, exact on SQLite as on PostgreSQL.
+_RECEIVABLES_SQL = """
+SELECT client_id, count, current, days_30, days_60, days_90, older, total,
+       SUM(count) OVER (), SUM(current) OVER (), SUM(days_30) OVER (), SUM(days_60) OVER (),
+       SUM(days_90) OVER (), SUM(older) OVER (), SUM(total) OVER ()
+FROM (
+    SELECT client_id, COUNT(*) AS count,
+           SUM(CASE WHEN due_on IS NULL OR due_on >= %s THEN due ELSE 0 END) AS current,
+           SUM(CASE WHEN due_on < %s AND due_on >= %s THEN due ELSE 0 END) AS days_30,
+           SUM(CASE WHEN due_on < %s AND due_on >= %s THEN due ELSE 0 END) AS days_60,
+           SUM(CASE WHEN due_on < %s AND due_on >= %s THEN due ELSE 0 END) AS days_90,
+           SUM(CASE WHEN due_on < %s THEN due ELSE 0 END) AS older,
+           SUM(due) AS total
+    FROM (SELECT client_id, due_on,
+                 CAST(ROUND(total * 100) AS BIGINT) - CAST(ROUND(paid_total * 100) AS BIGINT)
+                 - CAST(ROUND(credited_total * 100) AS BIGINT) AS due
+          FROM {invoices}
+          WHERE kind = %s AND status = %s AND number IS NOT NULL) open_invoices
+    GROUP BY client_id
+) per_client
+ORDER BY total DESC, client_id
+LIMIT %s
+"""
+
+
 def receivables(today: date, top: int) -> Figures:
     """What is still to collect on issued invoices, by how late it is: the clients who owe
-    most first. Payment notices are requests to pay, not receivables (Invoice.receivable)."""
-    due = F("total") - F("paid_total") - F("credited_total")
-    late = {
-        "current": Q(due_on__gte=today) | Q(due_on__isnull=True),
-        "days_30": Q(due_on__lt=today, due_on__gte=today - timedelta(days=30)),
-        "days_60": Q(due_on__lt=today - timedelta(days=30), due_on__gte=today - timedelta(days=60)),
-        "days_90": Q(due_on__lt=today - timedelta(days=60), due_on__gte=today - timedelta(days=90)),
-        "older": Q(due_on__lt=today - timedelta(days=90)),
-    }
-    sums = {
-        key: Sum(due, filter=condition, default=ZERO, output_field=AMOUNT)
-        for key, condition in late.items()
-    }
-    open_invoices = Invoice.objects.receivable().order_by()
-    per_client = list(
-        open_invoices.values("client_id")
-        .annotate(**sums, total=Sum(due, output_field=AMOUNT), count=Count("pk"))
-        .order_by("-total", "client_id")[:top]
-    )
-    totals = open_invoices.aggregate(
-        **sums, total=Sum(due, default=ZERO, output_field=AMOUNT), count=Count("pk")
-    )
+    most first. Payment notices are requests to pay, not receivables (the same selection as
+    Invoice.objects.receivable()). Late by 1 to 30 days means due from 30 days ago to
+    yesterday: an invoice due today is not late yet."""
+    day = [today - timedelta(days=n) for n in (0, 30, 60, 90)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _RECEIVABLES_SQL.format(invoices=Invoice._meta.db_table),
+            [day[0], day[0], day[1], day[1], day[2], day[2], day[3], day[3],
+             Invoice.Kind.INVOICE, Invoice.Status.OPEN, top],
+        )  # fmt: skip
+        found = cursor.fetchall()
+    cent = Decimal("0.01")
+    keys = ["count", *BUCKETS, "total"]
+    per_client = [
+        {"client_id": row[0], "count": int(row[1]),
+         **{key: Decimal(int(value)) * cent for key, value in zip(keys[1:], row[2:8], strict=True)}}
+        for row in found
+    ]  # fmt: skip
+    totals: dict[str, Any] = {"count": 0, **{key: ZERO for key in keys[1:]}}
+    if found:
+        totals["count"] = int(found[0][8])
+        totals.update(
+            {key: Decimal(int(v)) * cent for key, v in zip(keys[1:], found[0][9:], strict=True)}
+        )
     names = {
         client.pk: client.display_name
         for client in Client.objects.filter(pk__in=[row["client_id"] for row in per_client])
