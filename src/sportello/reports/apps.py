@@ -6,3 +6,6 @@ class ReportsConfig(AppConfig):
     name = "sportello.reports"
     label = "reports"
     verbose_name = _("Reports")
+
+    def ready(self):
+        from . import jobs  # noqa: F401  (registers the daily job)

@@ -30,9 +30,10 @@ from sportello.services.models import Service
 
 from .charts import Series
 
-# How long the figures of a closed period are kept: a product re-typed in the catalogue shows
-# in past months by the next day.
-CLOSED_PERIOD_CACHE = 24 * 3600
+# How long the figures of a closed period are kept: the daily job computes them afresh (a
+# product re-typed in the catalogue shows in past months by the next day); a day and a half,
+# so they are still there when the next run comes a little late.
+CLOSED_PERIOD_CACHE = 36 * 3600
 OTHER = "other"  # an invoice line for no service (a fee, a correction, added funds)
 
 
@@ -104,7 +105,7 @@ def _closed(end: date) -> bool:
     return end <= timezone.localdate().replace(day=1)
 
 
-def revenue(until: date) -> Figures:
+def revenue(until: date, *, refresh: bool = False) -> Figures:
     """Net revenue of the twelve months ending with `until`'s month, by the product type of
     each line's service; credit notes subtract in the month they are dated. The months
     already closed come from the cache once computed: only the current one is summed
@@ -116,7 +117,7 @@ def revenue(until: date) -> Figures:
     missing = []
     for month in months:
         closed = _closed(month + relativedelta(months=1))
-        cached = cache.get(f"reports:revenue:{month:%Y-%m}") if closed else None
+        cached = cache.get(f"reports:revenue:{month:%Y-%m}") if closed and not refresh else None
         if cached is None:
             missing.append(month)
         else:
@@ -173,12 +174,12 @@ GROUP BY country, note, kind, rate_bp
 """
 
 
-def _vat_rows(start: date, end: date) -> list[tuple[Any, ...]]:
+def _vat_rows(start: date, end: date, *, refresh: bool = False) -> list[tuple[Any, ...]]:
     """The sums of the documents dated from `start` to before `end`; those of a closed
     period from the cache once computed."""
     closed = _closed(end)
     cache_key = f"reports:vat:{start}:{end}"
-    found = cache.get(cache_key) if closed else None
+    found = cache.get(cache_key) if closed and not refresh else None
     if found is None:
         sql = _VAT_SQL.format(lines=InvoiceLine._meta.db_table, invoices=Invoice._meta.db_table)
         with connection.cursor() as cursor:
@@ -187,6 +188,17 @@ def _vat_rows(start: date, end: date) -> list[tuple[Any, ...]]:
         if closed:
             cache.set(cache_key, found, CLOSED_PERIOD_CACHE)
     return found
+
+
+def compute_closed_months(today: date, months: int = 12) -> int:
+    """Put the revenue and VAT figures of the last closed months in the cache, computed
+    afresh (the daily job), so a day's first view of a report sums only the current month."""
+    this_month = today.replace(day=1)
+    revenue(this_month - timedelta(days=1), refresh=True)
+    for n in range(1, months + 1):
+        start = this_month - relativedelta(months=n)
+        _vat_rows(start, start + relativedelta(months=1), refresh=True)
+    return months
 
 
 def vat_summary(start: date, end: date) -> Figures:

@@ -183,3 +183,13 @@ def test_closed_months_come_from_the_cache_and_the_current_one_is_live(books, to
     with CaptureQueriesContext(connection) as queries:
         assert figures.vat_summary(date(2026, 1, 1), date(2026, 3, 31)).rows == first.rows
     assert not queries.captured_queries
+
+
+def test_the_daily_job_computes_the_closed_months_ahead(books, today):
+    from sportello.automation.registry import JOBS
+
+    assert JOBS["report_figures"](NOW, dry_run=False) == {"months": 12}
+    with CaptureQueriesContext(connection) as queries:
+        figures.revenue(date(2026, 5, 1))
+        figures.vat_summary(date(2026, 1, 1), date(2026, 3, 31))
+    assert not [q for q in queries.captured_queries if "SUM" in q["sql"]]
