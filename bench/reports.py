@@ -392,6 +392,11 @@ def main() -> None:
         "| report | first view ms | median ms | p95 ms | SQL queries |\n|---|---:|---:|---:|---:|"
     )
     measure(browser, args.runs)
+    from sportello.reports.figures import compute_closed_months
+
+    started = time.perf_counter()
+    compute_closed_months(today)
+    print(f"daily job report_figures (12 closed months): {time.perf_counter() - started:.1f} s")
     print(f"load average after: {os.getloadavg()[0]:.1f}")
 
 
