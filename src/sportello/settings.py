@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "sportello.orders",
     "sportello.portal",
     "sportello.desk",
+    "sportello.reports",
     "ninja",
     "sportello.api",
     "sportello.demo",

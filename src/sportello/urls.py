@@ -27,6 +27,7 @@ urlpatterns = [
     path("panel/servers/", include("sportello.servers.urls")),
     path("panel/", include("sportello.portal.urls")),
     path("desk/servers/", include("sportello.servers.desk_urls")),
+    path("desk/reports/", include("sportello.reports.urls")),
     path("desk/", include("sportello.desk.urls")),
     path("desk/", include("sportello.kb.desk_urls")),
     path("", include("sportello.kb.urls")),

@@ -33,6 +33,8 @@ SMOKE = {
     "mail.py": ("postgres", ["--cost", "--messages", "6", "--clients", "6", "--tickets", "3"]),
     "monitoring.py": ("both", ["--endpoints", "4", "--minutes", "0.05", "--warmup", "2"]),
     "pages.py": ("both", ["--clients", "20", "--runs", "1"]),
+    "reports.py": ("both", ["--services", "300", "--invoices", "300", "--tickets", "60",
+                            "--openings", "20", "--clients", "10", "--runs", "1"]),
 }  # fmt: skip
 # Not run here, and why.
 ELSEWHERE = {

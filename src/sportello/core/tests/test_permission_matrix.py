@@ -179,6 +179,20 @@ ALLOWED = {
     "api_desk:webhooks": STAFF,
     "api_desk:webhook": STAFF,
     "api_desk:delivery": STAFF,
+    # Reports: the billing ones for billing staff, the help-desk ones for all staff.
+    "reports:index": STAFF,
+    "reports:revenue": BILLING_STAFF,
+    "reports:revenue_csv": BILLING_STAFF,
+    "reports:vat": BILLING_STAFF,
+    "reports:vat_csv": BILLING_STAFF,
+    "reports:receivables": BILLING_STAFF,
+    "reports:receivables_csv": BILLING_STAFF,
+    "reports:renewals": BILLING_STAFF,
+    "reports:renewals_csv": BILLING_STAFF,
+    "reports:helpdesk": STAFF,
+    "reports:helpdesk_csv": STAFF,
+    "reports:kb": STAFF,
+    "reports:kb_csv": STAFF,
 }
 
 
