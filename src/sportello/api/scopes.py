@@ -21,7 +21,7 @@ JOBS_READ = "jobs:read"
 LABELS = {
     CLIENTS_READ: _("Read clients and contacts"),
     SERVICES_READ: _("Read services"),
-    SERVICES_WRITE: _("Create and cancel services"),
+    SERVICES_WRITE: _("Create, cancel, suspend, reactivate and terminate services"),
     INVOICES_READ: _("Read invoices and download them"),
     INVOICES_WRITE: _("Draft, issue and credit invoices"),
     PAYMENTS_READ: _("Read payments"),

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from sportello.api import actions, scopes
 from sportello.api.models import ApiToken
+from sportello.services.models import Service
 
 from .openapi import check_response, operations
 
@@ -17,7 +18,8 @@ pytestmark = pytest.mark.django_db
 
 # What only staff may do (client tokens: 403).
 STAFF_ONLY = {
-    "create_service", "cancel_service", "create_invoice", "issue_invoice", "credit_invoice",
+    "create_service", "cancel_service", "suspend_service", "unsuspend_service",
+    "terminate_service", "create_invoice", "issue_invoice", "credit_invoice",
     "record_payment", "add_note", "assign", "close", "usage", "dry_run",
 }  # fmt: skip
 PUBLIC = {"list_articles", "get_article"}
@@ -68,6 +70,12 @@ def body(world, name: str) -> dict | None:
     }.get(name)  # fmt: skip
 
 
+def prepare(world, name: str) -> None:
+    """The state an operation needs to succeed for the right token (rolled back after)."""
+    if name == "unsuspend_service":
+        Service.objects.filter(pk=world.service.pk).update(status=Service.Status.SUSPENDED)
+
+
 def call(client, method: str, template: str, world, name: str, token: str | None):
     path = template
     for key, value in arguments(world, name).items():
@@ -76,6 +84,7 @@ def call(client, method: str, template: str, world, name: str, token: str | None
         path += f"?day={timezone.localdate().isoformat()}"
     headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
     with transaction.atomic():
+        prepare(world, name)
         if method == "get":
             response = client.get(path, **headers)
         else:
