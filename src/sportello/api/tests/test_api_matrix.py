@@ -5,6 +5,7 @@ right token. Each answer is checked against the published OpenAPI document."""
 from datetime import timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -87,6 +88,10 @@ def call(client, method: str, template: str, world, name: str, token: str | None
         prepare(world, name)
         if method == "get":
             response = client.get(path, **headers)
+        elif name == "attach":
+            upload = SimpleUploadedFile("screenshot.png", b"\x89PNG\r\n", "image/png")
+            response = client.post(path, data={"body": "Ecco lo screenshot.", "files": upload},
+                                   **headers)  # fmt: skip
         else:
             data = body(world, name)
             response = client.post(path, data=data if data is not None else {},
