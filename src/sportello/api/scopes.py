@@ -12,6 +12,7 @@ INVOICES_WRITE = "invoices:write"
 PAYMENTS_READ = "payments:read"
 PAYMENTS_WRITE = "payments:write"
 QUOTES_READ = "quotes:read"
+QUOTES_WRITE = "quotes:write"
 TICKETS_READ = "tickets:read"
 TICKETS_WRITE = "tickets:write"
 KB_READ = "kb:read"
@@ -27,6 +28,7 @@ LABELS = {
     PAYMENTS_READ: _("Read payments"),
     PAYMENTS_WRITE: _("Record payments"),
     QUOTES_READ: _("Read quotes"),
+    QUOTES_WRITE: _("Draft and send quotes (staff), accept them (clients)"),
     TICKETS_READ: _("Read tickets"),
     TICKETS_WRITE: _("Open and answer tickets"),
     KB_READ: _("Read the knowledge base"),
@@ -35,10 +37,10 @@ LABELS = {
 }
 ALL = list(LABELS)
 
-# A client reads its own account and writes only tickets, as in the panel.
+# A client reads its own account, writes tickets and accepts quotes, as in the panel.
 CLIENT_SCOPES = [
-    CLIENTS_READ, SERVICES_READ, INVOICES_READ, PAYMENTS_READ, QUOTES_READ, TICKETS_READ,
-    TICKETS_WRITE, KB_READ,
+    CLIENTS_READ, SERVICES_READ, INVOICES_READ, PAYMENTS_READ, QUOTES_READ, QUOTES_WRITE,
+    TICKETS_READ, TICKETS_WRITE, KB_READ,
 ]  # fmt: skip
 # Staff as in the desk: billing is for billing clerks and administrators, usage and the
 # daily jobs for administrators.
@@ -46,7 +48,8 @@ ROLE_SCOPES = {
     access.ADMIN: ALL,
     access.BILLING: [
         CLIENTS_READ, SERVICES_READ, SERVICES_WRITE, INVOICES_READ, INVOICES_WRITE,
-        PAYMENTS_READ, PAYMENTS_WRITE, QUOTES_READ, TICKETS_READ, TICKETS_WRITE, KB_READ,
+        PAYMENTS_READ, PAYMENTS_WRITE, QUOTES_READ, QUOTES_WRITE, TICKETS_READ, TICKETS_WRITE,
+        KB_READ,
     ],
     access.AGENT: [
         CLIENTS_READ, SERVICES_READ, SERVICES_WRITE, TICKETS_READ, TICKETS_WRITE, KB_READ,

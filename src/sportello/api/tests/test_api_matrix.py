@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from sportello.api import actions, scopes
 from sportello.api.models import ApiToken
+from sportello.billing.models import Quote
 from sportello.services.models import Service
 
 from .openapi import check_response, operations
@@ -21,8 +22,11 @@ pytestmark = pytest.mark.django_db
 STAFF_ONLY = {
     "create_service", "cancel_service", "suspend_service", "unsuspend_service",
     "terminate_service", "create_invoice", "issue_invoice", "credit_invoice",
-    "record_payment", "add_note", "assign", "close", "usage", "dry_run",
+    "record_payment", "add_note", "assign", "close", "usage", "dry_run", "create_quote",
+    "send_quote",
 }  # fmt: skip
+# What only a client's own token may do (staff tokens: 403), as in the panel.
+CLIENT_ONLY = {"accept_quote"}
 PUBLIC = {"list_articles", "get_article"}
 
 
@@ -67,6 +71,8 @@ def body(world, name: str) -> dict | None:
         "add_note": {"body": "Controllato il log."},
         "assign": {"assignee_id": world.agent.pk},
         "close": None,
+        "create_quote": {"client_id": world.client_a.pk, "title": "Nuovo sito",
+                         "lines": [{"description": "Sviluppo", "unit_price": "900.00"}]},
         "usage": {"rows": [{"service": str(world.service.pk), "used_mb": 120}]},
     }.get(name)  # fmt: skip
 
@@ -75,6 +81,8 @@ def prepare(world, name: str) -> None:
     """The state an operation needs to succeed for the right token (rolled back after)."""
     if name == "unsuspend_service":
         Service.objects.filter(pk=world.service.pk).update(status=Service.Status.SUSPENDED)
+    if name == "send_quote":
+        Quote.objects.filter(pk=world.quote.pk).update(status=Quote.Status.DRAFT)
 
 
 def call(client, method: str, template: str, world, name: str, token: str | None):
@@ -158,5 +166,5 @@ def test_operation_against_every_caller(client, world, method, template, name, s
     if name not in STAFF_ONLY:
         a = world.token(world.client_a.owner, client=world.client_a)
         expect("client A", a, {200, 201})
-    expect("administrator", admin, {200, 201})
+    expect("administrator", admin, {403} if name in CLIENT_ONLY else {200, 201})
     assert not wrong, "\n".join(wrong)
