@@ -22,6 +22,7 @@ EVENTS = {
     "service.suspended": _("Service suspended"),
     "service.reactivated": _("Service reactivated"),
     "service.terminated": _("Service terminated"),
+    "domain.expiring": _("Domain expiring"),
     "ticket.created": _("Ticket opened"),
     "ticket.replied": _("Ticket answered"),
     "ticket.closed": _("Ticket closed"),

@@ -353,9 +353,7 @@ def write(idempotent: bool = False) -> Callable[..., Any]:
                 return _run_write(run, request, token, None, *args, **kwargs)
             if len(key) > 255:
                 return problem(422, _("The Idempotency-Key may be at most 255 characters."))
-            fingerprint = hashlib.sha256(
-                (request.method or "").encode() + request.path.encode() + b"\n" + request.body
-            ).hexdigest()
+            fingerprint = _fingerprint(request)
             earlier = IdempotencyRecord.objects.filter(token=token, key=key).first()
             if earlier is not None:
                 return _replay(earlier, fingerprint)
@@ -369,6 +367,25 @@ def write(idempotent: bool = False) -> Callable[..., Any]:
         return wrapper
 
     return decorator
+
+
+def _fingerprint(request: HttpRequest) -> str:
+    """What makes two requests with one Idempotency-Key the same request. A multipart body
+    is read through its parsed fields and files: its raw body may be too large to hold in
+    memory, and its boundary differs on every send."""
+    digest = hashlib.sha256((request.method or "").encode() + request.path.encode() + b"\n")
+    if request.content_type != "multipart/form-data":
+        digest.update(request.body)
+        return digest.hexdigest()
+    for field, values in sorted(request.POST.lists()):
+        digest.update(json.dumps([field, values]).encode())
+    for field, files in sorted(request.FILES.lists()):
+        for upload in files:
+            digest.update(json.dumps([field, upload.name, upload.size]).encode())
+            for chunk in upload.chunks():
+                digest.update(chunk)
+            upload.seek(0)
+    return digest.hexdigest()
 
 
 def _replay(record: IdempotencyRecord, fingerprint: str) -> HttpResponse:

@@ -8,10 +8,11 @@ from django.dispatch import receiver
 
 from sportello.billing.models import Invoice, Payment
 from sportello.billing.signals import invoice_paid, invoices_numbered
+from sportello.catalog.models import ProductType
 from sportello.helpdesk.models import Message, Ticket
 from sportello.helpdesk.signals import ticket_opened, ticket_status_changed
 from sportello.services.models import Service
-from sportello.services.signals import status_changed
+from sportello.services.signals import expiry_noticed, status_changed
 
 from .events import emit
 
@@ -92,6 +93,27 @@ def _service_status(sender: Any, service_ids: list[int], status: str, **kwargs: 
             for row in services
         ],
     )  # fmt: skip
+
+
+@receiver(expiry_noticed)
+def _domains_expiring(sender: Any, services: list[Service], days_before: int,
+                      **kwargs: Any) -> None:  # fmt: skip
+    """With each expiry notice of a domain before its expiry (the notice's claim makes it
+    once per domain and notice, however often the job runs)."""
+    if days_before < 0:
+        return
+    domains = [service for service in services if service.product.type == ProductType.DOMAIN]
+    if domains:
+        emit(
+            "domain.expiring",
+            [
+                (f"service:{service.pk}", {
+                    "id": service.pk, "client_id": service.client_id, "name": service.name,
+                    "expires_on": service.expires_on.isoformat(), "days_left": days_before,
+                })
+                for service in domains
+            ],
+        )  # fmt: skip
 
 
 @receiver(ticket_opened)

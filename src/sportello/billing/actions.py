@@ -1,7 +1,7 @@
 """Billing operations. Each is one transaction; each writes its audit row and its emails."""
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -37,6 +37,7 @@ from .models import (
     Payment,
     PaymentReport,
     Quote,
+    QuoteLine,
     VatRate,
 )
 from .pricing import line_net, totals
@@ -951,6 +952,25 @@ def reject_report(report: PaymentReport, actor: User, request: HttpRequest | Non
 
 
 # --- Quotes -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_quote(client: Client, title: str, lines: Sequence[Line], *, notes: str = "",
+                 deposit_percent: Decimal = Decimal("30.00"),
+                 valid_until: date | None = None) -> Quote:  # fmt: skip
+    """A draft quote: staff send it when it is ready."""
+    if not lines:
+        raise ValidationError(_("A quote needs at least one line."))
+    quote = Quote.objects.create(
+        client=client, title=title, notes=notes, deposit_percent=deposit_percent,
+        valid_until=valid_until,
+    )  # fmt: skip
+    QuoteLine.objects.bulk_create(
+        QuoteLine(quote=quote, description=line.description, quantity=line.quantity,
+                  unit_price=line.unit_price, net=line_net(line.quantity, line.unit_price))
+        for line in lines
+    )  # fmt: skip
+    return quote
 
 
 @transaction.atomic

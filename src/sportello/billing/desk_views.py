@@ -7,7 +7,6 @@ import io
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Q
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -24,11 +23,9 @@ from sportello.billing.models import (
     Payment,
     PaymentReport,
     Quote,
-    QuoteLine,
     StatementImport,
 )
 from sportello.billing.pdf import invoice_pdf
-from sportello.billing.pricing import line_net
 from sportello.core.access import staff_required
 from sportello.core.models import AuditEvent
 from sportello.core.money import ZERO
@@ -585,24 +582,13 @@ def quote_new(request):
             form.add_error(None, _("A quote needs at least one line."))
         else:
             data = form.cleaned_data
-            with transaction.atomic():
-                quote = Quote.objects.create(
-                    client=data["client"],
-                    title=data["title"],
-                    notes=data["notes"],
-                    deposit_percent=data["deposit_percent"],
-                    valid_until=data["valid_until"],
-                )
-                QuoteLine.objects.bulk_create(
-                    QuoteLine(
-                        quote=quote,
-                        description=line["description"],
-                        quantity=line["quantity"],
-                        unit_price=line["unit_price"],
-                        net=line_net(line["quantity"], line["unit_price"]),
-                    )
-                    for line in filled
-                )
+            quote = actions.create_quote(
+                data["client"], data["title"],
+                [actions.Line(line["description"], line["unit_price"], line["quantity"])
+                 for line in filled],
+                notes=data["notes"], deposit_percent=data["deposit_percent"],
+                valid_until=data["valid_until"],
+            )  # fmt: skip
             messages.success(request, _("The quote has been saved as a draft."))
             return redirect("desk:quote", pk=quote.pk)
     return render(

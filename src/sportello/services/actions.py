@@ -15,6 +15,7 @@ from sportello.core.models import AuditEvent
 from sportello.mail.actions import queue_to_client
 
 from .models import ProvisioningTask, Service
+from .provisioning import ask_staff
 from .renewals import invoice_renewals, terms_by_type
 
 
@@ -162,6 +163,79 @@ def withdraw_cancellation(service: Service, today: date, *,
         detail=f"{service} (was {ended_on})",
     )  # fmt: skip
     return service
+
+
+# --- Suspension, reactivation and termination decided by staff --------------------------
+
+# Staff blocks a live service by hand (abuse, a client's request, a dispute): domains go on
+# hold, as the daily suspension does with unpaid ones; the rest are suspended.
+SUSPENDABLE: list[str] = [Service.Status.PENDING, Service.Status.ACTIVE]
+
+
+def _change_status(service: Service, allowed: list[str], status: str, refusal: str,
+                   *, request: HttpRequest | None, actor: User | None,
+                   over_quota: bool | None = None) -> Service:  # fmt: skip
+    """Compare-and-swap from one of `allowed` to `status`; the servers are told as when a
+    daily job changes it (a module or a staff task), and the status_changed signal fires."""
+    service = (
+        Service.objects.select_for_update().select_related("client", "product").get(pk=service.pk)
+    )
+    if service.status not in allowed:
+        raise ValidationError(refusal % {"service": service.name,
+                                         "status": service.get_status_display()})  # fmt: skip
+    was = service.get_status_display()
+    service.status = status
+    fields = ["status"]
+    if over_quota is not None:
+        service.over_quota = over_quota
+        fields.append("over_quota")
+    service.save(update_fields=fields)
+    ask_staff([service.pk], status, timezone.localdate())
+    audit.record(
+        AuditEvent.Action.STAFF_CHANGED_CLIENT, request=request, actor=actor,
+        client=service.client,
+        detail=f"{service}: {was} → {service.get_status_display()}",
+    )  # fmt: skip
+    return service
+
+
+@transaction.atomic
+def suspend_service(service: Service, *, request: HttpRequest | None = None,
+                    actor: User | None = None) -> Service:  # fmt: skip
+    """Block a live service (a domain goes on hold) until staff reactivates it."""
+    status = (
+        Service.Status.ON_HOLD
+        if service.product.type == ProductType.DOMAIN
+        else Service.Status.SUSPENDED
+    )
+    return _change_status(
+        service, SUSPENDABLE, status,
+        _("%(service)s cannot be suspended: it is %(status)s."),
+        request=request, actor=actor,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def unsuspend_service(service: Service, *, request: HttpRequest | None = None,
+                      actor: User | None = None) -> Service:  # fmt: skip
+    """Reactivate a blocked service (suspended, on hold or expired). An unpaid renewal
+    still applies: the daily jobs block it again if it stays unpaid."""
+    return _change_status(
+        service, list(Service.BLOCKED_STATUSES), Service.Status.ACTIVE,
+        _("%(service)s cannot be reactivated: it is %(status)s, not suspended."),
+        request=request, actor=actor, over_quota=False,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def terminate_service(service: Service, *, request: HttpRequest | None = None,
+                      actor: User | None = None) -> Service:  # fmt: skip
+    """End a service now: its account is removed from the servers (a domain released)."""
+    return _change_status(
+        service, list(Service.LIVE_STATUSES), Service.Status.TERMINATED,
+        _("%(service)s cannot be terminated: it is already %(status)s."),
+        request=request, actor=actor,
+    )  # fmt: skip
 
 
 def cancellation_deadline(service: Service) -> date:

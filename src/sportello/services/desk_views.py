@@ -89,3 +89,30 @@ def stop_renewal(request, pk):
             },
         )
     return redirect("desk:client", pk=service.client_id)
+
+
+# Staff's own decisions on a service's status; the API calls the same actions.
+STATUS_CHANGES = {
+    "suspend": service_actions.suspend_service,
+    "unsuspend": service_actions.unsuspend_service,
+    "terminate": service_actions.terminate_service,
+}
+
+
+@staff_required()
+@require_POST
+def change_status(request, pk, change):
+    """Suspend, reactivate or terminate a service: its servers are told (a module, or a task
+    for staff) and the client's webhooks sent, as when a daily job changes the status."""
+    service = get_object_or_404(Service.objects.select_related("client", "product"), pk=pk)
+    try:
+        service = STATUS_CHANGES[change](service, request=request, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(
+            request,
+            _("%(service)s is now: %(status)s.")
+            % {"service": service.name, "status": service.get_status_display()},
+        )
+    return redirect("desk:client", pk=service.client_id)

@@ -25,6 +25,7 @@ from .renewals import (
     invoice_renewals_together,
     terms_by_type,
 )
+from .signals import expiry_noticed
 
 # Clients invoiced, or services noticed, per transaction: large enough that the few
 # queries of a batch cost little per item, small enough to keep locks short.
@@ -146,6 +147,7 @@ def send_notices(services: list[Service], offset: int) -> int:
             }
             mails.append(ClientMail(service.client, "expiry_notice", context))
         queue_to_clients(mails)
+        expiry_noticed.send(sender=Service, services=services, days_before=offset)
     return len(services)
 
 

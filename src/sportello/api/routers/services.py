@@ -130,3 +130,39 @@ def cancel_service(request: HttpRequest, service_id: Annotated[int, ID], data: C
     services.request_cancellation(service, timezone.localdate(), channel=data.channel,
                                   request=request, actor=token.user)  # fmt: skip
     return _services(token).get(pk=service_id)
+
+
+def _status_change(request: HttpRequest, service_id: int, change: Any) -> Any:
+    token = need(request, scopes.SERVICES_WRITE)
+    staff_only(token)
+    service = _services(token).get(pk=service_id)
+    change(service, request=request, actor=token.user)
+    return _services(token).get(pk=service_id)
+
+
+@router.post("/services/{service_id}/suspend", response=responses(ServiceOut),
+             openapi_extra={"x-scope": scopes.SERVICES_WRITE})  # fmt: skip
+@decorate_view(write())
+def suspend_service(request: HttpRequest, service_id: Annotated[int, ID]) -> Any:
+    """Block an active (or pending) service, as staff does in the desk; a domain goes on
+    hold. Its servers are told (a module, or a task for staff) and `service.suspended` is
+    sent. A service that is not active answers 422."""
+    return _status_change(request, service_id, services.suspend_service)
+
+
+@router.post("/services/{service_id}/unsuspend", response=responses(ServiceOut),
+             openapi_extra={"x-scope": scopes.SERVICES_WRITE})  # fmt: skip
+@decorate_view(write())
+def unsuspend_service(request: HttpRequest, service_id: Annotated[int, ID]) -> Any:
+    """Reactivate a suspended, on-hold or expired service (`service.reactivated`). Any
+    other status answers 422."""
+    return _status_change(request, service_id, services.unsuspend_service)
+
+
+@router.post("/services/{service_id}/terminate", response=responses(ServiceOut),
+             openapi_extra={"x-scope": scopes.SERVICES_WRITE})  # fmt: skip
+@decorate_view(write())
+def terminate_service(request: HttpRequest, service_id: Annotated[int, ID]) -> Any:
+    """End a service now: its account is removed from the servers, a domain released
+    (`service.terminated`). A service already ended answers 422."""
+    return _status_change(request, service_id, services.terminate_service)

@@ -5,12 +5,14 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.decorators import decorate_view
+from ninja.files import UploadedFile
 
 from sportello.accounts.models import Client, User
 from sportello.helpdesk import actions as helpdesk
-from sportello.helpdesk.models import Attachment, Category, Message, Ticket
+from sportello.helpdesk.models import Attachment, Category, HelpdeskSettings, Message, Ticket
+from sportello.helpdesk.uploads import refused_uploads
 from sportello.helpdesk.views import attachment_response
 from sportello.services.models import Service
 
@@ -271,3 +273,40 @@ def close(request: HttpRequest, code: str) -> Any:
     check_if_match(request, _etag(_detail(token, code)))
     helpdesk.set_status(ticket, token.user, Ticket.Status.CLOSED, timezone.now())
     return _detail(token, code)
+
+
+FILES = File(description="One or more files.")
+
+
+@router.post("/tickets/{code}/attachments", response=responses(TicketDetailOut, 201),
+             openapi_extra={"x-scope": scopes.TICKETS_WRITE})  # fmt: skip
+@decorate_view(write(idempotent=True))
+def attach(request: HttpRequest, code: str,
+           files: Annotated[list[UploadedFile] | None, FILES] = None,
+           body: str = Form(..., min_length=1, max_length=100_000),
+           then: Literal["open", "waiting", "closed"] = Form("open"),
+           note: bool = Form(False)) -> Any:  # fmt: skip
+    """Files sent as `multipart/form-data` (`files`, one or more), in a message with `body`:
+    the client's answer, staff's public answer (leaving the ticket `then`) or, with `note`,
+    staff's internal note. The help desk's limits apply: the types it accepts, the size of
+    one file, of one message's files and of the ticket's (422 says which file and why).
+    Send an Idempotency-Key: the same key again answers the first message."""
+    token = need(request, scopes.TICKETS_WRITE)
+    if note:
+        staff_only(token)
+    ticket = _tickets(token).get(code=code)
+    check_if_match(request, _etag(_detail(token, code)))
+    settings = HelpdeskSettings.current()
+    refused = [upload.message(settings) for upload in refused_uploads(request)]
+    if refused:
+        raise ValidationError({"files": refused})
+    if not files:
+        raise ValidationError({"files": _("Attach at least one file.")})
+    now = timezone.now()
+    if token.client_id is not None:
+        helpdesk.reply_as_client(ticket, token.user, body, now, files)
+    elif note:
+        helpdesk.add_note(ticket, token.user, body, now, files)
+    else:
+        helpdesk.reply_as_staff(ticket, token.user, body, now, then=then, attachments=files)
+    return Status(201, _detail(token, code))

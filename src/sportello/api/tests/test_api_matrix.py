@@ -5,11 +5,14 @@ right token. Each answer is checked against the published OpenAPI document."""
 from datetime import timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
 from sportello.api import actions, scopes
 from sportello.api.models import ApiToken
+from sportello.billing.models import Quote
+from sportello.services.models import Service
 
 from .openapi import check_response, operations
 
@@ -17,9 +20,13 @@ pytestmark = pytest.mark.django_db
 
 # What only staff may do (client tokens: 403).
 STAFF_ONLY = {
-    "create_service", "cancel_service", "create_invoice", "issue_invoice", "credit_invoice",
-    "record_payment", "add_note", "assign", "close", "usage", "dry_run",
+    "create_service", "cancel_service", "suspend_service", "unsuspend_service",
+    "terminate_service", "create_invoice", "issue_invoice", "credit_invoice",
+    "record_payment", "add_note", "assign", "close", "usage", "dry_run", "create_quote",
+    "send_quote",
 }  # fmt: skip
+# What only a client's own token may do (staff tokens: 403), as in the panel.
+CLIENT_ONLY = {"accept_quote"}
 PUBLIC = {"list_articles", "get_article"}
 
 
@@ -64,8 +71,18 @@ def body(world, name: str) -> dict | None:
         "add_note": {"body": "Controllato il log."},
         "assign": {"assignee_id": world.agent.pk},
         "close": None,
+        "create_quote": {"client_id": world.client_a.pk, "title": "Nuovo sito",
+                         "lines": [{"description": "Sviluppo", "unit_price": "900.00"}]},
         "usage": {"rows": [{"service": str(world.service.pk), "used_mb": 120}]},
     }.get(name)  # fmt: skip
+
+
+def prepare(world, name: str) -> None:
+    """The state an operation needs to succeed for the right token (rolled back after)."""
+    if name == "unsuspend_service":
+        Service.objects.filter(pk=world.service.pk).update(status=Service.Status.SUSPENDED)
+    if name == "send_quote":
+        Quote.objects.filter(pk=world.quote.pk).update(status=Quote.Status.DRAFT)
 
 
 def call(client, method: str, template: str, world, name: str, token: str | None):
@@ -76,8 +93,13 @@ def call(client, method: str, template: str, world, name: str, token: str | None
         path += f"?day={timezone.localdate().isoformat()}"
     headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
     with transaction.atomic():
+        prepare(world, name)
         if method == "get":
             response = client.get(path, **headers)
+        elif name == "attach":
+            upload = SimpleUploadedFile("screenshot.png", b"\x89PNG\r\n", "image/png")
+            response = client.post(path, data={"body": "Ecco lo screenshot.", "files": upload},
+                                   **headers)  # fmt: skip
         else:
             data = body(world, name)
             response = client.post(path, data=data if data is not None else {},
@@ -144,5 +166,5 @@ def test_operation_against_every_caller(client, world, method, template, name, s
     if name not in STAFF_ONLY:
         a = world.token(world.client_a.owner, client=world.client_a)
         expect("client A", a, {200, 201})
-    expect("administrator", admin, {200, 201})
+    expect("administrator", admin, {403} if name in CLIENT_ONLY else {200, 201})
     assert not wrong, "\n".join(wrong)

@@ -286,3 +286,34 @@ def test_the_checked_address_is_the_one_connected_to(
     assert len(receiver.received) == 1 and len(lookups) == 1
     headers, _body = receiver.received[0]
     assert headers["Host"] == f"hooks.example.org:{port}"
+
+
+def test_a_domain_expiring_is_sent_once_per_notice(
+    receiver, world, django_capture_on_commit_callbacks
+):
+    from sportello import testing
+    from sportello.services.jobs import expiry_notices
+    from sportello.services.models import RenewalTerms
+
+    endpoint_for(receiver, world, ["domain.expiring"])
+    RenewalTerms.objects.update_or_create(product_type="domain",
+                                          defaults={"notice_days": "60,-5"})  # fmt: skip
+    RenewalTerms.objects.update_or_create(product_type="hosting", defaults={"notice_days": "60"})
+    now = timezone.now()
+    in_60 = timezone.localdate(now) + timedelta(days=60)
+    domain = testing.make_service(world.client_a, testing.make_product(type="domain"),
+                                  name="anna.it")  # fmt: skip
+    Service.objects.filter(pk=domain.pk).update(expires_on=in_60)
+    Service.objects.filter(pk=world.service.pk).update(expires_on=in_60)  # hosting: no event
+    for _run in range(2):  # the job may run twice a day
+        with django_capture_on_commit_callbacks(execute=True):
+            expiry_notices(now)
+    assert receiver.events() == ["domain.expiring"]
+    data = json.loads(receiver.received[0][1])["data"]
+    assert data == {"id": domain.pk, "client_id": world.client_a.pk, "name": "anna.it",
+                    "expires_on": in_60.isoformat(), "days_left": 60}  # fmt: skip
+    # The notice after expiry is not "expiring": nothing more is sent.
+    later = now + timedelta(days=65)
+    with django_capture_on_commit_callbacks(execute=True):
+        expiry_notices(later)
+    assert receiver.events() == ["domain.expiring"]
