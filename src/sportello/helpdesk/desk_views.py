@@ -68,10 +68,22 @@ def filtered_queue(request, tickets, now):
     tickets = tickets.filter(status__in=statuses)
     if params.get("priority") in ("low", "normal", "high"):
         tickets = tickets.filter(priority=params["priority"])
+    # Late or soon by either clock: the solution time, or a first answer still owed.
     if due == "late":
-        tickets = tickets.filter(resolution_due__lte=now)
+        tickets = tickets.filter(
+            Q(resolution_due__lte=now)
+            | Q(first_responded_at__isnull=True, first_response_due__lte=now)
+        )
     elif due == "soon":
-        tickets = tickets.filter(resolution_due__gt=now, resolution_due__lte=now + Ticket.DUE_SOON)
+        limit = now + Ticket.DUE_SOON
+        tickets = (
+            tickets.filter(resolution_due__gt=now)
+            .exclude(first_responded_at__isnull=True, first_response_due__lte=now)
+            .filter(
+                Q(resolution_due__lte=limit)
+                | Q(first_responded_at__isnull=True, first_response_due__lte=limit)
+            )
+        )
     assignee = params.get("assignee", "")
     if assignee == "me":
         tickets = tickets.filter(assignee=request.user)

@@ -150,3 +150,14 @@ def client_status(ticket) -> str:
 @register.simple_tag
 def due_state(ticket, now) -> str:
     return ticket.due_state(now)
+
+
+@register.simple_tag
+def first_answer_state(ticket, now) -> str:
+    return ticket.first_answer_state(now)
+
+
+@register.inclusion_tag("helpdesk/desk/_sla_mark.html")
+def sla_mark(state: str):
+    """The marker beside a due time: overdue (red) or due soon (amber); nothing when met."""
+    return {"state": state}
