@@ -35,6 +35,7 @@ urlpatterns = [
     path("mail/<int:pk>/delete/", mail.inbound_delete, name="inbound_delete"),
     path("mail/<int:pk>/raw/", mail.inbound_raw, name="inbound_raw"),
     path("tickets/", tickets.ticket_queue, name="tickets"),
+    path("sla/", tickets.sla_overview, name="sla"),
     path("tickets/new/", desk_open.ticket_new, name="ticket_new"),
     path("tickets/<str:code>/", tickets.ticket_detail, name="ticket"),
     path("tickets/<str:code>/presence/", tickets.presence, name="ticket_presence"),

@@ -20,7 +20,7 @@ from sportello.billing.models import Invoice
 from sportello.core.access import staff_required
 from sportello.core.models import settings_read_once
 from sportello.core.params import to_id
-from sportello.helpdesk import actions
+from sportello.helpdesk import actions, sla
 from sportello.helpdesk.forms import HoldForm, MergeForm, MoveForm, NoteForm, StaffReplyForm
 from sportello.helpdesk.models import (
     Attachment,
@@ -200,6 +200,18 @@ def ticket_queue(request):
                 ("closed", _("Closed")),
             ],  # fmt: skip
         },
+    )
+
+
+@staff_required()
+def sla_overview(request):
+    """The service levels of the departments this user works in (administrators: all)."""
+    user = request.user
+    departments = list(Department.objects.all() if user.is_admin else user.departments.all())
+    return render(
+        request,
+        "helpdesk/desk/sla.html",
+        {"rows": sla.department_figures(departments, timezone.now()), "weeks": sla.WEEKS},
     )
 
 

@@ -100,6 +100,7 @@ ALLOWED = {
     "desk:inbound_delete": MAIL_STAFF,
     "desk:inbound_raw": MAIL_STAFF,
     "desk:tickets": STAFF,  # each sees the queues of their departments
+    "desk:sla": STAFF,  # the service levels of their departments
     "desk:ticket": TICKET_STAFF,
     "desk:ticket_presence": TICKET_STAFF,
     "desk:ticket_attachment": TICKET_STAFF,
