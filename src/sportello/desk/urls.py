@@ -37,6 +37,7 @@ urlpatterns = [
     path("tickets/", tickets.ticket_queue, name="tickets"),
     path("sla/", tickets.sla_overview, name="sla"),
     path("tickets/new/", desk_open.ticket_new, name="ticket_new"),
+    path("tickets/bulk/", tickets.tickets_bulk, name="tickets_bulk"),
     path("tickets/<str:code>/", tickets.ticket_detail, name="ticket"),
     path("tickets/<str:code>/presence/", tickets.presence, name="ticket_presence"),
     path(

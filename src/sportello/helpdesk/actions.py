@@ -555,6 +555,70 @@ def assign(ticket: Ticket, staff: User, assignee: User | None, now: datetime) ->
 
 
 @transaction.atomic
+def set_priority(ticket: Ticket, staff: User, priority: str, now: datetime) -> Ticket:
+    """A new priority brings the targets of that priority: both due times are counted again
+    from the ticket's opening. Tickets of the global plan stay high (HD-4)."""
+    ticket = (
+        Ticket.objects.select_for_update().select_related("client", "department").get(pk=ticket.pk)
+    )
+    if priority not in Priority.values:
+        raise ValidationError(_("Choose a priority."))
+    if ticket.status not in Ticket.OPEN_STATUSES:
+        raise ValidationError(_("The ticket is closed."))
+    if ticket.round_the_clock and priority != Priority.HIGH:
+        raise ValidationError(_("Tickets of the global support plan keep high priority."))
+    ticket.priority = priority
+    set_targets(ticket, ticket.created_at, level=support_level(ticket.client))
+    ticket.save(update_fields=["priority", "first_response_due", "resolution_due"])
+    _event(ticket, staff, now, "priority", priority=priority)
+    return ticket
+
+
+BULK_OPERATIONS = ("assign", "move", "priority", "close")
+
+
+def apply_in_bulk(ticket: Ticket, staff: User, operation: str, now: datetime, *,
+                  assignee: User | None = None, category: Category | None = None,
+                  priority: str = "", reason: str = "",
+                  request: HttpRequest | None = None) -> bool:  # fmt: skip
+    """One ticket of a bulk action from the queue, in its own transaction: the same action
+    as on the ticket page (its rules, history and notices) and an audit row. False when the
+    ticket already was as asked; a rule that refuses raises ValidationError."""
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update().select_related("client").get(pk=ticket.pk)
+        if operation == "close":
+            if ticket.status == Status.CLOSED:
+                return False
+            set_status(ticket, staff, Status.CLOSED, now)
+            detail = "closed"
+        elif operation == "assign":
+            if ticket.assignee_id == (assignee.pk if assignee else None):
+                return False
+            if ticket.status == Status.MERGED:
+                raise ValidationError(_("This ticket has already been merged."))
+            assign(ticket, staff, assignee, now)
+            detail = f"assigned to {assignee.email if assignee else '-'}"
+        elif operation == "move":
+            assert category is not None
+            if ticket.category_id == category.pk:
+                return False
+            if ticket.status == Status.MERGED:
+                raise ValidationError(_("This ticket has already been merged."))
+            move(ticket, staff, category, reason, now, request=request)
+            detail = f"moved to {category.code}"
+        elif operation == "priority":
+            if ticket.priority == priority:
+                return False
+            set_priority(ticket, staff, priority, now)
+            detail = f"priority {priority}"
+        else:
+            raise ValueError(operation)
+        audit.record(Action.TICKETS_CHANGED_IN_BULK, request=request, actor=staff,
+                     client=ticket.client, detail=f"{ticket.code}: {detail}")  # fmt: skip
+    return True
+
+
+@transaction.atomic
 def move(ticket: Ticket, staff: User, category: Category, note: str, now: datetime,
          request: HttpRequest | None = None) -> Ticket:  # fmt: skip
     """A wrong category is corrected by staff, with a note on why (HD-10); the ticket goes

@@ -1,6 +1,7 @@
 """The staff desk's tickets: queues per department and the ticket page. Staff see the
 tickets of their departments; administrators see all."""
 
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 from django.contrib import messages
@@ -10,8 +11,10 @@ from django.db.models import Count, Exists, OuterRef, Q, Subquery, prefetch_rela
 from django.forms import Form
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from sportello.accounts.models import User
@@ -19,6 +22,7 @@ from sportello.billing.desk_views import can_bill
 from sportello.billing.models import Invoice
 from sportello.core.access import staff_required
 from sportello.core.models import settings_read_once
+from sportello.core.navigation import next_url
 from sportello.core.params import to_id
 from sportello.helpdesk import actions, sla
 from sportello.helpdesk.forms import HoldForm, MergeForm, MoveForm, NoteForm, StaffReplyForm
@@ -28,6 +32,7 @@ from sportello.helpdesk.models import (
     Category,
     Department,
     HeldRequest,
+    Priority,
     Ticket,
     TicketPresence,
 )
@@ -191,7 +196,12 @@ def ticket_queue(request):
             "query": query.urlencode(),
             "params": request.GET,
             "now": now,
-            "categories": Category.objects.select_related("department"),
+            "categories": Category.objects.select_related("department").order_by(
+                "department__position", "department__name", "department_id", "position", "name"
+            ),
+            "assignable": assignable_staff(departments),
+            "priorities": Priority.choices,
+            "back": request.get_full_path(),
             "statuses": [
                 ("open", _("Open")),
                 ("new", _("New")),
@@ -212,6 +222,169 @@ def sla_overview(request):
         request,
         "helpdesk/desk/sla.html",
         {"rows": sla.department_figures(departments, timezone.now()), "weeks": sla.WEEKS},
+    )
+
+
+def assignable_staff(departments):
+    """Who tickets of these departments may be given to: their agents and the
+    administrators (the assignment itself checks each ticket's department)."""
+    agents = User.departments.through.objects.filter(department__in=departments)
+    return (
+        User.objects.filter(is_staff=True, is_active=True)
+        .filter(Q(is_superuser=True) | Q(role=User.Role.ADMIN) | Q(pk__in=agents.values("user_id")))
+        .order_by("first_name", "email")
+    )
+
+
+BULK_LIMIT = 200  # more than a page of the queue
+
+
+def bulk_request(request) -> dict:
+    """What a bulk action asks for, read from the query or the form, with an error when it
+    cannot be done as asked."""
+    data = request.POST if request.method == "POST" else request.GET
+    ids = {pk for pk in map(to_id, data.getlist("ticket")[:BULK_LIMIT]) if pk is not None}
+    operation = data.get("operation", "")
+    asked: dict = {
+        "ids": ids,
+        "operation": operation if operation in actions.BULK_OPERATIONS else "",
+        "reason": data.get("reason", "").strip(),
+        "error": "",
+    }
+    if not ids:
+        asked["error"] = _("Choose at least one ticket in the queue.")
+    elif not asked["operation"]:
+        asked["error"] = _("Choose what to do with the tickets.")
+    elif operation == "assign":
+        value = data.get("assignee", "")
+        asked["assignee"] = None
+        if value != "none":
+            pk = to_id(value)
+            if pk is not None:
+                staff = User.objects.filter(pk=pk, is_staff=True, is_active=True)
+                asked["assignee"] = staff.first()
+            if asked["assignee"] is None:
+                asked["error"] = _("Choose who to assign the tickets to.")
+    elif operation == "move":
+        pk = to_id(data.get("category"))
+        asked["category"] = (
+            Category.objects.select_related("department").filter(pk=pk).first()
+            if pk is not None
+            else None
+        )
+        if asked["category"] is None:
+            asked["error"] = _("Choose where to move the tickets.")
+    elif operation == "priority":
+        asked["priority"] = data.get("priority", "")
+        if asked["priority"] not in Priority.values:
+            asked["error"] = _("Choose a priority.")
+    return asked
+
+
+def bulk_question(asked: dict, count: int) -> str:
+    """The confirmation, saying what will happen to how many tickets."""
+    operation = asked["operation"]
+    if operation == "close":
+        return ngettext(
+            "Close %(n)s ticket? The client gets the closing notice.",
+            "Close %(n)s tickets? The clients get the closing notice.",
+            count,
+        ) % {"n": count}
+    if operation == "assign" and asked["assignee"] is None:
+        return ngettext(
+            "Leave %(n)s ticket assigned to nobody?",
+            "Leave %(n)s tickets assigned to nobody?",
+            count,
+        ) % {"n": count}
+    if operation == "assign":
+        person = asked["assignee"]
+        return ngettext(
+            "Assign %(n)s ticket to %(name)s?", "Assign %(n)s tickets to %(name)s?", count
+        ) % {"n": count, "name": person.get_full_name() or person.email}
+    if operation == "move":
+        category = asked["category"]
+        return ngettext(
+            "Move %(n)s ticket to %(department)s, category “%(category)s”? Its department's "
+            "staff are alerted, and the reason is added as an internal note.",
+            "Move %(n)s tickets to %(department)s, category “%(category)s”? Their "
+            "department's staff are alerted, and the reason is added as an internal note.",
+            count,
+        ) % {"n": count, "department": category.department.label, "category": category.label}
+    return ngettext(
+        "Set the priority of %(n)s ticket to %(priority)s? Its due times are counted again "
+        "from its opening with the targets of that priority.",
+        "Set the priority of %(n)s tickets to %(priority)s? Their due times are counted again "
+        "from their opening with the targets of that priority.",
+        count,
+    ) % {"n": count, "priority": Priority(asked["priority"]).label}
+
+
+@staff_required()
+def tickets_bulk(request):
+    """A bulk action on the tickets chosen in the queue: first a page saying exactly what
+    will happen to how many tickets, then, once confirmed, the ticket page's action on each
+    ticket in turn, each in its own transaction. Tickets outside this user's departments
+    and those a rule refuses are skipped, and the result says why."""
+    back = next_url(request, reverse("desk:tickets"))
+    asked = bulk_request(request)
+    tickets = list(
+        visible_tickets(request.user)
+        .filter(pk__in=asked["ids"])
+        .select_related("client", "category", "department")
+        .order_by("code")
+    )
+    hidden = len(asked["ids"]) - len(tickets)
+    confirmed = request.method == "POST" and request.POST.get("confirm") == "1"
+    reason_error = ""
+    if confirmed and asked["operation"] == "move" and not asked["reason"]:
+        reason_error = _("Say why the tickets are moved.")
+        confirmed = False
+    if confirmed and not asked["error"]:
+        now = timezone.now()
+        changed, skipped = 0, Counter()
+        skipped.update({_("not in your departments"): hidden} if hidden else {})
+        for ticket in tickets:
+            try:
+                done = actions.apply_in_bulk(
+                    ticket, request.user, asked["operation"], now,
+                    assignee=asked.get("assignee"), category=asked.get("category"),
+                    priority=asked.get("priority", ""), reason=asked["reason"], request=request,
+                )  # fmt: skip
+            except ValidationError as error:
+                skipped[error.messages[0]] += 1
+                continue
+            if done:
+                changed += 1
+            else:
+                skipped[_("already as asked")] += 1
+        messages.success(
+            request,
+            ngettext("%(n)s ticket changed.", "%(n)s tickets changed.", changed) % {"n": changed},
+        )
+        if skipped:
+            total = sum(skipped.values())
+            reasons = "; ".join(f"{reason}: {count}" for reason, count in skipped.items())
+            messages.warning(
+                request,
+                ngettext(
+                    "%(n)s ticket skipped (%(reasons)s).",
+                    "%(n)s tickets skipped (%(reasons)s).",
+                    total,
+                )
+                % {"n": total, "reasons": reasons},
+            )
+        return redirect(back)
+    return render(
+        request,
+        "helpdesk/desk/tickets_bulk.html",
+        {
+            "asked": asked,
+            "tickets": tickets,
+            "hidden": hidden,
+            "question": "" if asked["error"] else bulk_question(asked, len(tickets)),
+            "reason_error": reason_error,
+            "back": back,
+        },
     )
 
 

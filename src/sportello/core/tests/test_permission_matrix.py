@@ -101,6 +101,7 @@ ALLOWED = {
     "desk:inbound_raw": MAIL_STAFF,
     "desk:tickets": STAFF,  # each sees the queues of their departments
     "desk:sla": STAFF,  # the service levels of their departments
+    "desk:tickets_bulk": STAFF,  # only tickets of their departments are changed
     "desk:ticket": TICKET_STAFF,
     "desk:ticket_presence": TICKET_STAFF,
     "desk:ticket_attachment": TICKET_STAFF,
