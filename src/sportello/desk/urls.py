@@ -38,6 +38,10 @@ urlpatterns = [
     path("sla/", tickets.sla_overview, name="sla"),
     path("tickets/new/", desk_open.ticket_new, name="ticket_new"),
     path("tickets/bulk/", tickets.tickets_bulk, name="tickets_bulk"),
+    path("tickets/filters/", tickets.queue_filter_save, name="queue_filter_save"),
+    path(
+        "tickets/filters/<int:pk>/delete/", tickets.queue_filter_delete, name="queue_filter_delete"
+    ),
     path("tickets/<str:code>/", tickets.ticket_detail, name="ticket"),
     path("tickets/<str:code>/presence/", tickets.presence, name="ticket_presence"),
     path(

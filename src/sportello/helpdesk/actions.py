@@ -5,10 +5,11 @@ import re
 import secrets
 import string
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, TypedDict
+from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -34,6 +35,7 @@ from .models import (
     Message,
     Priority,
     ResponseTarget,
+    SavedFilter,
     Ticket,
     TicketPresence,
 )
@@ -693,6 +695,34 @@ def hold_request(ticket: Ticket, staff: User, description: str, now: datetime) -
     ticket.refresh_from_db()
     notify_client(ticket, "ticket_status", {"change": "held", "held": held})
     return held
+
+
+# --- Saved queue filters ----------------------------------------------------------------
+
+# What a saved filter may hold: the queue's own filters and sort, nothing else (no cursor).
+QUEUE_PARAMS = ("department", "status", "priority", "due", "assignee", "category", "sort")
+
+
+def queue_query(params: Mapping[str, str]) -> str:
+    """The queue's filters and sort from a query, as a query string, in a fixed order."""
+    kept = [(name, params.get(name, "")[:40]) for name in QUEUE_PARAMS if params.get(name)]
+    return urlencode(kept)
+
+
+def save_filter(user: User, name: str, params: Mapping[str, str]) -> SavedFilter:
+    """Saved under its name: saving again under the same name replaces it."""
+    name = single_line(name)[:60]
+    if not name:
+        raise ValidationError(_("Give the filter a name."))
+    saved, _created = SavedFilter.objects.update_or_create(
+        user=user, name=name, defaults={"query": queue_query(params)}
+    )
+    return saved
+
+
+def delete_filter(user: User, pk: int) -> bool:
+    """Only one's own; one already gone is no error."""
+    return bool(SavedFilter.objects.filter(user=user, pk=pk).delete()[0])
 
 
 # --- Presence (collision warning) --------------------------------------------------------

@@ -2,12 +2,24 @@
 tickets of their departments; administrators see all."""
 
 from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, OuterRef, Q, Subquery, prefetch_related_objects
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+    prefetch_related_objects,
+)
 from django.forms import Form
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -33,6 +45,7 @@ from sportello.helpdesk.models import (
     Department,
     HeldRequest,
     Priority,
+    SavedFilter,
     Ticket,
     TicketPresence,
 )
@@ -101,36 +114,86 @@ def filtered_queue(request, tickets, now):
 
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+PRIORITY_RANK = Case(
+    When(priority=Priority.HIGH, then=Value(3)),
+    When(priority=Priority.NORMAL, then=Value(2)),
+    default=Value(1),
+    output_field=IntegerField(),
+)
 
 
-def cursor_of(ticket: Ticket, closed: bool) -> str:
-    """Where a page starts or ends: the row's place in the queue's order (its time in
-    microseconds, then its id)."""
-    when = ticket.last_activity_at if closed else ticket.resolution_due
-    return f"{(when - EPOCH) // timedelta(microseconds=1)}.{ticket.pk}"
+@dataclass(frozen=True)
+class Sort:
+    """An order of the queue: a column, then the id, both one way."""
+
+    field: str
+    ascending: bool
+
+    @property
+    def is_time(self) -> bool:
+        return self.field != "priority_rank"
 
 
-def parse_cursor(value: str | None) -> tuple[datetime, int] | None:
-    """The (time, id) of a cursor; None for anything else, so junk shows the first page."""
-    micros, _, pk = (value or "").partition(".")
-    if not (micros.lstrip("-").isdigit() and len(micros) <= 20 and to_id(pk) is not None):
+# The columns the queue sorts by, each in its natural direction first; "-name" is the
+# other way round. Open tickets come by solution time (`ticket_open_by_due`), closed ones
+# latest first (`ticket_by_activity`).
+SORT_FIELDS = {
+    "due": ("resolution_due", True),
+    "first_due": ("first_response_due", True),
+    "activity": ("last_activity_at", False),
+    "created": ("created_at", False),
+    "priority": ("priority_rank", False),
+}
+
+
+def sort_of(value: str | None, closed: bool) -> tuple[str, Sort]:
+    """The sort asked for (its name, "-" first when reversed, and its order); the queue's
+    own for anything else."""
+    name = value or ""
+    key, reverse = (name[1:], True) if name.startswith("-") else (name, False)
+    if key not in SORT_FIELDS:
+        key, reverse = ("activity" if closed else "due"), False
+    field, natural = SORT_FIELDS[key]
+    return ("-" if reverse else "") + key, Sort(field, natural != reverse)
+
+
+def cursor_of(ticket: Ticket, sort: Sort) -> str:
+    """Where a page starts or ends: the row's place in the queue's order (its sort value,
+    a time in microseconds or a rank, then its id)."""
+    value = getattr(ticket, sort.field)
+    if sort.is_time:
+        value = (value - EPOCH) // timedelta(microseconds=1)
+    return f"{value}.{ticket.pk}"
+
+
+def parse_cursor(value: str | None, sort: Sort) -> tuple[datetime | int, int] | None:
+    """The (sort value, id) of a cursor; None for anything else, so junk shows the first
+    page."""
+    number, _, pk = (value or "").partition(".")
+    if not (number.lstrip("-").isdigit() and len(number) <= 20 and to_id(pk) is not None):
         return None
+    if not sort.is_time:
+        return int(number), int(pk)
     try:
-        return EPOCH + timedelta(microseconds=int(micros)), int(pk)
+        return EPOCH + timedelta(microseconds=int(number)), int(pk)
     except OverflowError:
         return None
 
 
-def keyset_page(tickets, closed: bool, params) -> dict:
-    """One page of the queue by keyset: the rows after (or before) a cursor in the order of
-    the queue's index, so page 1,000 costs what page 1 does. Open tickets come by solution
-    time (`ticket_open_by_due`), closed ones latest first (`ticket_by_activity`)."""
-    field = "last_activity_at" if closed else "resolution_due"
+def keyset_page(tickets, sort: Sort, params) -> dict:
+    """One page of the queue by keyset: the rows after (or before) a cursor in the queue's
+    order, so page 1,000 costs what page 1 does."""
+    field = sort.field
+    if field == "priority_rank":
+        tickets = tickets.annotate(priority_rank=PRIORITY_RANK)
     # Forwards is the queue's order; backwards its reverse, read the other way round.
-    after, before = parse_cursor(params.get("after")), parse_cursor(params.get("before"))
+    after, before = (
+        parse_cursor(params.get("after"), sort),
+        parse_cursor(params.get("before"), sort),
+    )
     backwards = after is None and before is not None
     cursor = before if backwards else after
-    ascending = closed == backwards
+    ascending = sort.ascending != backwards
     order = [field, "id"] if ascending else ["-" + field, "-id"]
     tickets = tickets.order_by(*order)
     if cursor is not None:
@@ -149,8 +212,8 @@ def keyset_page(tickets, closed: bool, params) -> dict:
     has_previous = more if backwards else cursor is not None
     return {
         "rows": rows,
-        "next": cursor_of(rows[-1], closed) if rows and has_next else "",
-        "previous": cursor_of(rows[0], closed) if rows and has_previous else "",
+        "next": cursor_of(rows[-1], sort) if rows and has_next else "",
+        "previous": cursor_of(rows[0], sort) if rows and has_previous else "",
         "first": has_previous,
     }
 
@@ -179,10 +242,21 @@ def ticket_queue(request):
         "client", "category", "assignee", "service"
     )
     closed = request.GET.get("status") == "closed"
-    page = keyset_page(tickets, closed, request.GET)
+    sort_name, sort = sort_of(request.GET.get("sort"), closed)
+    page = keyset_page(tickets, sort, request.GET)
     query = request.GET.copy()
     for name in ("page", "after", "before"):
         query.pop(name, None)
+    unsorted = query.copy()
+    unsorted.pop("sort", None)
+    columns = {}
+    for key in SORT_FIELDS:
+        # A click on the current column turns its order round.
+        unsorted["sort"] = "-" + key if sort_name == key else key
+        state = ""
+        if sort_name.lstrip("-") == key:
+            state = "ascending" if sort.ascending else "descending"
+        columns[key] = {"url": "?" + unsorted.urlencode(), "state": state}
     return render(
         request,
         "helpdesk/desk/tickets.html",
@@ -202,6 +276,15 @@ def ticket_queue(request):
             "assignable": assignable_staff(departments),
             "priorities": Priority.choices,
             "back": request.get_full_path(),
+            "columns": columns,
+            "sort": sort_name,
+            "saved_filters": SavedFilter.objects.filter(user=user),
+            "current_params": [
+                (name, request.GET[name])
+                for name in actions.QUEUE_PARAMS
+                if request.GET.get(name) and name != "sort"
+            ]
+            + [("sort", sort_name)],
             "statuses": [
                 ("open", _("Open")),
                 ("new", _("New")),
@@ -386,6 +469,29 @@ def tickets_bulk(request):
             "back": back,
         },
     )
+
+
+@staff_required()
+@require_POST
+def queue_filter_save(request):
+    """Name the queue's current filters and sort; listed beside the queue, for this user
+    only."""
+    try:
+        saved = actions.save_filter(request.user, request.POST.get("name", ""), request.POST)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+        query = actions.queue_query(request.POST)
+        return redirect(reverse("desk:tickets") + ("?" + query if query else ""))
+    messages.success(request, _("Filter “%(name)s” saved.") % {"name": saved.name})
+    return redirect(reverse("desk:tickets") + ("?" + saved.query if saved.query else ""))
+
+
+@staff_required()
+@require_POST
+def queue_filter_delete(request, pk):
+    if actions.delete_filter(request.user, pk):
+        messages.success(request, _("Filter deleted."))
+    return redirect("desk:tickets")
 
 
 def canned_text(canned: CannedReply, ticket: Ticket, staff) -> str:

@@ -508,3 +508,25 @@ class TicketPresence(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["ticket", "user"], name="one_presence_per_staff")
         ]
+
+
+class SavedFilter(models.Model):
+    """A filter and sort of the queue that an agent named, listed beside their queue; only
+    its owner sees it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_queue_filters"
+    )
+    name = models.CharField(_("name"), max_length=60)
+    query = models.CharField(_("filter"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("saved queue filter")
+        verbose_name_plural = _("saved queue filters")
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "name"], name="one_saved_filter_per_name")
+        ]
+
+    def __str__(self):
+        return self.name
