@@ -177,7 +177,7 @@ def department_figures(departments, now: datetime, weeks: int = WEEKS) -> list[D
 # --- The chart: inline SVG drawn here, so the page needs no script -------------------------
 
 WIDTH, HEIGHT = 560, 200
-LEFT, RIGHT, TOP, BOTTOM = 44, 8, 24, 36
+LEFT, RIGHT, TOP, BOTTOM = 54, 8, 32, 40
 
 
 def _hours_label(value: float) -> str:
@@ -204,12 +204,12 @@ def chart(title: str, points: list[tuple[date, float | None, float | None]]) -> 
         if allowed is not None:
             line.append(f"{round(x + slot / 2, 1)},{round(y(allowed), 1)}")
         if n % 2 == 0:
-            labels.append((round(x + slot / 2, 1), HEIGHT - BOTTOM + 16,
+            labels.append((round(x + slot / 2, 1), HEIGHT - BOTTOM + 20,
                            date_format(week, "d/m")))  # fmt: skip
     grid = [(round(y(v), 1), _hours_label(v)) for v in (0, top / 2, top)]
     return format_html(
         '<svg class="chart sla-chart" viewBox="0 0 {w} {h}" role="img" aria-label="{title}">'
-        '<title>{title}</title><text x="{left}" y="14" class="sla-title">{title} ({unit})</text>'
+        '<title>{title}</title><text x="{left}" y="18" class="sla-title">{title} ({unit})</text>'
         "{grid}{bars}{line}{labels}</svg>",
         w=WIDTH,
         h=HEIGHT,
