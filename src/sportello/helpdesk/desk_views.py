@@ -489,8 +489,10 @@ def queue_filter_save(request):
 @staff_required()
 @require_POST
 def queue_filter_delete(request, pk):
-    if actions.delete_filter(request.user, pk):
-        messages.success(request, _("Filter deleted."))
+    """Only one's own: another's filter is not found."""
+    saved = get_object_or_404(SavedFilter, pk=pk, user=request.user)
+    actions.delete_filter(request.user, saved.pk)
+    messages.success(request, _("Filter deleted."))
     return redirect("desk:tickets")
 
 

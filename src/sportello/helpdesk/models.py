@@ -289,6 +289,8 @@ class Ticket(models.Model):
                 name="ticket_awaiting_answer",
             ),
             models.Index(fields=["-last_activity_at", "-id"], name="ticket_by_activity"),
+            # The queue sorted by opening, closed tickets included, pages by this index.
+            models.Index(fields=["-created_at", "-id"], name="ticket_by_opening"),
             # The SLA page's satisfaction average over recent weeks.
             models.Index(
                 fields=["department", "rated_at"],

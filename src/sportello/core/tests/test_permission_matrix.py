@@ -103,7 +103,7 @@ ALLOWED = {
     "desk:sla": STAFF,  # the service levels of their departments
     "desk:tickets_bulk": STAFF,  # only tickets of their departments are changed
     "desk:queue_filter_save": STAFF,  # each their own filters
-    "desk:queue_filter_delete": STAFF,  # another's is left alone
+    "desk:queue_filter_delete": {AGENT},  # the agent's own filter; another's is not found
     "desk:ticket": TICKET_STAFF,
     "desk:ticket_presence": TICKET_STAFF,
     "desk:ticket_attachment": TICKET_STAFF,

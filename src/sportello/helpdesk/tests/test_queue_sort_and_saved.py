@@ -114,7 +114,8 @@ def test_saved_filters_are_the_agents_own(client, agent, queue):
     client.force_login(colleague)
     assert list(client.get(reverse("desk:tickets")).context["saved_filters"]) == []
     # Nor can they delete it.
-    client.post(reverse("desk:queue_filter_delete", args=[saved.pk]))
+    response = client.post(reverse("desk:queue_filter_delete", args=[saved.pk]))
+    assert response.status_code == 404
     assert SavedFilter.objects.filter(pk=saved.pk).exists()
     # Without a name nothing is saved, and the queue stays as it was.
     response = client.post(reverse("desk:queue_filter_save"), {"name": " ", "due": "late"})
@@ -124,3 +125,19 @@ def test_saved_filters_are_the_agents_own(client, agent, queue):
     client.force_login(agent)
     client.post(reverse("desk:queue_filter_delete", args=[saved.pk]))
     assert not SavedFilter.objects.exists()
+
+
+@pytest.mark.parametrize("sort", ["due", "priority", "-created"])
+def test_queue_queries_do_not_grow_with_the_tickets(client, agent, owner, queue, sort):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = reverse("desk:tickets") + f"?sort={sort}"
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for n in range(6):
+        make_ticket(owner, subject=f"Altro {n} problema")
+    with CaptureQueriesContext(connection) as more:
+        client.get(url)
+    assert len(more) == len(few) <= 12, "\n".join(q["sql"][:120] for q in more.captured_queries)
