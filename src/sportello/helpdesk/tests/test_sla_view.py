@@ -64,12 +64,11 @@ def test_figures_for_a_known_set(known):
     assert len(row.weeks) == sla.WEEKS
     this_week, last_week = row.weeks[-1], row.weeks[-2]
     assert this_week.start.isoformat() == "2026-11-09"
-    assert (this_week.first_median, this_week.first_target, this_week.first_met) == (3.5, 4.0, 1)
-    assert (this_week.solution_median, this_week.solution_target) == (8.0, 24.0)
-    assert (last_week.first_median, last_week.solution_median, last_week.solution_met) == (
-        2.0, 30.0, 0,
-    )  # fmt: skip
-    assert all(not week.first and not week.solution for week in row.weeks[:-2])
+    assert this_week.first == sla.Clock(3.5, 4.0, 2, 1)
+    assert this_week.solution == sla.Clock(8.0, 24.0, 1, 1)
+    assert last_week.first == sla.Clock(2.0, 4.0, 1, 1)
+    assert last_week.solution == sla.Clock(30.0, 24.0, 1, 0)
+    assert all(not week.first.count and not week.solution.count for week in row.weeks[:-2])
 
 
 @time_machine.travel(NOW, tick=False)
