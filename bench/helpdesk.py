@@ -263,6 +263,9 @@ def main():
         chosen = {
             "staff queue, agent (Helpdesk)": (agent, "/desk/tickets/"),
             "staff queue, admin, late only": (admin, "/desk/tickets/?due=late"),
+            "staff queue, admin, by priority": (admin, "/desk/tickets/?sort=priority"),
+            "staff queue, closed, by opening": (admin, "/desk/tickets/?status=closed&sort=created"),
+            "service levels, admin": (admin, "/desk/sla/"),
             f"staff queue, page {args.depth}": (
                 admin, deep_url(admin, "/desk/tickets/?status=open", args.depth)
             ),

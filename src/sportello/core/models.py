@@ -135,6 +135,7 @@ class AuditEvent(models.Model):
         TICKET_OPENED = "ticket_opened", _("Ticket opened")
         TICKET_MERGED = "ticket_merged", _("Ticket merged")
         TICKET_MOVED = "ticket_moved", _("Ticket moved")
+        TICKETS_CHANGED_IN_BULK = "tickets_bulk", _("Ticket changed from the queue, with others")
         REQUEST_CONFIRMED = "request_confirmed", _("Held request confirmed")
         REQUEST_REJECTED = "request_rejected", _("Held request rejected")
         MIGRATION_OPENED = "migration_opened", _("Server migration announced")

@@ -35,7 +35,13 @@ urlpatterns = [
     path("mail/<int:pk>/delete/", mail.inbound_delete, name="inbound_delete"),
     path("mail/<int:pk>/raw/", mail.inbound_raw, name="inbound_raw"),
     path("tickets/", tickets.ticket_queue, name="tickets"),
+    path("sla/", tickets.sla_overview, name="sla"),
     path("tickets/new/", desk_open.ticket_new, name="ticket_new"),
+    path("tickets/bulk/", tickets.tickets_bulk, name="tickets_bulk"),
+    path("tickets/filters/", tickets.queue_filter_save, name="queue_filter_save"),
+    path(
+        "tickets/filters/<int:pk>/delete/", tickets.queue_filter_delete, name="queue_filter_delete"
+    ),
     path("tickets/<str:code>/", tickets.ticket_detail, name="ticket"),
     path("tickets/<str:code>/presence/", tickets.presence, name="ticket_presence"),
     path(

@@ -5,10 +5,11 @@ import re
 import secrets
 import string
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, TypedDict
+from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -34,6 +35,7 @@ from .models import (
     Message,
     Priority,
     ResponseTarget,
+    SavedFilter,
     Ticket,
     TicketPresence,
 )
@@ -560,6 +562,70 @@ def assign(ticket: Ticket, staff: User, assignee: User | None, now: datetime) ->
 
 
 @transaction.atomic
+def set_priority(ticket: Ticket, staff: User, priority: str, now: datetime) -> Ticket:
+    """A new priority brings the targets of that priority: both due times are counted again
+    from the ticket's opening. Tickets of the global plan stay high (HD-4)."""
+    ticket = (
+        Ticket.objects.select_for_update().select_related("client", "department").get(pk=ticket.pk)
+    )
+    if priority not in Priority.values:
+        raise ValidationError(_("Choose a priority."))
+    if ticket.status not in Ticket.OPEN_STATUSES:
+        raise ValidationError(_("The ticket is closed."))
+    if ticket.round_the_clock and priority != Priority.HIGH:
+        raise ValidationError(_("Tickets of the global support plan keep high priority."))
+    ticket.priority = priority
+    set_targets(ticket, ticket.created_at, level=support_level(ticket.client))
+    ticket.save(update_fields=["priority", "first_response_due", "resolution_due"])
+    _event(ticket, staff, now, "priority", priority=priority)
+    return ticket
+
+
+BULK_OPERATIONS = ("assign", "move", "priority", "close")
+
+
+def apply_in_bulk(ticket: Ticket, staff: User, operation: str, now: datetime, *,
+                  assignee: User | None = None, category: Category | None = None,
+                  priority: str = "", reason: str = "",
+                  request: HttpRequest | None = None) -> bool:  # fmt: skip
+    """One ticket of a bulk action from the queue, in its own transaction: the same action
+    as on the ticket page (its rules, history and notices) and an audit row. False when the
+    ticket already was as asked; a rule that refuses raises ValidationError."""
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update().select_related("client").get(pk=ticket.pk)
+        if operation == "close":
+            if ticket.status == Status.CLOSED:
+                return False
+            set_status(ticket, staff, Status.CLOSED, now)
+            detail = "closed"
+        elif operation == "assign":
+            if ticket.assignee_id == (assignee.pk if assignee else None):
+                return False
+            if ticket.status == Status.MERGED:
+                raise ValidationError(_("This ticket has already been merged."))
+            assign(ticket, staff, assignee, now)
+            detail = f"assigned to {assignee.email if assignee else '-'}"
+        elif operation == "move":
+            assert category is not None
+            if ticket.category_id == category.pk:
+                return False
+            if ticket.status == Status.MERGED:
+                raise ValidationError(_("This ticket has already been merged."))
+            move(ticket, staff, category, reason, now, request=request)
+            detail = f"moved to {category.code}"
+        elif operation == "priority":
+            if ticket.priority == priority:
+                return False
+            set_priority(ticket, staff, priority, now)
+            detail = f"priority {priority}"
+        else:
+            raise ValueError(operation)
+        audit.record(Action.TICKETS_CHANGED_IN_BULK, request=request, actor=staff,
+                     client=ticket.client, detail=f"{ticket.code}: {detail}")  # fmt: skip
+    return True
+
+
+@transaction.atomic
 def move(ticket: Ticket, staff: User, category: Category, note: str, now: datetime,
          request: HttpRequest | None = None) -> Ticket:  # fmt: skip
     """A wrong category is corrected by staff, with a note on why (HD-10); the ticket goes
@@ -634,6 +700,34 @@ def hold_request(ticket: Ticket, staff: User, description: str, now: datetime) -
     ticket.refresh_from_db()
     notify_client(ticket, "ticket_status", {"change": "held", "held": held})
     return held
+
+
+# --- Saved queue filters ----------------------------------------------------------------
+
+# What a saved filter may hold: the queue's own filters and sort, nothing else (no cursor).
+QUEUE_PARAMS = ("department", "status", "priority", "due", "assignee", "category", "sort")
+
+
+def queue_query(params: Mapping[str, str]) -> str:
+    """The queue's filters and sort from a query, as a query string, in a fixed order."""
+    kept = [(name, params.get(name, "")[:40]) for name in QUEUE_PARAMS if params.get(name)]
+    return urlencode(kept)
+
+
+def save_filter(user: User, name: str, params: Mapping[str, str]) -> SavedFilter:
+    """Saved under its name: saving again under the same name replaces it."""
+    name = single_line(name)[:60]
+    if not name:
+        raise ValidationError(_("Give the filter a name."))
+    saved, _created = SavedFilter.objects.update_or_create(
+        user=user, name=name, defaults={"query": queue_query(params)}
+    )
+    return saved
+
+
+def delete_filter(user: User, pk: int) -> bool:
+    """Only one's own; one already gone is no error."""
+    return bool(SavedFilter.objects.filter(user=user, pk=pk).delete()[0])
 
 
 # --- Presence (collision warning) --------------------------------------------------------

@@ -1,17 +1,32 @@
 """The staff desk's tickets: queues per department and the ticket page. Staff see the
 tickets of their departments; administrators see all."""
 
+from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, OuterRef, Q, Subquery, prefetch_related_objects
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+    prefetch_related_objects,
+)
 from django.forms import Form
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from sportello.accounts.models import User
@@ -19,8 +34,9 @@ from sportello.billing.desk_views import can_bill
 from sportello.billing.models import Invoice
 from sportello.core.access import staff_required
 from sportello.core.models import settings_read_once
+from sportello.core.navigation import next_url
 from sportello.core.params import to_id
-from sportello.helpdesk import actions
+from sportello.helpdesk import actions, sla
 from sportello.helpdesk.forms import HoldForm, MergeForm, MoveForm, NoteForm, StaffReplyForm
 from sportello.helpdesk.models import (
     Attachment,
@@ -28,6 +44,8 @@ from sportello.helpdesk.models import (
     Category,
     Department,
     HeldRequest,
+    Priority,
+    SavedFilter,
     Ticket,
     TicketPresence,
 )
@@ -68,10 +86,22 @@ def filtered_queue(request, tickets, now):
     tickets = tickets.filter(status__in=statuses)
     if params.get("priority") in ("low", "normal", "high"):
         tickets = tickets.filter(priority=params["priority"])
+    # Late or soon by either clock: the solution time, or a first answer still owed.
     if due == "late":
-        tickets = tickets.filter(resolution_due__lte=now)
+        tickets = tickets.filter(
+            Q(resolution_due__lte=now)
+            | Q(first_responded_at__isnull=True, first_response_due__lte=now)
+        )
     elif due == "soon":
-        tickets = tickets.filter(resolution_due__gt=now, resolution_due__lte=now + Ticket.DUE_SOON)
+        limit = now + Ticket.DUE_SOON
+        tickets = (
+            tickets.filter(resolution_due__gt=now)
+            .exclude(first_responded_at__isnull=True, first_response_due__lte=now)
+            .filter(
+                Q(resolution_due__lte=limit)
+                | Q(first_responded_at__isnull=True, first_response_due__lte=limit)
+            )
+        )
     assignee = params.get("assignee", "")
     if assignee == "me":
         tickets = tickets.filter(assignee=request.user)
@@ -84,36 +114,86 @@ def filtered_queue(request, tickets, now):
 
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+PRIORITY_RANK = Case(
+    When(priority=Priority.HIGH, then=Value(3)),
+    When(priority=Priority.NORMAL, then=Value(2)),
+    default=Value(1),
+    output_field=IntegerField(),
+)
 
 
-def cursor_of(ticket: Ticket, closed: bool) -> str:
-    """Where a page starts or ends: the row's place in the queue's order (its time in
-    microseconds, then its id)."""
-    when = ticket.last_activity_at if closed else ticket.resolution_due
-    return f"{(when - EPOCH) // timedelta(microseconds=1)}.{ticket.pk}"
+@dataclass(frozen=True)
+class Sort:
+    """An order of the queue: a column, then the id, both one way."""
+
+    field: str
+    ascending: bool
+
+    @property
+    def is_time(self) -> bool:
+        return self.field != "priority_rank"
 
 
-def parse_cursor(value: str | None) -> tuple[datetime, int] | None:
-    """The (time, id) of a cursor; None for anything else, so junk shows the first page."""
-    micros, _, pk = (value or "").partition(".")
-    if not (micros.lstrip("-").isdigit() and len(micros) <= 20 and to_id(pk) is not None):
+# The columns the queue sorts by, each in its natural direction first; "-name" is the
+# other way round. Open tickets come by solution time (`ticket_open_by_due`), closed ones
+# latest first (`ticket_by_activity`).
+SORT_FIELDS = {
+    "due": ("resolution_due", True),
+    "first_due": ("first_response_due", True),
+    "activity": ("last_activity_at", False),
+    "created": ("created_at", False),
+    "priority": ("priority_rank", False),
+}
+
+
+def sort_of(value: str | None, closed: bool) -> tuple[str, Sort]:
+    """The sort asked for (its name, "-" first when reversed, and its order); the queue's
+    own for anything else."""
+    name = value or ""
+    key, reverse = (name[1:], True) if name.startswith("-") else (name, False)
+    if key not in SORT_FIELDS:
+        key, reverse = ("activity" if closed else "due"), False
+    field, natural = SORT_FIELDS[key]
+    return ("-" if reverse else "") + key, Sort(field, natural != reverse)
+
+
+def cursor_of(ticket: Ticket, sort: Sort) -> str:
+    """Where a page starts or ends: the row's place in the queue's order (its sort value,
+    a time in microseconds or a rank, then its id)."""
+    value = getattr(ticket, sort.field)
+    if sort.is_time:
+        value = (value - EPOCH) // timedelta(microseconds=1)
+    return f"{value}.{ticket.pk}"
+
+
+def parse_cursor(value: str | None, sort: Sort) -> tuple[datetime | int, int] | None:
+    """The (sort value, id) of a cursor; None for anything else, so junk shows the first
+    page."""
+    number, _, pk = (value or "").partition(".")
+    if not (number.lstrip("-").isdigit() and len(number) <= 20 and to_id(pk) is not None):
         return None
+    if not sort.is_time:
+        return int(number), int(pk)
     try:
-        return EPOCH + timedelta(microseconds=int(micros)), int(pk)
+        return EPOCH + timedelta(microseconds=int(number)), int(pk)
     except OverflowError:
         return None
 
 
-def keyset_page(tickets, closed: bool, params) -> dict:
-    """One page of the queue by keyset: the rows after (or before) a cursor in the order of
-    the queue's index, so page 1,000 costs what page 1 does. Open tickets come by solution
-    time (`ticket_open_by_due`), closed ones latest first (`ticket_by_activity`)."""
-    field = "last_activity_at" if closed else "resolution_due"
+def keyset_page(tickets, sort: Sort, params) -> dict:
+    """One page of the queue by keyset: the rows after (or before) a cursor in the queue's
+    order, so page 1,000 costs what page 1 does."""
+    field = sort.field
+    if field == "priority_rank":
+        tickets = tickets.annotate(priority_rank=PRIORITY_RANK)
     # Forwards is the queue's order; backwards its reverse, read the other way round.
-    after, before = parse_cursor(params.get("after")), parse_cursor(params.get("before"))
+    after, before = (
+        parse_cursor(params.get("after"), sort),
+        parse_cursor(params.get("before"), sort),
+    )
     backwards = after is None and before is not None
     cursor = before if backwards else after
-    ascending = closed == backwards
+    ascending = sort.ascending != backwards
     order = [field, "id"] if ascending else ["-" + field, "-id"]
     tickets = tickets.order_by(*order)
     if cursor is not None:
@@ -132,8 +212,8 @@ def keyset_page(tickets, closed: bool, params) -> dict:
     has_previous = more if backwards else cursor is not None
     return {
         "rows": rows,
-        "next": cursor_of(rows[-1], closed) if rows and has_next else "",
-        "previous": cursor_of(rows[0], closed) if rows and has_previous else "",
+        "next": cursor_of(rows[-1], sort) if rows and has_next else "",
+        "previous": cursor_of(rows[0], sort) if rows and has_previous else "",
         "first": has_previous,
     }
 
@@ -162,10 +242,21 @@ def ticket_queue(request):
         "client", "category", "assignee", "service"
     )
     closed = request.GET.get("status") == "closed"
-    page = keyset_page(tickets, closed, request.GET)
+    sort_name, sort = sort_of(request.GET.get("sort"), closed)
+    page = keyset_page(tickets, sort, request.GET)
     query = request.GET.copy()
     for name in ("page", "after", "before"):
         query.pop(name, None)
+    unsorted = query.copy()
+    unsorted.pop("sort", None)
+    columns = {}
+    for key in SORT_FIELDS:
+        # A click on the current column turns its order round.
+        unsorted["sort"] = "-" + key if sort_name == key else key
+        state = ""
+        if sort_name.lstrip("-") == key:
+            state = "ascending" if sort.ascending else "descending"
+        columns[key] = {"url": "?" + unsorted.urlencode(), "state": state}
     return render(
         request,
         "helpdesk/desk/tickets.html",
@@ -179,7 +270,21 @@ def ticket_queue(request):
             "query": query.urlencode(),
             "params": request.GET,
             "now": now,
-            "categories": Category.objects.select_related("department"),
+            "categories": Category.objects.select_related("department").order_by(
+                "department__position", "department__name", "department_id", "position", "name"
+            ),
+            "assignable": assignable_staff(departments),
+            "priorities": Priority.choices,
+            "back": request.get_full_path(),
+            "columns": columns,
+            "sort": sort_name,
+            "saved_filters": SavedFilter.objects.filter(user=user),
+            "current_params": [
+                (name, request.GET[name])
+                for name in actions.QUEUE_PARAMS
+                if request.GET.get(name) and name != "sort"
+            ]
+            + [("sort", sort_name)],
             "statuses": [
                 ("open", _("Open")),
                 ("new", _("New")),
@@ -189,6 +294,206 @@ def ticket_queue(request):
             ],  # fmt: skip
         },
     )
+
+
+@staff_required()
+def sla_overview(request):
+    """The service levels of the departments this user works in (administrators: all)."""
+    user = request.user
+    departments = list(Department.objects.all() if user.is_admin else user.departments.all())
+    return render(
+        request,
+        "helpdesk/desk/sla.html",
+        {"rows": sla.department_figures(departments, timezone.now()), "weeks": sla.WEEKS},
+    )
+
+
+def assignable_staff(departments):
+    """Who tickets of these departments may be given to: their agents and the
+    administrators (the assignment itself checks each ticket's department)."""
+    agents = User.departments.through.objects.filter(department__in=departments)
+    return (
+        User.objects.filter(is_staff=True, is_active=True)
+        .filter(Q(is_superuser=True) | Q(role=User.Role.ADMIN) | Q(pk__in=agents.values("user_id")))
+        .order_by("first_name", "email")
+    )
+
+
+BULK_LIMIT = 200  # more than a page of the queue
+
+
+def bulk_request(request) -> dict:
+    """What a bulk action asks for, read from the query or the form, with an error when it
+    cannot be done as asked."""
+    data = request.POST if request.method == "POST" else request.GET
+    ids = {pk for pk in map(to_id, data.getlist("ticket")[:BULK_LIMIT]) if pk is not None}
+    operation = data.get("operation", "")
+    asked: dict = {
+        "ids": ids,
+        "operation": operation if operation in actions.BULK_OPERATIONS else "",
+        "reason": data.get("reason", "").strip(),
+        "error": "",
+    }
+    if not ids:
+        asked["error"] = _("Choose at least one ticket in the queue.")
+    elif not asked["operation"]:
+        asked["error"] = _("Choose what to do with the tickets.")
+    elif operation == "assign":
+        value = data.get("assignee", "")
+        asked["assignee"] = None
+        if value != "none":
+            pk = to_id(value)
+            if pk is not None:
+                staff = User.objects.filter(pk=pk, is_staff=True, is_active=True)
+                asked["assignee"] = staff.first()
+            if asked["assignee"] is None:
+                asked["error"] = _("Choose who to assign the tickets to.")
+    elif operation == "move":
+        pk = to_id(data.get("category"))
+        asked["category"] = (
+            Category.objects.select_related("department").filter(pk=pk).first()
+            if pk is not None
+            else None
+        )
+        if asked["category"] is None:
+            asked["error"] = _("Choose where to move the tickets.")
+    elif operation == "priority":
+        asked["priority"] = data.get("priority", "")
+        if asked["priority"] not in Priority.values:
+            asked["error"] = _("Choose a priority.")
+    return asked
+
+
+def bulk_question(asked: dict, count: int) -> str:
+    """The confirmation, saying what will happen to how many tickets."""
+    operation = asked["operation"]
+    if operation == "close":
+        return ngettext(
+            "Close %(n)s ticket? The client gets the closing notice.",
+            "Close %(n)s tickets? The clients get the closing notice.",
+            count,
+        ) % {"n": count}
+    if operation == "assign" and asked["assignee"] is None:
+        return ngettext(
+            "Leave %(n)s ticket assigned to nobody?",
+            "Leave %(n)s tickets assigned to nobody?",
+            count,
+        ) % {"n": count}
+    if operation == "assign":
+        person = asked["assignee"]
+        return ngettext(
+            "Assign %(n)s ticket to %(name)s?", "Assign %(n)s tickets to %(name)s?", count
+        ) % {"n": count, "name": person.get_full_name() or person.email}
+    if operation == "move":
+        category = asked["category"]
+        return ngettext(
+            "Move %(n)s ticket to %(department)s, category “%(category)s”? Its department's "
+            "staff are alerted, and the reason is added as an internal note.",
+            "Move %(n)s tickets to %(department)s, category “%(category)s”? Their "
+            "department's staff are alerted, and the reason is added as an internal note.",
+            count,
+        ) % {"n": count, "department": category.department.label, "category": category.label}
+    return ngettext(
+        "Set the priority of %(n)s ticket to %(priority)s? Its due times are counted again "
+        "from its opening with the targets of that priority.",
+        "Set the priority of %(n)s tickets to %(priority)s? Their due times are counted again "
+        "from their opening with the targets of that priority.",
+        count,
+    ) % {"n": count, "priority": Priority(asked["priority"]).label}
+
+
+@staff_required()
+def tickets_bulk(request):
+    """A bulk action on the tickets chosen in the queue: first a page saying exactly what
+    will happen to how many tickets, then, once confirmed, the ticket page's action on each
+    ticket in turn, each in its own transaction. Tickets outside this user's departments
+    and those a rule refuses are skipped, and the result says why."""
+    back = next_url(request, reverse("desk:tickets"))
+    asked = bulk_request(request)
+    tickets = list(
+        visible_tickets(request.user)
+        .filter(pk__in=asked["ids"])
+        .select_related("client", "category", "department")
+        .order_by("code")
+    )
+    hidden = len(asked["ids"]) - len(tickets)
+    confirmed = request.method == "POST" and request.POST.get("confirm") == "1"
+    reason_error = ""
+    if confirmed and asked["operation"] == "move" and not asked["reason"]:
+        reason_error = _("Say why the tickets are moved.")
+        confirmed = False
+    if confirmed and not asked["error"]:
+        now = timezone.now()
+        changed, skipped = 0, Counter()
+        skipped.update({_("not in your departments"): hidden} if hidden else {})
+        for ticket in tickets:
+            try:
+                done = actions.apply_in_bulk(
+                    ticket, request.user, asked["operation"], now,
+                    assignee=asked.get("assignee"), category=asked.get("category"),
+                    priority=asked.get("priority", ""), reason=asked["reason"], request=request,
+                )  # fmt: skip
+            except ValidationError as error:
+                skipped[error.messages[0]] += 1
+                continue
+            if done:
+                changed += 1
+            else:
+                skipped[_("already as asked")] += 1
+        messages.success(
+            request,
+            ngettext("%(n)s ticket changed.", "%(n)s tickets changed.", changed) % {"n": changed},
+        )
+        if skipped:
+            total = sum(skipped.values())
+            reasons = "; ".join(f"{reason}: {count}" for reason, count in skipped.items())
+            messages.warning(
+                request,
+                ngettext(
+                    "%(n)s ticket skipped (%(reasons)s).",
+                    "%(n)s tickets skipped (%(reasons)s).",
+                    total,
+                )
+                % {"n": total, "reasons": reasons},
+            )
+        return redirect(back)
+    return render(
+        request,
+        "helpdesk/desk/tickets_bulk.html",
+        {
+            "asked": asked,
+            "tickets": tickets,
+            "hidden": hidden,
+            "question": "" if asked["error"] else bulk_question(asked, len(tickets)),
+            "reason_error": reason_error,
+            "back": back,
+        },
+    )
+
+
+@staff_required()
+@require_POST
+def queue_filter_save(request):
+    """Name the queue's current filters and sort; listed beside the queue, for this user
+    only."""
+    try:
+        saved = actions.save_filter(request.user, request.POST.get("name", ""), request.POST)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+        query = actions.queue_query(request.POST)
+        return redirect(reverse("desk:tickets") + ("?" + query if query else ""))
+    messages.success(request, _("Filter “%(name)s” saved.") % {"name": saved.name})
+    return redirect(reverse("desk:tickets") + ("?" + saved.query if saved.query else ""))
+
+
+@staff_required()
+@require_POST
+def queue_filter_delete(request, pk):
+    """Only one's own: another's filter is not found."""
+    saved = get_object_or_404(SavedFilter, pk=pk, user=request.user)
+    actions.delete_filter(request.user, saved.pk)
+    messages.success(request, _("Filter deleted."))
+    return redirect("desk:tickets")
 
 
 def canned_text(canned: CannedReply, ticket: Ticket, staff) -> str:

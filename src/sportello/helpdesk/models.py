@@ -200,7 +200,8 @@ class Ticket(models.Model):
     OPEN_STATUSES = [Status.NEW, Status.OPEN, Status.WAITING]
     # The solution clock runs while the ticket is with us, not while it waits for the client.
     ON_THE_CLOCK = [Status.NEW, Status.OPEN]
-    DUE_SOON = timedelta(hours=2)
+    # How far ahead a due time shows as "due soon" in the desk.
+    DUE_SOON = timedelta(hours=1)
 
     code = models.CharField(_("code"), max_length=20, unique=True)
     client = models.ForeignKey(
@@ -280,7 +281,23 @@ class Ticket(models.Model):
                 condition=models.Q(status__in=["new", "open", "waiting"]),
                 name="ticket_open_by_due",
             ),
+            # First answers still owed: the late filter reads them beside the solution times.
+            models.Index(
+                fields=["first_response_due", "id"],
+                include=["department", "status"],
+                condition=models.Q(status__in=["new", "open"], first_responded_at__isnull=True),
+                name="ticket_awaiting_answer",
+            ),
             models.Index(fields=["-last_activity_at", "-id"], name="ticket_by_activity"),
+            # The queue sorted by opening, closed tickets included, pages by this index.
+            models.Index(fields=["-created_at", "-id"], name="ticket_by_opening"),
+            # The SLA page's satisfaction average over recent weeks.
+            models.Index(
+                fields=["department", "rated_at"],
+                include=["satisfaction"],
+                condition=models.Q(rated_at__isnull=False),
+                name="ticket_rated",
+            ),
             models.Index(fields=["status", "waiting_since"]),
         ]
 
@@ -293,15 +310,47 @@ class Ticket(models.Model):
 
     @classmethod
     def late_at(cls, now) -> models.Q:
-        return models.Q(status__in=cls.ON_THE_CLOCK, resolution_due__lte=now)
+        """On the clock and past its solution time, or still without the first answer past
+        its due time."""
+        return models.Q(status__in=cls.ON_THE_CLOCK) & (
+            models.Q(resolution_due__lte=now)
+            | models.Q(first_responded_at__isnull=True, first_response_due__lte=now)
+        )
+
+    @classmethod
+    def soon_at(cls, now) -> models.Q:
+        """On the clock, not late, and a due time not met within the next `DUE_SOON`."""
+        limit = now + cls.DUE_SOON
+        return (
+            models.Q(status__in=cls.ON_THE_CLOCK)
+            & ~cls.late_at(now)
+            & (
+                models.Q(resolution_due__lte=limit)
+                | models.Q(first_responded_at__isnull=True, first_response_due__lte=limit)
+            )
+        )
+
+    def _clock_state(self, due, now) -> str:
+        if due <= now:
+            return "late"
+        return "soon" if due <= now + self.DUE_SOON else ""
 
     def due_state(self, now) -> str:
         """'late', 'soon' or '' for the solution time."""
         if self.status not in self.ON_THE_CLOCK:
             return ""
-        if self.resolution_due <= now:
-            return "late"
-        return "soon" if self.resolution_due <= now + self.DUE_SOON else ""
+        return self._clock_state(self.resolution_due, now)
+
+    def first_answer_state(self, now) -> str:
+        """'late', 'soon' or '' for the first answer: nothing once it was given."""
+        if self.first_responded_at is not None or self.status not in self.ON_THE_CLOCK:
+            return ""
+        return self._clock_state(self.first_response_due, now)
+
+    def sla_state(self, now) -> str:
+        """The worse of the two."""
+        states = {self.due_state(now), self.first_answer_state(now)}
+        return "late" if "late" in states else "soon" if "soon" in states else ""
 
     def thread_id(self) -> str:
         """The Message-ID of the first notification: every later one refers to it, so mail
@@ -461,3 +510,25 @@ class TicketPresence(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["ticket", "user"], name="one_presence_per_staff")
         ]
+
+
+class SavedFilter(models.Model):
+    """A filter and sort of the queue that an agent named, listed beside their queue; only
+    its owner sees it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_queue_filters"
+    )
+    name = models.CharField(_("name"), max_length=60)
+    query = models.CharField(_("filter"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("saved queue filter")
+        verbose_name_plural = _("saved queue filters")
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "name"], name="one_saved_filter_per_name")
+        ]
+
+    def __str__(self):
+        return self.name

@@ -188,6 +188,7 @@ class World:
         )
         self.attachment = Attachment.objects.get(message__ticket=self.ticket)
         self.held = helpdesk.hold_request(self.ticket, self.agent, "Cambio password", now)
+        self.saved_filter = helpdesk.save_filter(self.agent, "Urgenti", {"priority": "high"})
         # A's accountant on the account, another browser of A's, A's data ready to download
         # and A's request of erasure waiting for staff.
         self.account_contact = AccountContact.objects.create(
@@ -328,6 +329,7 @@ class World:
             "desk:inbound_raw": {"pk": self.inbound.pk},
             "desk:ticket": {"code": code},
             "desk:ticket_presence": {"code": code},
+            "desk:queue_filter_delete": {"pk": self.saved_filter.pk},
             "desk:ticket_attachment": {"code": code, "pk": self.attachment.pk},
             "desk:record_cancellation": {"pk": self.service.pk},
             "desk:stop_renewal": {"pk": self.service.pk},

@@ -100,6 +100,10 @@ ALLOWED = {
     "desk:inbound_delete": MAIL_STAFF,
     "desk:inbound_raw": MAIL_STAFF,
     "desk:tickets": STAFF,  # each sees the queues of their departments
+    "desk:sla": STAFF,  # the service levels of their departments
+    "desk:tickets_bulk": STAFF,  # only tickets of their departments are changed
+    "desk:queue_filter_save": STAFF,  # each their own filters
+    "desk:queue_filter_delete": {AGENT},  # the agent's own filter; another's is not found
     "desk:ticket": TICKET_STAFF,
     "desk:ticket_presence": TICKET_STAFF,
     "desk:ticket_attachment": TICKET_STAFF,

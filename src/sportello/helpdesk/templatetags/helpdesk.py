@@ -11,7 +11,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from sportello.catalog.models import SupportLevel
-from sportello.helpdesk.models import Ticket
+from sportello.helpdesk.models import Priority, Ticket
 
 register = template.Library()
 
@@ -90,6 +90,10 @@ def event_text(message) -> str:
             _("Status: %(status)s") % {"status": statuses.get(data.get("status", ""))}
         ),
         "reopened": lambda: _("Reopened by the client's answer"),
+        "priority": lambda: (
+            _("Priority: %(priority)s")
+            % {"priority": dict(Priority.choices).get(data.get("priority", ""), "")}
+        ),
         "rated": lambda: (
             _("The client rated the answers: %(rating)s")
             % {"rating": ratings.get(int(data.get("score") or 0), "")}
@@ -150,3 +154,14 @@ def client_status(ticket) -> str:
 @register.simple_tag
 def due_state(ticket, now) -> str:
     return ticket.due_state(now)
+
+
+@register.simple_tag
+def first_answer_state(ticket, now) -> str:
+    return ticket.first_answer_state(now)
+
+
+@register.inclusion_tag("helpdesk/desk/_sla_mark.html")
+def sla_mark(state: str):
+    """The marker beside a due time: overdue (red) or due soon (amber); nothing when met."""
+    return {"state": state}
