@@ -8,7 +8,9 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
+from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from . import actions
 from .models import HelpdeskSettings
@@ -85,6 +87,17 @@ class UploadSizeMiddleware:
         if length > BODY_MARGIN:  # the settings row is read only for large bodies
             config = HelpdeskSettings.current()
             if length > config.message_attachments_max_mb * MB + BODY_MARGIN:
+                if request.path.startswith("/api/"):  # callers of the API read problem details
+                    return _problem_too_large(config)
                 return render(request, "helpdesk/upload_too_large.html", {"limits": config},
                               status=413)  # fmt: skip
         return self.get_response(request)
+
+
+def _problem_too_large(config: HelpdeskSettings) -> JsonResponse:
+    detail = _(
+        "What you sent was not read: the files of one message may total at most %(message)s "
+        "MB, and each file at most %(file)s MB."
+    ) % {"message": config.message_attachments_max_mb, "file": config.attachment_max_mb}
+    body = {"type": "about:blank", "title": _("Files too large"), "status": 413, "detail": detail}
+    return JsonResponse(body, status=413, content_type="application/problem+json")

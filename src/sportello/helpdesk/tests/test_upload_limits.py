@@ -169,3 +169,15 @@ def test_a_body_larger_than_a_message_may_be_is_refused_413_unread_in_italian(cl
     assert "File troppo grandi" in page
     assert "possono essere al massimo 2 MB in tutto, e ciascun file al massimo 1 MB" in page
     assert not Ticket.objects.exists()
+
+
+def test_an_api_body_too_large_is_refused_as_problem_details_unread(client, owner):
+    response = client.post(
+        "/api/v1/tickets/ABC-123-45678/attachments", CONTENT_LENGTH=str(40 * MB),
+        HTTP_ACCEPT_LANGUAGE="es", **{"wsgi.input": Tripwire()},
+    )  # fmt: skip
+    assert response.status_code == 413
+    assert response["Content-Type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["status"] == 413 and problem["title"] == "Archivos demasiado grandes"
+    assert "2 MB" in problem["detail"]
