@@ -191,7 +191,7 @@ BILLING_TEMPLATES = frozenset({
 })  # fmt: skip
 TECHNICAL_TEMPLATES = frozenset({
     "ticket_opened", "ticket_reply", "ticket_status", "quota_exceeded", "service_suspended",
-    "domain_on_hold", "attachments_dropped", "text_unreadable",
+    "domain_on_hold", "attachments_dropped", "text_unreadable", "service_status_by_staff",
 })  # fmt: skip
 
 

@@ -196,6 +196,8 @@ def _change_status(service: Service, allowed: list[str], status: str, refusal: s
         client=service.client,
         detail=f"{service}: {was} → {service.get_status_display()}",
     )  # fmt: skip
+    # The client hears it from us, not from a site that stopped answering.
+    queue_to_client(service.client, "service_status_by_staff", {"service": service})
     return service
 
 
