@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from sportello.accounts.models import Client, User
 from sportello.core import audit
 from sportello.core.calendar import next_working_day, same_or_next_working_day
+from sportello.core.formatting import format_money
 from sportello.core.models import AuditEvent
 from sportello.core.money import ZERO, cents, percent_of
 from sportello.mail.actions import ClientMail, queue_to_client, queue_to_clients
@@ -674,11 +675,13 @@ def apply_credit(client: Client, invoice: Invoice, amount: Decimal, now: datetim
     if amount <= 0:
         raise ValidationError(_("The amount must be greater than zero."))
     if amount > balance:
-        raise ValidationError(_("Your credit balance is %(balance)s EUR.") % {"balance": balance})
+        raise ValidationError(
+            _("Your credit balance is %(balance)s.") % {"balance": format_money(balance)}
+        )
     if amount > invoice.amount_due:
         raise ValidationError(
-            _("Only %(due)s EUR are left to pay on this invoice.")
-            % {"due": number_format(invoice.amount_due, 2)}
+            _("Only %(due)s is left to pay on this invoice.")
+            % {"due": format_money(invoice.amount_due)}
         )
     payment = _pay_with_credit(invoice, amount, local_day(now))
     audit.record(
@@ -693,8 +696,9 @@ def add_funds(
 ) -> Invoice:
     """A payment notice for funds; once paid they become credit."""
     amount = cents(amount)
-    if amount < Decimal("10.00"):
-        raise ValidationError(_("The minimum is 10.00 EUR."))
+    minimum = Decimal("10.00")
+    if amount < minimum:
+        raise ValidationError(_("The minimum is %(amount)s.") % {"amount": format_money(minimum)})
     with transaction.atomic():
         invoice = draft_invoice(
             client,

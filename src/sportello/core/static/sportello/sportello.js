@@ -42,3 +42,18 @@ document.querySelectorAll("table").forEach(function (table) {
   });
   nav.parentNode.insertBefore(toggle, nav);
 })();
+
+/* The header's "More" list closes when the pointer goes elsewhere or Escape is pressed. */
+(function () {
+  function closeMenus(except) {
+    document.querySelectorAll("details.navmore[open]").forEach(function (menu) {
+      if (menu !== except) { menu.removeAttribute("open"); }
+    });
+  }
+  document.addEventListener("click", function (event) {
+    closeMenus(event.target.closest ? event.target.closest("details.navmore") : null);
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") { closeMenus(null); }
+  });
+})();
