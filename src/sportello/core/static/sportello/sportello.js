@@ -15,6 +15,10 @@ document.querySelectorAll("table").forEach(function (table) {
     var column = 0;
     Array.prototype.forEach.call(row.children, function (cell) {
       var heading = headings[column];
+      // A lone cell across the columns is a message ("No other contacts yet."): no label.
+      if (row.children.length === 1 && cell.colSpan > 1 && !cell.hasAttribute("data-label")) {
+        cell.setAttribute("data-label", "");
+      }
       if (heading && !cell.hasAttribute("data-label")) {
         cell.setAttribute("data-label", heading.textContent.trim());
       }
