@@ -725,7 +725,8 @@ def refund_credit(client: Client, amount: Decimal, *, credit_note: Invoice,
     balance = credit_balance(client, lock=True)
     if not undo and amount > balance:
         raise ValidationError(
-            _("The client's credit balance is only %(balance)s EUR.") % {"balance": balance}
+            _("The client's credit balance is only %(balance)s.")
+            % {"balance": format_money(balance)}
         )
     return CreditEntry.objects.create(
         client=client, kind=CreditEntry.Kind.ADJUSTMENT if undo else CreditEntry.Kind.REFUNDED,
@@ -768,8 +769,7 @@ def issue_credit_note(invoice: Invoice, now: datetime, *, reason: str,
     note.net_total, note.vat_total, note.total = totals(list(note.lines.all()))
     if note.total > creditable:
         raise ValidationError(
-            _("At most %(amount)s EUR can still be credited.")
-            % {"amount": number_format(creditable, 2)}
+            _("At most %(amount)s can still be credited.") % {"amount": format_money(creditable)}
         )
     today = local_day(now)
     _snapshot_client(note)
@@ -924,10 +924,14 @@ def approve_report(report: PaymentReport, actor: User, *, received: Decimal | No
     if amount != invoice.amount_due and not confirmed:
         raise ValidationError(
             _(
-                "%(amount)s EUR differs from the %(due)s EUR due on %(number)s: confirm the "
+                "%(amount)s differs from the %(due)s due on %(number)s: confirm the "
                 "amount the bank really credited."
             )
-            % {"amount": amount, "due": invoice.amount_due, "number": invoice.display_number},
+            % {
+                "amount": format_money(amount),
+                "due": format_money(invoice.amount_due),
+                "number": invoice.display_number,
+            },
             code="difference",
         )
     report.status = PaymentReport.Status.APPROVED
