@@ -16,6 +16,7 @@ from decimal import Decimal
 from django.db.models import QuerySet, Sum
 from django.utils import translation
 from django.utils.formats import date_format
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from sportello.accounts.models import Client
@@ -70,7 +71,7 @@ def rows(client: Client, year: int) -> tuple[Decimal, list[Row]]:
         result.append(
             Row(invoice.numbered_on or invoice.issued_on or date(year, 1, 1),
                 invoice.display_number,
-                str(invoice.get_kind_display()), debit, credit)
+                str(capfirst(invoice.get_kind_display())), debit, credit)
         )  # fmt: skip
     for payment in _payments(client).filter(received_on__year=year).select_related("invoice"):
         target = payment.invoice.display_number if payment.invoice else ""

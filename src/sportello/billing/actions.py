@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from sportello.accounts.models import Client, User
 from sportello.core import audit
 from sportello.core.calendar import next_working_day, same_or_next_working_day
+from sportello.core.formatting import format_money
 from sportello.core.models import AuditEvent
 from sportello.core.money import ZERO, cents, percent_of
 from sportello.mail.actions import ClientMail, queue_to_client, queue_to_clients
@@ -675,11 +676,13 @@ def apply_credit(client: Client, invoice: Invoice, amount: Decimal, now: datetim
     if amount <= 0:
         raise ValidationError(_("The amount must be greater than zero."))
     if amount > balance:
-        raise ValidationError(_("Your credit balance is %(balance)s EUR.") % {"balance": balance})
+        raise ValidationError(
+            _("Your credit balance is %(balance)s.") % {"balance": format_money(balance)}
+        )
     if amount > invoice.amount_due:
         raise ValidationError(
-            _("Only %(due)s EUR are left to pay on this invoice.")
-            % {"due": number_format(invoice.amount_due, 2)}
+            _("Only %(due)s is left to pay on this invoice.")
+            % {"due": format_money(invoice.amount_due)}
         )
     payment = _pay_with_credit(invoice, amount, local_day(now))
     audit.record(
@@ -694,8 +697,9 @@ def add_funds(
 ) -> Invoice:
     """A payment notice for funds; once paid they become credit."""
     amount = cents(amount)
-    if amount < Decimal("10.00"):
-        raise ValidationError(_("The minimum is 10.00 EUR."))
+    minimum = Decimal("10.00")
+    if amount < minimum:
+        raise ValidationError(_("The minimum is %(amount)s.") % {"amount": format_money(minimum)})
     with transaction.atomic():
         invoice = draft_invoice(
             client,
@@ -722,7 +726,8 @@ def refund_credit(client: Client, amount: Decimal, *, credit_note: Invoice,
     balance = credit_balance(client, lock=True)
     if not undo and amount > balance:
         raise ValidationError(
-            _("The client's credit balance is only %(balance)s EUR.") % {"balance": balance}
+            _("The client's credit balance is only %(balance)s.")
+            % {"balance": format_money(balance)}
         )
     return CreditEntry.objects.create(
         client=client, kind=CreditEntry.Kind.ADJUSTMENT if undo else CreditEntry.Kind.REFUNDED,
@@ -765,8 +770,7 @@ def issue_credit_note(invoice: Invoice, now: datetime, *, reason: str,
     note.net_total, note.vat_total, note.total = totals(list(note.lines.all()))
     if note.total > creditable:
         raise ValidationError(
-            _("At most %(amount)s EUR can still be credited.")
-            % {"amount": number_format(creditable, 2)}
+            _("At most %(amount)s can still be credited.") % {"amount": format_money(creditable)}
         )
     today = local_day(now)
     _snapshot_client(note)
@@ -921,10 +925,14 @@ def approve_report(report: PaymentReport, actor: User, *, received: Decimal | No
     if amount != invoice.amount_due and not confirmed:
         raise ValidationError(
             _(
-                "%(amount)s EUR differs from the %(due)s EUR due on %(number)s: confirm the "
+                "%(amount)s differs from the %(due)s due on %(number)s: confirm the "
                 "amount the bank really credited."
             )
-            % {"amount": amount, "due": invoice.amount_due, "number": invoice.display_number},
+            % {
+                "amount": format_money(amount),
+                "due": format_money(invoice.amount_due),
+                "number": invoice.display_number,
+            },
             code="difference",
         )
     report.status = PaymentReport.Status.APPROVED

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from sportello.accounts.models import Client
 from sportello.billing.models import LARGEST_AMOUNT, Invoice, Payment
 from sportello.billing.pricing import line_net
+from sportello.core.formatting import format_money
 from sportello.core.params import to_id
 
 INVOICE_NUMBER = re.compile(r"^(\d{4})\s*/\s*(\d{1,6})$")
@@ -208,12 +209,12 @@ class PaymentForm(forms.Form):
                     "confirm_reference",
                     _(
                         "A payment with the reference %(reference)s was already recorded on "
-                        "%(day)s (%(amount)s EUR)."
+                        "%(day)s (%(amount)s)."
                     )
                     % {
                         "reference": reference,
                         "day": date_format(earlier.received_on, "SHORT_DATE_FORMAT"),
-                        "amount": earlier.amount,
+                        "amount": format_money(earlier.amount),
                     },
                 )
         return data

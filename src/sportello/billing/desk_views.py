@@ -27,6 +27,7 @@ from sportello.billing.models import (
 )
 from sportello.billing.pdf import invoice_pdf
 from sportello.core.access import staff_required
+from sportello.core.formatting import format_money
 from sportello.core.models import AuditEvent
 from sportello.core.money import ZERO
 from sportello.core.params import PAGE, page_number, to_id
@@ -70,8 +71,8 @@ def can_bill(user) -> bool:
 
 
 def amount(value) -> str:
-    """A sum of money for a message, as the active language writes it (1.234,50 in Italian)."""
-    return number_format(value, 2, use_l10n=True)
+    """A sum of money for a message, as the active language writes it (1.234,50 € in Italian)."""
+    return format_money(value)
 
 
 def reason(error: ValidationError) -> str:
@@ -289,19 +290,19 @@ def payment_message(payment: Payment) -> str:
     credit = payment.amount - payment.applied_to_invoice
     if payment.invoice_id and credit > 0:
         return _(
-            "Payment of %(amount)s EUR recorded: %(applied)s EUR on the invoice, "
-            "%(credit)s EUR added to the client's credit."
+            "Payment of %(amount)s recorded: %(applied)s on the invoice, "
+            "%(credit)s added to the client's credit."
         ) % {
             "amount": amount(payment.amount),
             "applied": amount(payment.applied_to_invoice),
             "credit": amount(credit),
         }
     if payment.invoice is not None:
-        return _("Payment of %(amount)s EUR recorded on %(number)s.") % {
+        return _("Payment of %(amount)s recorded on %(number)s.") % {
             "amount": amount(payment.amount),
             "number": payment.invoice.display_number,
         }
-    return _("Payment of %(amount)s EUR recorded as credit for %(client)s.") % {
+    return _("Payment of %(amount)s recorded as credit for %(client)s.") % {
         "amount": amount(payment.amount),
         "client": payment.client.display_name,
     }

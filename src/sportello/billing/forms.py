@@ -7,6 +7,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sportello.core.formatting import format_money
+
 CENT = Decimal("0.01")
 
 
@@ -60,10 +62,10 @@ class PaymentReportForm(forms.Form):
             self.add_error(
                 "confirm_amount",
                 _(
-                    "You report %(amount)s EUR, but %(due)s EUR are due on this invoice. "
+                    "You report %(amount)s, but %(due)s are due on this invoice. "
                     "Check the amount, or confirm it is what you paid."
                 )
-                % {"amount": amount, "due": self.amount_due},
+                % {"amount": format_money(amount), "due": format_money(self.amount_due)},
             )
         return data
 

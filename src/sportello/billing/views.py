@@ -4,7 +4,7 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.formats import date_format, number_format
+from django.utils.formats import date_format
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -14,6 +14,7 @@ from sportello.billing import actions as billing
 from sportello.billing.models import BillingSettings, Invoice, PaymentReport, Quote
 from sportello.billing.pdf import invoice_pdf
 from sportello.core.access import client_required
+from sportello.core.formatting import format_money
 from sportello.core.money import cents, percent_of
 
 from .forms import AddFundsForm, CouponForm, CreditForm, PaymentReportForm
@@ -170,8 +171,8 @@ def apply_credit(request, client, pk):
         else:
             messages.success(
                 request,
-                _("%(amount)s EUR of your credit has been applied to this invoice.")
-                % {"amount": number_format(amount, 2)},
+                _("%(amount)s of your credit has been applied to this invoice.")
+                % {"amount": format_money(amount)},
             )
             return redirect("portal:invoice", pk=invoice.pk)
     return _invoice_page(request, client, invoice, credit_form=form)
@@ -194,8 +195,7 @@ def apply_coupon(request, client, pk):
         else:
             messages.success(
                 request,
-                _("Coupon applied: %(amount)s EUR less to pay.")
-                % {"amount": number_format(taken, 2)},
+                _("Coupon applied: %(amount)s less to pay.") % {"amount": format_money(taken)},
             )
             return redirect("portal:invoice", pk=invoice.pk)
     return _invoice_page(request, client, invoice, coupon_form=form)

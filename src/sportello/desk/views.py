@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from sportello.accounts.models import Client
+from sportello.accounts.models import Client, Consent
 from sportello.core import audit
 from sportello.core.access import ADMIN, BILLING, staff_required
 from sportello.core.models import AuditEvent
@@ -82,6 +82,7 @@ def client_detail(request, pk):
             "events": events[:30],
             "current_hosted": service_actions.hosted_domain_of(client, client.contact_email),
             "billing": billing_summary(client) if can_bill(request.user) else None,
+            "consents": Consent.objects.filter(Q(client=client) | Q(user_id=client.owner_id)),
         },
     )
 

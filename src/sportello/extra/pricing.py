@@ -13,10 +13,11 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from django.utils.formats import date_format, number_format
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from sportello.core.calendar import is_working_day
+from sportello.core.formatting import format_money
 from sportello.core.money import ZERO, cents
 
 from .models import Band, ExtraSettings, Level, Rate
@@ -110,7 +111,7 @@ class Breakdown:
 
 
 def money(amount: Decimal) -> str:
-    return f"€ {number_format(amount, 2)}"
+    return format_money(amount)
 
 
 def duration(minutes: int) -> str:

@@ -18,6 +18,7 @@ from sportello.accounts.models import Client, User
 from sportello.billing import actions as billing
 from sportello.billing.models import Invoice, Payment
 from sportello.core import audit
+from sportello.core.formatting import format_money
 from sportello.core.models import AuditEvent
 from sportello.core.money import ZERO, cents
 from sportello.mail.actions import queue_to_client
@@ -517,8 +518,8 @@ def refund(checkout: Checkout, credit_note: Invoice, amount: Decimal, actor: Use
         locked = Checkout.objects.select_for_update().get(pk=checkout.pk)
         if amount <= 0 or amount > refundable(locked):
             raise ValidationError(
-                _("At most %(amount)s EUR of this payment can still be refunded.")
-                % {"amount": refundable(locked)}
+                _("At most %(amount)s of this payment can still be refunded.")
+                % {"amount": format_money(refundable(locked))}
             )
         # Several payments may be refunded against one credit note, never more in all
         # than the note credited.
@@ -526,8 +527,8 @@ def refund(checkout: Checkout, credit_note: Invoice, amount: Decimal, actor: Use
         left = left_to_refund(note)
         if amount > left:
             raise ValidationError(
-                _("At most %(amount)s EUR can still be refunded against credit note %(number)s.")
-                % {"amount": max(left, ZERO), "number": note.display_number}
+                _("At most %(amount)s can still be refunded against credit note %(number)s.")
+                % {"amount": format_money(max(left, ZERO)), "number": note.display_number}
             )
         billing.refund_credit(checkout.client, amount, credit_note=credit_note)
         row = Refund.objects.create(

@@ -1,7 +1,10 @@
+from datetime import datetime
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from sportello.accounts.models import User
+from sportello.accounts.models import Consent, User
 from sportello.core.models import AuditEvent
 from sportello.testing import make_client, make_service, make_staff
 
@@ -90,3 +93,37 @@ def test_client_list_query_count_is_constant(client, django_assert_max_num_queri
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(reverse("desk:home"))
     assert len(response.context["clients"]) == 43
+
+
+def test_client_page_lists_the_acceptances_of_terms_and_privacy_in_the_staffs_language(
+    client, owner, other_client
+):
+    accepted = timezone.make_aware(datetime(2026, 3, 14, 9, 30))
+    Consent.objects.create(
+        user=owner.owner,
+        client=owner,
+        document="terms",
+        version="2026-01",
+        accepted_at=accepted,
+        ip_address="203.0.113.9",
+    )
+    Consent.objects.create(
+        user=owner.owner, document="privacy", version="2026-02", accepted_at=accepted
+    )
+    Consent.objects.create(
+        user=other_client.owner,
+        client=other_client,
+        document="terms",
+        version="1999-09",
+        accepted_at=accepted,
+    )
+    agent = make_staff()
+    agent.language = "it"
+    agent.save(update_fields=["language"])
+    client.force_login(agent)
+    page = client.get(reverse("desk:client", args=[owner.pk]), HTTP_ACCEPT_LANGUAGE="it")
+    html = page.content.decode()
+    assert "Accettazioni di termini e privacy" in html
+    assert "Condizioni del servizio" in html and "Informativa sulla privacy" in html
+    assert "2026-01" in html and "2026-02" in html and "203.0.113.9" in html
+    assert "1999-09" not in html  # another client's acceptance

@@ -118,10 +118,10 @@ def test_staff_log_time_and_the_client_sees_the_running_charge(client, owner, se
     })  # fmt: skip
     assert response.url.endswith("#extra")
     assert taken.entries.get().minutes == 70
-    assert "€ 153,00" in page(client, reverse("desk:ticket", args=[code]))
+    assert "153,00\xa0€" in page(client, reverse("desk:ticket", args=[code]))
     client.force_login(owner.owner)
     panel = page(client, reverse("portal:ticket", args=[code]))
-    assert "Importo maturato" in panel and "€ 153,00" in panel
+    assert "Importo maturato" in panel and "153,00\xa0€" in panel
 
 
 @time_machine.travel(TUESDAY_10 + timedelta(hours=2), tick=False)

@@ -75,3 +75,86 @@ def test_no_panel_page_is_wider_than_a_phone(live_server, browser, language):
     finally:
         context.close()
     assert too_wide == [], "wider than 390 px:\n" + "\n".join(too_wide)
+
+
+DESK = {"width": 1280, "height": 900}
+DESK_PAGES = ["desk:tickets", "desk:ticket", "desk:home", "desk:client", "desk:invoices",
+              "desk:invoice"]  # fmt: skip
+# Two entries the desk menu is to gain, in their longest language, so the check holds for
+# the menu as it will be, not only as it is.
+COMING_ENTRIES = {
+    "it": ["Livelli di servizio", "Report"],
+    "es": ["Niveles de servicio", "Informes"],
+    "en": ["Service levels", "Reports"],
+}
+ADD_ENTRIES = """(labels) => {
+  const nav = document.querySelector(".mainnav");
+  const more = nav.querySelector(".navmore");
+  for (const label of labels) {
+    const link = document.createElement("a");
+    link.href = "#";
+    link.textContent = label;
+    nav.insertBefore(link, more);
+  }
+}"""
+# Entries of the bar that stick out of it or lie on top of one another.
+CROWDED = """() => {
+  const selector = ".topbar > *, .mainnav > a, .mainnav > details > summary";
+  const items = [...document.querySelectorAll(selector)].filter((item) => item.offsetParent);
+  const boxes = items.map((item) => [item, item.getBoundingClientRect()]);
+  const bad = [];
+  for (const [item, box] of boxes) {
+    if (box.right > window.innerWidth + 0.5) bad.push("outside: " + item.textContent.trim());
+  }
+  for (let i = 0; i < boxes.length; i++) {
+    for (let j = i + 1; j < boxes.length; j++) {
+      const [a, p] = boxes[i], [b, q] = boxes[j];
+      if (a.contains(b) || b.contains(a)) continue;
+      const across = p.left < q.right - 0.5 && q.left < p.right - 0.5;
+      const down = p.top < q.bottom - 0.5 && q.top < p.bottom - 0.5;
+      if (across && down) {
+        bad.push("overlap: " + a.textContent.trim().slice(0, 30) + " / " + b.textContent.trim());
+      }
+    }
+  }
+  return bad;
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("language", ["it", "en", "es"])
+def test_the_desk_header_fits_a_1280_px_screen(live_server, browser, language):
+    world = World()
+    staff = world.admin  # the longest menu
+    staff.language = language
+    staff.save(update_fields=["language"])
+    arguments = world.path_arguments()
+    context = signed_in_context(browser, live_server, staff, f"{language}-{language.upper()}")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.set_viewport_size(DESK)
+    problems = []
+    try:
+        for name in DESK_PAGES:
+            response = page.goto(live_server.url + reverse(name, kwargs=arguments.get(name, {})))
+            assert response is not None and response.status == 200, name
+            page.evaluate(ADD_ENTRIES, COMING_ENTRIES[language])
+            width = page.evaluate("document.documentElement.scrollWidth")
+            header = page.evaluate("document.querySelector('.topbar').offsetHeight")
+            crowded = page.evaluate(CROWDED)
+            # Two rows: the brand and the login, then the menu.
+            if width > DESK["width"] or header > 100 or crowded:
+                problems.append(f"{name}: {width}px wide, header {header}px, {crowded}")
+                shot(page, f"desk-header-{language}-{name.replace(':', '-')}")
+        # The secondary entries open from "More" and close again with Escape.
+        more = page.locator(".navmore-list")
+        assert not more.is_visible()
+        page.click(".navmore > summary")
+        assert more.is_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= DESK["width"]
+        page.keyboard.press("Escape")
+        assert not more.is_visible()
+    finally:
+        context.close()
+    assert problems == [], "\n".join(problems)

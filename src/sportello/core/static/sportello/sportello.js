@@ -15,6 +15,15 @@ document.querySelectorAll("table").forEach(function (table) {
     var column = 0;
     Array.prototype.forEach.call(row.children, function (cell) {
       var heading = headings[column];
+      // A lone cell across the columns is a message ("No other contacts yet."), and the first
+      // cell of a totals row names the row ("Total to pay"): neither takes a column's label.
+      var first = cell === row.children[0];
+      var message = row.children.length === 1 && cell.colSpan > 1;
+      if ((message || (first && row.parentNode.tagName === "TFOOT")) && !cell.hasAttribute("data-label")) {
+        cell.setAttribute("data-label", "");
+      }
+      // An empty cell would be an empty labelled line on a phone.
+      if (!cell.textContent.trim() && !cell.children.length) { cell.classList.add("blank"); }
       if (heading && !cell.hasAttribute("data-label")) {
         cell.setAttribute("data-label", heading.textContent.trim());
       }
@@ -41,4 +50,19 @@ document.querySelectorAll("table").forEach(function (table) {
     toggle.setAttribute("aria-expanded", open ? "true" : "false");
   });
   nav.parentNode.insertBefore(toggle, nav);
+})();
+
+/* The header's "More" list closes when the pointer goes elsewhere or Escape is pressed. */
+(function () {
+  function closeMenus(except) {
+    document.querySelectorAll("details.navmore[open]").forEach(function (menu) {
+      if (menu !== except) { menu.removeAttribute("open"); }
+    });
+  }
+  document.addEventListener("click", function (event) {
+    closeMenus(event.target.closest ? event.target.closest("details.navmore") : null);
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") { closeMenus(null); }
+  });
 })();
