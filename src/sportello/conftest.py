@@ -1,7 +1,9 @@
+import shutil
 import socket
 import threading
 import time
 from email import message_from_bytes, policy
+from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -169,3 +171,12 @@ def _seeded_settings(request):
         if not apps.get_model(model).objects.exists():
             for migration in [migrations] if isinstance(migrations, str) else migrations:
                 importlib.import_module(migration).seed(apps, None)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """The run's own attachments folder (settings.py) goes with the run."""
+    from django.conf import settings
+
+    folder = Path(settings.ATTACHMENTS_DIR)
+    if folder.name.startswith("attachments-test-"):
+        shutil.rmtree(folder, ignore_errors=True)

@@ -26,6 +26,15 @@ def env_bool(name: str, default: bool = False) -> bool:
 DEBUG = env_bool("DEBUG")
 TESTING = env_bool("TESTING") or "pytest" in sys.modules
 
+# Ticket attachments. A test run keeps its own folder, named in the environment so the
+# commands it starts write to the same one: two runs side by side (the test command's
+# SQLite and PostgreSQL passes) never see each other's files.
+if TESTING and "pytest" in sys.modules:
+    os.environ.setdefault(
+        "SPORTELLO_ATTACHMENTS_DIR", str(DATA_DIR / f"attachments-test-{os.getpid()}")
+    )
+ATTACHMENTS_DIR = Path(os.environ.get("SPORTELLO_ATTACHMENTS_DIR", DATA_DIR / "attachments"))
+
 
 def key_in_data_dir(name: str, make) -> str:
     """A key generated once into the data directory, readable by its owner only; two

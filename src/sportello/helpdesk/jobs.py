@@ -6,6 +6,7 @@ from pathlib import Path
 
 from django.core.files.storage import FileSystemStorage
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sportello.automation.registry import Counts, job
@@ -54,7 +55,9 @@ def remove_orphaned_attachments(now: datetime, dry_run: bool = False) -> Counts:
     root = Path(storage.location)
     if not root.is_dir():
         return {"deleted": 0}
-    cutoff = (now - ORPHAN_AGE).timestamp()
+    # Files are written on the real clock: a run for a later day (a simulation, a catch-up)
+    # must not take files written a moment ago for old ones.
+    cutoff = (min(now, timezone.now()) - ORPHAN_AGE).timestamp()
     deleted = 0
     for folder in os.scandir(root):
         if not folder.is_dir(follow_symlinks=False):

@@ -395,7 +395,7 @@ class Message(models.Model):
 
 def attachment_storage() -> FileSystemStorage:
     """Outside the web root; a callable, so the path is not written into migrations."""
-    return FileSystemStorage(location=settings.DATA_DIR / "attachments")
+    return FileSystemStorage(location=settings.ATTACHMENTS_DIR)
 
 
 def attachment_path(instance, filename):

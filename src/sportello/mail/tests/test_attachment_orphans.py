@@ -48,15 +48,19 @@ def test_files_of_a_rolled_back_message_are_removed_and_kept_ones_stay(
     assert failed.status == S.QUARANTINED and "processing error" in failed.reason
     assert len(files(root)) == 2 and Attachment.objects.count() == 1
 
-    # Fresh files are left alone: their transaction may still be running.
+    # Fresh files are left alone, whatever day the job runs for: their transaction may
+    # still be running.
     now = timezone.now()
     assert remove_orphaned_attachments(now) == {"deleted": 0}
-    later = now + timedelta(days=2)
-    assert remove_orphaned_attachments(later, dry_run=True) == {"deleted": 1}
+    assert remove_orphaned_attachments(now + timedelta(days=2)) == {"deleted": 0}
+    two_days_ago = (now - timedelta(days=2)).timestamp()
+    for path in root.rglob("*"):
+        os.utime(path, (two_days_ago, two_days_ago))
+    assert remove_orphaned_attachments(now, dry_run=True) == {"deleted": 1}
     assert len(files(root)) == 2
-    assert remove_orphaned_attachments(later) == {"deleted": 1}
+    assert remove_orphaned_attachments(now) == {"deleted": 1}
     assert files(root) == [Attachment.objects.get().file.name]
-    assert remove_orphaned_attachments(later) == {"deleted": 0}
+    assert remove_orphaned_attachments(now) == {"deleted": 0}
 
 
 def test_no_attachments_folder_yet(tmp_path, monkeypatch):
