@@ -44,6 +44,7 @@ urlpatterns = [
     ),
     path("tickets/<str:code>/", tickets.ticket_detail, name="ticket"),
     path("tickets/<str:code>/presence/", tickets.presence, name="ticket_presence"),
+    path("tickets/<str:code>/draft/", tickets.draft_save, name="ticket_draft"),
     path(
         "tickets/<str:code>/attachments/<int:pk>/",
         tickets.attachment_download,

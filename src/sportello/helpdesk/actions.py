@@ -34,6 +34,7 @@ from .models import (
     HelpdeskSettings,
     Message,
     Priority,
+    ReplyDraft,
     ResponseTarget,
     SavedFilter,
     Ticket,
@@ -487,6 +488,7 @@ def reply_as_staff(ticket: Ticket, staff: User, body: str, now: datetime, *,
     ticket.last_activity_at = now
     ticket.save()
     notify_client(ticket, "ticket_reply", {"message": message, "change": then})
+    ReplyDraft.objects.filter(ticket=ticket, agent=staff).delete()  # sent: nothing left to keep
     return message
 
 
@@ -745,6 +747,19 @@ def record_presence(ticket: Ticket, user: User, now: datetime, *, replying: bool
     if replying:
         defaults["replying_at"] = now
     TicketPresence.objects.update_or_create(ticket=ticket, user=user, defaults=defaults)
+
+
+DRAFT_MAX_CHARS = 100_000
+
+
+def save_draft(ticket: Ticket, agent: User, body: str, now: datetime) -> None:
+    """Keep what the agent has typed in the reply box; an emptied box leaves no draft."""
+    if not body.strip():
+        ReplyDraft.objects.filter(ticket=ticket, agent=agent).delete()
+        return
+    ReplyDraft.objects.update_or_create(
+        ticket=ticket, agent=agent, defaults={"body": body[:DRAFT_MAX_CHARS], "updated_at": now}
+    )
 
 
 def others_present(ticket: Ticket, user: User, now: datetime) -> list[Presence]:

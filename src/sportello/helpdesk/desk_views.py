@@ -21,7 +21,7 @@ from django.db.models import (
     prefetch_related_objects,
 )
 from django.forms import Form
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -40,11 +40,11 @@ from sportello.helpdesk import actions, sla
 from sportello.helpdesk.forms import HoldForm, MergeForm, MoveForm, NoteForm, StaffReplyForm
 from sportello.helpdesk.models import (
     Attachment,
-    CannedReply,
     Category,
     Department,
     HeldRequest,
     Priority,
+    ReplyDraft,
     SavedFilter,
     Ticket,
     TicketPresence,
@@ -496,19 +496,6 @@ def queue_filter_delete(request, pk):
     return redirect("desk:tickets")
 
 
-def canned_text(canned: CannedReply, ticket: Ticket, staff) -> str:
-    values = {
-        "client": ticket.client.display_name,
-        "code": ticket.code,
-        "agent": staff.get_full_name() or staff.email,
-        "service": ticket.service.name if ticket.service else "",
-    }
-    text = canned.body
-    for key, value in values.items():
-        text = text.replace("{" + key + "}", value)
-    return text
-
-
 def department_staff(ticket: Ticket, now):
     """Who may handle the ticket: the administrators and its department's agents, read from
     the staff-only index (never every login: clients are users too), each with whether they
@@ -554,11 +541,14 @@ def mark_seen(ticket: Ticket, staff, now) -> None:
 def ticket_for_page(user, code) -> tuple[Ticket, list, list[Category]]:
     """The ticket with what its page shows, in few and cheap queries: the ticket joined only
     with its client and service (its category and department come from the categories the
-    move form lists anyway), then its department's staff, which also says whether this
-    user may see it."""
+    move form lists anyway), and this user's unsent draft, then its department's staff,
+    which also says whether this user may see it."""
     ticket = get_object_or_404(
         Ticket.objects.select_related("client__owner", "client__tier", "service__product").annotate(
-            has_held=Exists(HeldRequest.objects.filter(ticket=OuterRef("pk")))
+            has_held=Exists(HeldRequest.objects.filter(ticket=OuterRef("pk"))),
+            draft=Subquery(
+                ReplyDraft.objects.filter(ticket=OuterRef("pk"), agent=user).values("body")[:1]
+            ),
         ),
         code=code,
     )
@@ -588,16 +578,16 @@ def _ticket_detail(request, code):
     else:
         ticket, assignees, categories = ticket_for_page(staff, code)
     mark_seen(ticket, staff, now)
-    reply_initial: dict = {}
-    canned = CannedReply.objects.filter(
-        Q(department__isnull=True) | Q(department=ticket.department)
-    )
-    canned = canned.filter(language=ticket.client.language)
+    reply_initial: dict = {"body": getattr(ticket, "draft", None) or ""}
+    language = ticket.client.language
+    canned = [
+        (reply, actions.render_canned(reply, ticket, language, agent=staff))
+        for reply in actions.canned_replies_for(ticket, staff, language)
+    ]
     canned_id = to_id(request.GET.get("canned"))
-    if canned_id is not None:
-        chosen = canned.filter(pk=canned_id).first()
-        if chosen:
-            reply_initial["body"] = canned_text(chosen, ticket, staff)
+    for reply, text in canned:
+        if reply.pk == canned_id:  # without scripts: the page again, the reply box filled
+            reply_initial["body"] = text
     forms = {
         "reply": StaffReplyForm(initial=reply_initial),
         "note": NoteForm(),
@@ -760,6 +750,17 @@ def presence(request, code):
         "helpdesk/desk/_ticket_presence.html",
         {"others": actions.others_present(ticket, request.user, now)},
     )
+
+
+@staff_required()
+@require_POST
+def draft_save(request, code):
+    """Called by the ticket page a few seconds after the agent stops typing: keeps the
+    reply box's text for this agent and ticket."""
+    ticket = get_ticket(request.user, code)
+    now = timezone.now()
+    actions.save_draft(ticket, request.user, request.POST.get("body", ""), now)
+    return JsonResponse({"saved": timezone.localtime(now).strftime("%H:%M")})
 
 
 @staff_required()

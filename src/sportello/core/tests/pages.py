@@ -329,6 +329,7 @@ class World:
             "desk:inbound_raw": {"pk": self.inbound.pk},
             "desk:ticket": {"code": code},
             "desk:ticket_presence": {"code": code},
+            "desk:ticket_draft": {"code": code},
             "desk:queue_filter_delete": {"pk": self.saved_filter.pk},
             "desk:ticket_attachment": {"code": code, "pk": self.attachment.pk},
             "desk:record_cancellation": {"pk": self.service.pk},

@@ -106,6 +106,7 @@ ALLOWED = {
     "desk:queue_filter_delete": {AGENT},  # the agent's own filter; another's is not found
     "desk:ticket": TICKET_STAFF,
     "desk:ticket_presence": TICKET_STAFF,
+    "desk:ticket_draft": TICKET_STAFF,
     "desk:ticket_attachment": TICKET_STAFF,
     "desk:job_runs": ADMINS,
     "desk:record_cancellation": STAFF,

@@ -1,0 +1,118 @@
+/* The desk's ticket page: the canned-reply picker, the reply draft kept as it is typed.
+   Without scripts the page still works: the canned reply is chosen by reloading the page
+   and the draft is only what the browser keeps. */
+(function () {
+  "use strict";
+
+  var token = document.querySelector("input[name=csrfmiddlewaretoken]");
+
+  function post(url, fields) {
+    var body = new FormData();
+    Object.keys(fields).forEach(function (name) { body.append(name, fields[name]); });
+    return fetch(url, {method: "POST", body: body, credentials: "same-origin",
+      headers: {"X-CSRFToken": token ? token.value : "", "Accept": "application/json"}});
+  }
+
+  /* Text put in at the cursor of a textarea (or over what is selected), as typing would. */
+  function insertAtCursor(area, text) {
+    var start = area.selectionStart, end = area.selectionEnd;
+    area.value = area.value.slice(0, start) + text + area.value.slice(end);
+    area.selectionStart = area.selectionEnd = start + text.length;
+    area.focus();
+    area.dispatchEvent(new Event("input", {bubbles: true}));
+  }
+
+  /* --- Canned replies: a searchable list; the text, already filled in for this ticket,
+     goes in at the cursor of the reply box. */
+  var picker = document.querySelector(".canned-picker");
+  if (picker) {
+    var area = document.getElementById(picker.dataset.target);
+    var toggle = picker.querySelector(".canned-toggle");
+    var panel = picker.querySelector(".canned-panel");
+    var search = picker.querySelector("input[type=search]");
+    var none = picker.querySelector(".canned-none");
+    var choices = Array.prototype.slice.call(picker.querySelectorAll(".canned-choice"));
+    var plain = document.querySelector(".canned-plain");
+    if (plain) plain.hidden = true;
+    picker.hidden = false;
+
+    var open = function (show) {
+      panel.hidden = !show;
+      toggle.setAttribute("aria-expanded", show ? "true" : "false");
+      if (show) { search.value = ""; filter(); search.focus(); }
+    };
+    var visible = function () { return choices.filter(function (b) { return !b.parentNode.hidden; }); };
+    var filter = function () {
+      var words = search.value.toLowerCase().split(/\s+/).filter(Boolean);
+      var shown = 0;
+      choices.forEach(function (button) {
+        var text = (button.textContent + " " + button.dataset.text).toLowerCase();
+        var match = words.every(function (word) { return text.indexOf(word) !== -1; });
+        button.parentNode.hidden = !match;
+        if (match) shown += 1;
+      });
+      none.hidden = shown > 0;
+    };
+    toggle.addEventListener("click", function () { open(panel.hidden); });
+    search.addEventListener("input", filter);
+    picker.addEventListener("keydown", function (event) {
+      var list = visible();
+      var at = list.indexOf(document.activeElement);
+      if (event.key === "Escape") { open(false); toggle.focus(); event.preventDefault(); }
+      else if (event.key === "ArrowDown" && list.length) {
+        list[(at + 1) % list.length].focus(); event.preventDefault();
+      } else if (event.key === "ArrowUp" && list.length) {
+        list[at <= 0 ? list.length - 1 : at - 1].focus(); event.preventDefault();
+      } else if (event.key === "Enter" && event.target === search && list.length) {
+        list[0].click(); event.preventDefault();
+      }
+    });
+    choices.forEach(function (button) {
+      button.addEventListener("click", function () {
+        open(false);
+        if (area) insertAtCursor(area, button.dataset.text);
+      });
+    });
+    document.addEventListener("click", function (event) {
+      if (!panel.hidden && !picker.contains(event.target)) open(false);
+    });
+  }
+
+  /* --- The reply draft: saved three seconds after the last keystroke, and when the page
+     is left, for this agent only. */
+  var reply = document.getElementById("reply");
+  var box = reply && reply.querySelector("textarea[name=body]");
+  if (reply && box && reply.dataset.draftUrl) {
+    var status = reply.querySelector(".draft-status");
+    var timer = null;
+    var saved = box.value;
+    var save = function () {
+      clearTimeout(timer);
+      timer = null;
+      var text = box.value;
+      if (text === saved) return;
+      post(reply.dataset.draftUrl, {body: text}).then(function (response) {
+        if (!response.ok) throw new Error(response.status);
+        return response.json();
+      }).then(function (data) {
+        saved = text;
+        if (status) status.textContent = status.dataset.saved + " · " + data.saved;
+      }).catch(function () {
+        if (status) status.textContent = status.dataset.failed;
+      });
+    };
+    box.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(save, 3000);
+    });
+    window.addEventListener("pagehide", function () {
+      if (timer === null || box.value === saved || !navigator.sendBeacon) return;
+      var body = new FormData();
+      body.append("body", box.value);
+      body.append("csrfmiddlewaretoken", token ? token.value : "");
+      navigator.sendBeacon(reply.dataset.draftUrl, body);
+    });
+    // Sending the reply clears the draft on the server; nothing to save any more.
+    box.form.addEventListener("submit", function () { clearTimeout(timer); timer = null; saved = box.value; });
+  }
+})();

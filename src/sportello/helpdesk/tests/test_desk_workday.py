@@ -1,0 +1,87 @@
+"""The ticket page for a working day: canned replies filled for the ticket, drafts kept
+per agent, confirmations before what cannot be undone, live updates."""
+
+import pytest
+from django.urls import reverse
+
+from sportello.helpdesk.models import CannedReply, Category, ReplyDraft
+from sportello.testing import make_department, make_staff, make_ticket
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def helpdesk():
+    return Category.objects.get(code="hosting").department
+
+
+@pytest.fixture
+def agent(helpdesk):
+    return make_staff(departments=[helpdesk], email="carla@sportello.example")
+
+
+def test_canned_replies_are_filled_for_the_ticket_and_personal_ones_stay_personal(
+    client, owner, helpdesk, agent
+):
+    colleague = make_staff(departments=[helpdesk], email="dario@sportello.example")
+    ticket = make_ticket(owner)
+    CannedReply.objects.create(
+        title="Saluto", language="it", body="Gentile {client}, per il ticket {code}: {agent}."
+    )
+    CannedReply.objects.create(title="Mia", language="it", body="Personale", owner=colleague)
+    CannedReply.objects.create(title="English", language="en", body="Hello {client}")
+    agent.first_name, agent.last_name = "Carla", "Rossi"
+    agent.save()
+    client.force_login(agent)
+    page = client.get(reverse("desk:ticket", args=[ticket.code]))
+    titles = [reply.title for reply, _text in page.context["canned"]]
+    assert "Saluto" in titles
+    assert "Mia" not in titles and "English" not in titles  # another's; another language
+    filled = f"Gentile Olga Owner, per il ticket {ticket.code}: Carla Rossi."
+    assert dict((r.title, text) for r, text in page.context["canned"])["Saluto"] == filled
+    assert f'data-text="{filled}"' in page.content.decode()
+    # Without scripts: the page again with the reply box filled.
+    saluto = CannedReply.objects.get(title="Saluto")
+    page = client.get(reverse("desk:ticket", args=[ticket.code]), {"canned": saluto.pk})
+    assert page.context["forms"]["reply"].initial["body"] == filled
+
+
+def test_drafts_belong_to_their_agent_and_go_when_the_reply_is_sent(client, owner, helpdesk, agent):
+    colleague = make_staff(departments=[helpdesk], email="dario@sportello.example")
+    ticket = make_ticket(owner)
+    url = reverse("desk:ticket_draft", args=[ticket.code])
+    client.force_login(agent)
+    answer = client.post(url, {"body": "Buongiorno, stiamo verificando"})
+    assert answer.status_code == 200 and "saved" in answer.json()
+    assert client.get(url).status_code == 405  # saved only by POST
+    page = client.get(reverse("desk:ticket", args=[ticket.code]))
+    assert page.context["forms"]["reply"].initial["body"] == "Buongiorno, stiamo verificando"
+    assert "Buongiorno, stiamo verificando" in page.content.decode()
+
+    client.force_login(colleague)
+    page = client.get(reverse("desk:ticket", args=[ticket.code]))
+    assert page.context["forms"]["reply"].initial["body"] == ""
+    assert "stiamo verificando" not in page.content.decode()
+    client.post(url, {"body": "Bozza di Dario"})
+    assert ReplyDraft.objects.filter(ticket=ticket).count() == 2
+
+    # Sending the reply clears the sender's draft only.
+    client.force_login(agent)
+    client.post(
+        reverse("desk:ticket", args=[ticket.code]),
+        {"action": "reply", "body": "Risolto.", "then": "open"},
+    )
+    assert list(ReplyDraft.objects.values_list("agent", flat=True)) == [colleague.pk]
+    # An emptied box leaves no draft.
+    client.force_login(colleague)
+    client.post(url, {"body": "  "})
+    assert not ReplyDraft.objects.exists()
+
+
+def test_staff_of_another_department_cannot_write_a_draft(client, owner):
+    ticket = make_ticket(owner)
+    elsewhere = make_staff(departments=[make_department("sales-x", "Sales X")])
+    client.force_login(elsewhere)
+    answer = client.post(reverse("desk:ticket_draft", args=[ticket.code]), {"body": "x"})
+    assert answer.status_code == 404
+    assert not ReplyDraft.objects.exists()
