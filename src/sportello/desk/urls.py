@@ -45,6 +45,13 @@ urlpatterns = [
     path("tickets/<str:code>/", tickets.ticket_detail, name="ticket"),
     path("tickets/<str:code>/presence/", tickets.presence, name="ticket_presence"),
     path("tickets/<str:code>/draft/", tickets.draft_save, name="ticket_draft"),
+    path("tickets/<str:code>/next/", tickets.neighbour, {"direction": "next"}, name="ticket_next"),
+    path(
+        "tickets/<str:code>/previous/",
+        tickets.neighbour,
+        {"direction": "previous"},
+        name="ticket_previous",
+    ),
     path(
         "tickets/<str:code>/attachments/<int:pk>/",
         tickets.attachment_download,

@@ -753,6 +753,35 @@ def presence(request, code):
 
 
 @staff_required()
+def neighbour(request, code, direction):
+    """The next or previous open ticket in the queue's own order (solution time, then
+    number) among those this user sees: the j/k keys of the ticket page. At either end,
+    back to the queue."""
+    ticket = get_ticket(request.user, code)
+    later = direction == "next"
+    after, same = ("gt", "gte") if later else ("lt", "lte")
+    when = ticket.resolution_due
+    found = (
+        visible_tickets(request.user)
+        .open()
+        .filter(**{f"resolution_due__{same}": when})
+        .filter(Q(**{f"resolution_due__{after}": when}) | Q(**{f"id__{after}": ticket.pk}))
+        .order_by(*(["resolution_due", "id"] if later else ["-resolution_due", "-id"]))
+        .values_list("code", flat=True)
+        .first()
+    )
+    if found is None:
+        messages.info(
+            request,
+            _("This was the last ticket of the queue.")
+            if later
+            else _("This was the first ticket of the queue."),
+        )
+        return redirect("desk:tickets")
+    return redirect("desk:ticket", code=found)
+
+
+@staff_required()
 @require_POST
 def draft_save(request, code):
     """Called by the ticket page a few seconds after the agent stops typing: keeps the

@@ -107,6 +107,8 @@ ALLOWED = {
     "desk:ticket": TICKET_STAFF,
     "desk:ticket_presence": TICKET_STAFF,
     "desk:ticket_draft": TICKET_STAFF,
+    "desk:ticket_next": TICKET_STAFF,
+    "desk:ticket_previous": TICKET_STAFF,
     "desk:ticket_attachment": TICKET_STAFF,
     "desk:job_runs": ADMINS,
     "desk:record_cancellation": STAFF,

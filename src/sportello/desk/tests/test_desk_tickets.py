@@ -87,7 +87,7 @@ def test_canned_reply_in_the_clients_language_with_placeholders(client, agent, o
     )
     CannedReply.objects.create(title="Restart", language="en", body="Dear {client}")
     page = client.get(reverse("desk:ticket", args=[ticket.code]), {"canned": canned.pk})
-    assert [c.title for c in page.context["canned"]] == ["Riavvio"]
+    assert [reply.title for reply, _text in page.context["canned"]] == ["Riavvio"]
     body = page.context["forms"]["reply"].initial["body"]
     assert body == f"Gentile Olga Owner, ticket {ticket.code}: riavviato. Carla"
 

@@ -1,10 +1,13 @@
 """The ticket page for a working day: canned replies filled for the ticket, drafts kept
 per agent, confirmations before what cannot be undone, live updates."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from sportello.helpdesk.models import CannedReply, Category, ReplyDraft
+from sportello.helpdesk.models import CannedReply, Category, ReplyDraft, Ticket
 from sportello.testing import make_department, make_staff, make_ticket
 
 pytestmark = pytest.mark.django_db
@@ -85,3 +88,24 @@ def test_staff_of_another_department_cannot_write_a_draft(client, owner):
     answer = client.post(reverse("desk:ticket_draft", args=[ticket.code]), {"body": "x"})
     assert answer.status_code == 404
     assert not ReplyDraft.objects.exists()
+
+
+def test_next_and_previous_follow_the_queue_order(client, owner, agent):
+    now = timezone.now()
+    first, second, third = (make_ticket(owner, subject=f"Problema {n}") for n in range(3))
+    for number, ticket in enumerate((first, second, third)):
+        Ticket.objects.filter(pk=ticket.pk).update(resolution_due=now + timedelta(hours=number))
+    client.force_login(agent)
+    answer = client.get(reverse("desk:ticket_next", args=[first.code]))
+    assert answer["Location"] == reverse("desk:ticket", args=[second.code])
+    answer = client.get(reverse("desk:ticket_previous", args=[third.code]))
+    assert answer["Location"] == reverse("desk:ticket", args=[second.code])
+    # At either end: back to the queue.
+    assert client.get(reverse("desk:ticket_next", args=[third.code]))["Location"] == reverse(
+        "desk:tickets"
+    )
+    assert client.get(reverse("desk:ticket_previous", args=[first.code]))["Location"] == (
+        reverse("desk:tickets")
+    )
+    page = client.get(reverse("desk:ticket", args=[second.code])).content.decode()
+    assert 'id="shortcuts"' in page and 'id="assign-me"' in page

@@ -115,4 +115,54 @@
     // Sending the reply clears the draft on the server; nothing to save any more.
     box.form.addEventListener("submit", function () { clearTimeout(timer); timer = null; saved = box.value; });
   }
+
+  /* --- Keyboard shortcuts, listed by "?"; never while typing in a field, nor with a
+     modifier key (the browser's own shortcuts stay). */
+  var dialog = document.getElementById("shortcuts");
+  var opener = document.querySelector(".shortcuts-open");
+  var showHelp = function () {
+    if (dialog && !dialog.open) dialog.showModal();
+  };
+  if (opener) {
+    opener.hidden = false;
+    opener.addEventListener("click", showHelp);
+  }
+  var typing = function (element) {
+    if (!element) return false;
+    var tag = element.tagName;
+    return element.isContentEditable || tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT";
+  };
+  var focusBox = function (selector) {
+    var field = document.querySelector(selector);
+    if (!field) return;
+    field.scrollIntoView({block: "center"});
+    field.focus();
+  };
+  var follow = function (id) {
+    var link = document.getElementById(id);
+    if (link) window.location.href = link.href;
+  };
+  var press = function (selector) {
+    var button = document.querySelector(selector);
+    if (button) button.click();
+  };
+  var keys = {
+    j: function () { follow("ticket-next"); },
+    n: function () { follow("ticket-next"); },
+    k: function () { follow("ticket-previous"); },
+    p: function () { follow("ticket-previous"); },
+    r: function () { focusBox("#reply textarea[name=body]"); },
+    i: function () { focusBox("#note textarea"); },
+    a: function () { press("#assign-me button"); },
+    c: function () { press('.status-actions button[value="closed"]'); },
+    "?": showHelp
+  };
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented) return;
+    if (typing(event.target) || (dialog && dialog.open)) return;
+    var action = keys[event.key];
+    if (!action) return;
+    event.preventDefault();
+    action();
+  });
 })();
