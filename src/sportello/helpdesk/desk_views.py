@@ -596,6 +596,9 @@ def _ticket_detail(request, code):
         "hold": HoldForm(),
     }
     if request.method == "POST":
+        question = confirmation(request, ticket)
+        if question is not None:
+            return render(request, "helpdesk/desk/ticket_confirm.html", question)
         if handle_action(request, ticket, forms, now):
             if not visible_tickets(staff).filter(code=ticket.code).exists():
                 return redirect("desk:tickets")  # moved to a department this user is not in
@@ -637,6 +640,61 @@ def _ticket_detail(request, code):
             "now": now,
         },
     )
+
+
+CONFIRMED_FIELDS = ("action", "status", "target", "body", "then", "seen")
+
+
+def confirmation(request, ticket: Ticket) -> dict | None:
+    """What cannot be undone is asked once more, on a page saying what will happen: a
+    merge, and closing the ticket (with or without a last answer). None when confirmed,
+    or when it is not such an action (mistakes are then reported by the action itself)."""
+    data = request.POST
+    if data.get("confirmed") == "1":
+        return None
+    action = data.get("action")
+    context: dict = {"ticket": ticket, "files": bool(request.FILES)}
+    if action == "merge":
+        code = data.get("target", "").strip().upper()
+        target = visible_tickets(request.user).filter(code=code).exclude(pk=ticket.pk).first()
+        if target is None or target.client_id != ticket.client_id:
+            return None
+        context.update(
+            title=_("Merge %(code)s into %(target)s?") % {"code": ticket.code, "target": code},
+            consequences=[
+                _("Every message and file of %(code)s moves to %(target)s (%(subject)s).")
+                % {"code": ticket.code, "target": code, "subject": target.subject},
+                _("%(code)s stays only as a pointer and cannot be reopened or split again.")
+                % {"code": ticket.code},
+                _("The client is told by email to write in %(target)s.") % {"target": code},
+            ],
+            button=_("Merge the tickets"),
+        )
+    elif action == "status" and data.get("status") == Ticket.Status.CLOSED:
+        if ticket.status == Ticket.Status.CLOSED:
+            return None
+        context.update(
+            title=_("Close %(code)s?") % {"code": ticket.code},
+            consequences=[
+                _("The client is told by email that the ticket is closed."),
+                _("The solution clock stops; a reply from the client reopens it."),
+            ],
+            button=_("Close the ticket"),
+        )
+    elif action == "reply" and data.get("then") == Ticket.Status.CLOSED and data.get("body"):
+        context.update(
+            title=_("Send the answer and close %(code)s?") % {"code": ticket.code},
+            consequences=[
+                _("The client receives your answer by email; it cannot be taken back."),
+                _("The ticket is closed; a reply from the client reopens it."),
+            ],
+            button=_("Send and close"),
+            body=data.get("body", ""),
+        )
+    else:
+        return None
+    context["fields"] = [(name, data[name]) for name in CONFIRMED_FIELDS if name in data]
+    return context
 
 
 def handle_action(request, ticket, forms, now) -> bool:

@@ -97,6 +97,9 @@ def test_move_merge_and_hold_from_the_page(client, agent, owner):
     second = make_ticket(owner, subject="Email ferma da ieri")
     url = reverse("desk:ticket", args=[second.code])
     response = client.post(url, {"action": "merge", "target": first.code.lower()})
+    assert response.status_code == 200  # asked first: what will happen
+    assert second.code in response.content.decode()
+    response = client.post(url, {"action": "merge", "target": first.code.lower(), "confirmed": "1"})
     assert response["Location"] == reverse("desk:ticket", args=[first.code])
     url = reverse("desk:ticket", args=[first.code])
     client.post(url, {"action": "hold", "description": "Reset password della casella"})

@@ -109,3 +109,55 @@ def test_next_and_previous_follow_the_queue_order(client, owner, agent):
     )
     page = client.get(reverse("desk:ticket", args=[second.code])).content.decode()
     assert 'id="shortcuts"' in page and 'id="assign-me"' in page
+
+
+def test_merge_and_close_are_asked_once_more_saying_what_will_happen(client, owner, agent):
+    first = make_ticket(owner, subject="Posta non arriva")
+    second = make_ticket(owner, subject="Email ferma da ieri")
+    client.force_login(agent)
+    url = reverse("desk:ticket", args=[second.code])
+
+    page = client.post(url, {"action": "merge", "target": first.code})
+    assert page.status_code == 200
+    assert page.templates[0].name == "helpdesk/desk/ticket_confirm.html"
+    text = page.content.decode()
+    assert first.code in text and "Posta non arriva" in text
+    assert 'name="confirmed" value="1"' in text
+    second.refresh_from_db()
+    assert second.status != "merged"
+
+    page = client.post(url, {"action": "status", "status": "closed"})
+    assert page.status_code == 200 and 'name="status" value="closed"' in page.content.decode()
+    second.refresh_from_db()
+    assert second.status != "closed"
+    answer = client.post(url, {"action": "status", "status": "closed", "confirmed": "1"})
+    assert answer.status_code == 302
+    second.refresh_from_db()
+    assert second.status == "closed"
+
+    # An answer that closes: the text is carried to the confirmation and sent only then.
+    url = reverse("desk:ticket", args=[first.code])
+    fields = {"action": "reply", "body": "Risolto, chiudo.", "then": "closed"}
+    page = client.post(url, fields)
+    assert page.status_code == 200 and "Risolto, chiudo." in page.content.decode()
+    assert not first.messages.filter(kind="staff").exists()
+    assert client.post(url, {**fields, "confirmed": "1"}).status_code == 302
+    first.refresh_from_db()
+    assert first.status == "closed"
+    assert first.messages.filter(kind="staff", body__startswith="Risolto").exists()
+
+    # Merging after confirmation.
+    third = make_ticket(owner, subject="Terzo")
+    url = reverse("desk:ticket", args=[third.code])
+    answer = client.post(url, {"action": "merge", "target": first.code, "confirmed": "1"})
+    assert answer["Location"] == reverse("desk:ticket", args=[first.code])
+
+
+def test_billing_pages_ask_before_approving_a_payment_or_issuing_a_credit_note():
+    from pathlib import Path
+
+    templates = Path(__file__).resolve().parents[2] / "templates" / "billing" / "desk"
+    reports = (templates / "payment_reports.html").read_text()
+    assert 'value="approve" class="primary" data-confirm=' in reports
+    invoice = (templates / "invoice_detail.html").read_text()
+    assert 'value="credit_note" class="primary" data-confirm=' in invoice

@@ -159,10 +159,34 @@
   };
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented) return;
-    if (typing(event.target) || (dialog && dialog.open)) return;
+    if (typing(event.target) || document.querySelector("dialog[open]")) return;
     var action = keys[event.key];
     if (!action) return;
     event.preventDefault();
     action();
   });
+
+  /* --- Answer and close: asked once more in a dialog (the server asks on a page of its
+     own when scripts do not run); the files chosen stay with the form. */
+  var closing = document.getElementById("confirm-close-reply");
+  var replyForm = box && box.form;
+  if (closing && replyForm && replyForm.elements.then) {
+    replyForm.addEventListener("submit", function (event) {
+      if (replyForm.elements.then.value !== "closed" || !box.value.trim() ||
+          replyForm.elements.confirmed) return;
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      closing.returnValue = "";
+      closing.showModal();
+    }, true);
+    closing.addEventListener("close", function () {
+      if (closing.returnValue !== "yes") return;
+      var confirmed = document.createElement("input");
+      confirmed.type = "hidden";
+      confirmed.name = "confirmed";
+      confirmed.value = "1";
+      replyForm.appendChild(confirmed);
+      replyForm.requestSubmit();
+    });
+  }
 })();
