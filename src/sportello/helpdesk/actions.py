@@ -224,8 +224,10 @@ def notify_client(ticket: Ticket, template: str, context: dict[str, Any] | None 
 
 def notify_staff(ticket: Ticket, message: Message | None, recipients: Iterable[User], *,
                  new: bool = False) -> None:  # fmt: skip
-    """New tickets and client replies reach the assignee, or the department's staff."""
-    queue_to_staff(recipients, "ticket_staff", {"ticket": ticket, "message": message, "new": new})
+    """New tickets and client replies reach the assignee, or the department's staff, by
+    email unless they chose to hear of them only in the browser."""
+    by_email = [person for person in recipients if person.ticket_alerts != "browser"]
+    queue_to_staff(by_email, "ticket_staff", {"ticket": ticket, "message": message, "new": new})
 
 
 def staff_to_alert(ticket: Ticket) -> list[User]:

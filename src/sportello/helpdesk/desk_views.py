@@ -23,6 +23,7 @@ from django.db.models import (
 from django.forms import Form
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,12 +38,20 @@ from sportello.core.models import settings_read_once
 from sportello.core.navigation import next_url
 from sportello.core.params import to_id
 from sportello.helpdesk import actions, sla
-from sportello.helpdesk.forms import HoldForm, MergeForm, MoveForm, NoteForm, StaffReplyForm
+from sportello.helpdesk.forms import (
+    AlertSettingsForm,
+    HoldForm,
+    MergeForm,
+    MoveForm,
+    NoteForm,
+    StaffReplyForm,
+)
 from sportello.helpdesk.models import (
     Attachment,
     Category,
     Department,
     HeldRequest,
+    Message,
     Priority,
     ReplyDraft,
     SavedFilter,
@@ -278,6 +287,7 @@ def ticket_queue(request):
             "back": request.get_full_path(),
             "columns": columns,
             "sort": sort_name,
+            "since": (now - EPOCH) // timedelta(microseconds=1),  # for the update banner
             "saved_filters": SavedFilter.objects.filter(user=user),
             "current_params": [
                 (name, request.GET[name])
@@ -808,6 +818,108 @@ def presence(request, code):
         "helpdesk/desk/_ticket_presence.html",
         {"others": actions.others_present(ticket, request.user, now)},
     )
+
+
+LIVE_MESSAGES = 50  # one poll's worth; more than that and the page is reloaded
+
+
+@staff_required()
+def ticket_updates(request, code):
+    """Polled by the open ticket page: the messages added after the last one it shows
+    (client replies, other agents' answers and notes), rendered as the page renders them.
+    The ticket by its code, then its newest messages by the message index."""
+    ticket = get_ticket(request.user, code)
+    after = to_id(request.GET.get("after")) or 0
+    rows = list(
+        Message.objects.filter(ticket=ticket, pk__gt=after)
+        .select_related("author")
+        .annotate(has_files=Exists(Attachment.objects.filter(message=OuterRef("pk"))))
+        .order_by("pk")[: LIVE_MESSAGES + 1]
+    )
+    with_files = [message for message in rows if message.has_files]
+    if with_files:
+        prefetch_related_objects(with_files, "attachments")
+    return JsonResponse(
+        {
+            "messages": [
+                {
+                    "id": message.pk,
+                    "kind": message.kind,
+                    "mine": message.author_id == request.user.pk,
+                    "html": render_to_string(
+                        "helpdesk/desk/_message.html",
+                        {"message": message, "ticket": ticket},
+                        request=request,
+                    ),
+                }
+                for message in rows[:LIVE_MESSAGES]
+            ],
+            "more": len(rows) > LIVE_MESSAGES,
+            "status": ticket.status,
+        }
+    )
+
+
+@staff_required()
+def queue_updates(request):
+    """Polled by the queue page: how many of this user's tickets changed since the page
+    was drawn (`since`, microseconds since 1970, as the page gave it)."""
+    number = request.GET.get("since", "")
+    if not (number.isdigit() and len(number) <= 20):
+        return JsonResponse({"count": 0, "text": ""})
+    since = EPOCH + timedelta(microseconds=min(int(number), 2**53))
+    count = visible_tickets(request.user).filter(last_activity_at__gt=since).count()
+    text = ngettext(
+        "%(n)s ticket new or updated — refresh",
+        "%(n)s tickets new or updated — refresh",
+        count,
+    ) % {"n": count}
+    return JsonResponse({"count": count, "text": text if count else ""})
+
+
+@staff_required()
+def ticket_alerts(request):
+    """Polled on every desk page of staff who want browser alerts: client replies to the
+    tickets assigned to them after the last message id the browser has heard of (none the
+    first time: it only learns where to start)."""
+    after = to_id(request.GET.get("after"))
+    latest = Message.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    if after is None or request.user.ticket_alerts == User.TicketAlerts.EMAIL:
+        return JsonResponse({"last": latest, "alerts": []})
+    rows = list(
+        Message.objects.filter(
+            pk__gt=after, kind=Message.Kind.CLIENT, ticket__assignee=request.user
+        )
+        .select_related("ticket__client")
+        .order_by("pk")[:10]
+    )
+    return JsonResponse(
+        {
+            "last": max([latest, *(message.pk for message in rows)]),
+            "alerts": [
+                {
+                    "title": _("%(client)s replied on %(code)s")
+                    % {"client": message.ticket.client.display_name, "code": message.ticket.code},
+                    "body": message.body[:200],
+                    "url": reverse("desk:ticket", args=[message.ticket.code])
+                    + f"#message-{message.pk}",
+                    "tag": message.ticket.code,
+                }
+                for message in rows
+            ],
+        }
+    )
+
+
+@staff_required()
+def alert_settings(request):
+    """Each staff member chooses how they hear of client replies: email, browser or both."""
+    form = AlertSettingsForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Your notification settings have been saved."))
+        return redirect("desk:alert_settings")
+    return render(request, "helpdesk/desk/alert_settings.html", {"form": form})
 
 
 @staff_required()

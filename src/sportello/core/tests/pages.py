@@ -330,6 +330,7 @@ class World:
             "desk:ticket": {"code": code},
             "desk:ticket_presence": {"code": code},
             "desk:ticket_draft": {"code": code},
+            "desk:ticket_updates": {"code": code},
             "desk:ticket_next": {"code": code},
             "desk:ticket_previous": {"code": code},
             "desk:queue_filter_delete": {"pk": self.saved_filter.pk},

@@ -107,6 +107,10 @@ ALLOWED = {
     "desk:ticket": TICKET_STAFF,
     "desk:ticket_presence": TICKET_STAFF,
     "desk:ticket_draft": TICKET_STAFF,
+    "desk:ticket_updates": TICKET_STAFF,
+    "desk:queue_updates": STAFF,  # counts only the tickets this user sees
+    "desk:ticket_alerts": STAFF,  # only replies on tickets assigned to this user
+    "desk:alert_settings": STAFF,  # each their own
     "desk:ticket_next": TICKET_STAFF,
     "desk:ticket_previous": TICKET_STAFF,
     "desk:ticket_attachment": TICKET_STAFF,

@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from sportello.helpdesk import actions
 from sportello.helpdesk.models import CannedReply, Category, ReplyDraft, Ticket
 from sportello.testing import make_department, make_staff, make_ticket
 
@@ -161,3 +162,67 @@ def test_billing_pages_ask_before_approving_a_payment_or_issuing_a_credit_note()
     assert 'value="approve" class="primary" data-confirm=' in reports
     invoice = (templates / "invoice_detail.html").read_text()
     assert 'value="credit_note" class="primary" data-confirm=' in invoice
+
+
+def test_live_updates_give_only_newer_messages_and_only_to_staff_who_see_the_ticket(
+    client, owner, agent, django_assert_max_num_queries
+):
+    ticket = make_ticket(owner)
+    seen = ticket.messages.order_by("-pk").first().pk
+    actions.reply_as_client(ticket, owner.owner, "Ora funziona a metà.", timezone.now())
+    url = reverse("desk:ticket_updates", args=[ticket.code])
+    client.force_login(agent)
+    client.get(url)
+    with django_assert_max_num_queries(5):  # session, user, ticket, its newer messages
+        data = client.get(url, {"after": seen}).json()
+    assert [m["kind"] for m in data["messages"]] == ["client"]
+    assert "Ora funziona a metà." in data["messages"][0]["html"]
+    newest = data["messages"][0]["id"]
+    assert client.get(url, {"after": newest}).json()["messages"] == []
+    # Staff of another department, and clients, do not get it.
+    elsewhere = make_staff(departments=[make_department("sales-x", "Sales X")])
+    client.force_login(elsewhere)
+    assert client.get(url, {"after": 0}).status_code == 404
+    client.force_login(owner.owner)
+    assert client.get(url, {"after": 0}).status_code in (403, 404)
+
+
+def test_queue_banner_counts_tickets_changed_since_the_page(client, owner, agent):
+    client.force_login(agent)
+    page = client.get(reverse("desk:tickets"))
+    since = page.context["since"]
+    url = reverse("desk:queue_updates")
+    assert client.get(url, {"since": since}).json()["count"] == 0
+    make_ticket(owner)
+    data = client.get(url, {"since": since}).json()
+    assert data["count"] == 1 and "1" in data["text"]
+    assert client.get(url, {"since": "junk"}).json()["count"] == 0
+
+
+def test_each_agent_chooses_email_or_browser_alerts(client, owner, agent):
+    from sportello.mail.models import OutboundEmail
+
+    ticket = make_ticket(owner)
+    Ticket.objects.filter(pk=ticket.pk).update(assignee=agent)
+    client.force_login(agent)
+    url = reverse("desk:alert_settings")
+    assert client.get(url).status_code == 200
+    client.post(url, {"ticket_alerts": "browser"})
+    agent.refresh_from_db()
+    assert agent.ticket_alerts == "browser"
+    alerts = reverse("desk:ticket_alerts")
+    start = client.get(alerts).json()
+    assert start["alerts"] == []
+    mails = OutboundEmail.objects.filter(to_address=agent.email, template="ticket_staff")
+    before = mails.count()  # the new ticket's, sent when mail was still chosen
+    actions.reply_as_client(ticket, owner.owner, "Ancora lento.", timezone.now())
+    assert mails.count() == before  # browser only: no mail
+    data = client.get(alerts, {"after": start["last"]}).json()
+    assert [a["tag"] for a in data["alerts"]] == [ticket.code]
+    assert client.get(alerts, {"after": data["last"]}).json()["alerts"] == []
+    # Another agent, whose ticket it is not, hears nothing of it.
+    colleague = make_staff(departments=[ticket.department], email="dario@sportello.example")
+    colleague.ticket_alerts = "both"
+    colleague.save()
+    client.force_login(colleague)
+    assert client.get(alerts, {"after": start["last"]}).json()["alerts"] == []

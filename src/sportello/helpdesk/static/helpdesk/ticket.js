@@ -189,4 +189,49 @@
       replyForm.requestSubmit();
     });
   }
+
+  /* --- Live updates: every 10 seconds, the messages newer than the last one shown
+     (client replies, colleagues' answers and notes) are added to the history, with a
+     banner; the reply box is left alone. */
+  var timeline = document.getElementById("timeline");
+  var banner = document.getElementById("live-banner");
+  if (timeline && timeline.dataset.updatesUrl && banner) {
+    var lastShown = function () {
+      var last = 0;
+      timeline.querySelectorAll("[data-id]").forEach(function (item) {
+        last = Math.max(last, parseInt(item.dataset.id, 10) || 0);
+      });
+      return last;
+    };
+    var bannerLink = banner.querySelector("a");
+    var seenField = document.querySelector("#reply input[name=seen]");
+    var refresh = function () {
+      if (document.hidden) return;
+      fetch(timeline.dataset.updatesUrl + "?after=" + lastShown(),
+        {credentials: "same-origin", headers: {"Accept": "application/json"}})
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (data) {
+          if (!data || !data.messages.length) return;
+          var first = null;
+          data.messages.forEach(function (message) {
+            if (document.getElementById("message-" + message.id)) return;
+            var holder = document.createElement("ol");
+            holder.innerHTML = message.html;
+            var item = holder.querySelector("li");
+            if (!item) return;
+            item.classList.add("live-new");
+            timeline.appendChild(item);
+            if (!first) first = item;
+          });
+          if (!first) return;
+          // Shown here: the send is no longer stopped as if the agent had not seen them.
+          if (seenField) seenField.value = lastShown();
+          bannerLink.href = "#" + first.id;
+          banner.hidden = false;
+        })
+        .catch(function () {});
+    };
+    bannerLink.addEventListener("click", function () { banner.hidden = true; });
+    setInterval(refresh, 10000);
+  }
 })();
