@@ -865,7 +865,7 @@ def queue_updates(request):
     """Polled by the queue page: how many of this user's tickets changed since the page
     was drawn (`since`, microseconds since 1970, as the page gave it)."""
     number = request.GET.get("since", "")
-    if not (number.isdigit() and len(number) <= 20):
+    if not (number.isascii() and number.isdigit() and len(number) <= 20):
         return JsonResponse({"count": 0, "text": ""})
     since = EPOCH + timedelta(microseconds=min(int(number), 2**53))
     count = visible_tickets(request.user).filter(last_activity_at__gt=since).count()
