@@ -58,6 +58,19 @@ class User(AbstractUser):
         "helpdesk.Department", verbose_name=_("departments"), blank=True, related_name="agents"
     )
 
+    class TicketAlerts(models.TextChoices):
+        EMAIL = "email", _("By email")
+        BROWSER = "browser", _("In the browser, while the desk is open")
+        BOTH = "both", _("Both")
+
+    # How a staff member hears of a client's reply to a ticket they handle.
+    ticket_alerts = models.CharField(
+        _("tell me of client replies"),
+        max_length=8,
+        choices=TicketAlerts.choices,
+        default=TicketAlerts.EMAIL,
+    )
+
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []
     # django-stubs expects the manager of an AbstractUser to be Django's UserManager, which

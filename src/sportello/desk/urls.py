@@ -42,8 +42,20 @@ urlpatterns = [
     path(
         "tickets/filters/<int:pk>/delete/", tickets.queue_filter_delete, name="queue_filter_delete"
     ),
+    path("tickets/updates/", tickets.queue_updates, name="queue_updates"),
+    path("tickets/alerts/", tickets.ticket_alerts, name="ticket_alerts"),
+    path("tickets/alerts/settings/", tickets.alert_settings, name="alert_settings"),
     path("tickets/<str:code>/", tickets.ticket_detail, name="ticket"),
+    path("tickets/<str:code>/updates/", tickets.ticket_updates, name="ticket_updates"),
     path("tickets/<str:code>/presence/", tickets.presence, name="ticket_presence"),
+    path("tickets/<str:code>/draft/", tickets.draft_save, name="ticket_draft"),
+    path("tickets/<str:code>/next/", tickets.neighbour, {"direction": "next"}, name="ticket_next"),
+    path(
+        "tickets/<str:code>/previous/",
+        tickets.neighbour,
+        {"direction": "previous"},
+        name="ticket_previous",
+    ),
     path(
         "tickets/<str:code>/attachments/<int:pk>/",
         tickets.attachment_download,

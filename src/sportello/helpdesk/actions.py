@@ -34,6 +34,7 @@ from .models import (
     HelpdeskSettings,
     Message,
     Priority,
+    ReplyDraft,
     ResponseTarget,
     SavedFilter,
     Ticket,
@@ -223,8 +224,10 @@ def notify_client(ticket: Ticket, template: str, context: dict[str, Any] | None 
 
 def notify_staff(ticket: Ticket, message: Message | None, recipients: Iterable[User], *,
                  new: bool = False) -> None:  # fmt: skip
-    """New tickets and client replies reach the assignee, or the department's staff."""
-    queue_to_staff(recipients, "ticket_staff", {"ticket": ticket, "message": message, "new": new})
+    """New tickets and client replies reach the assignee, or the department's staff, by
+    email unless they chose to hear of them only in the browser."""
+    by_email = [person for person in recipients if person.ticket_alerts != "browser"]
+    queue_to_staff(by_email, "ticket_staff", {"ticket": ticket, "message": message, "new": new})
 
 
 def staff_to_alert(ticket: Ticket) -> list[User]:
@@ -487,6 +490,7 @@ def reply_as_staff(ticket: Ticket, staff: User, body: str, now: datetime, *,
     ticket.last_activity_at = now
     ticket.save()
     notify_client(ticket, "ticket_reply", {"message": message, "change": then})
+    ReplyDraft.objects.filter(ticket=ticket, agent=staff).delete()  # sent: nothing left to keep
     return message
 
 
@@ -745,6 +749,19 @@ def record_presence(ticket: Ticket, user: User, now: datetime, *, replying: bool
     if replying:
         defaults["replying_at"] = now
     TicketPresence.objects.update_or_create(ticket=ticket, user=user, defaults=defaults)
+
+
+DRAFT_MAX_CHARS = 100_000
+
+
+def save_draft(ticket: Ticket, agent: User, body: str, now: datetime) -> None:
+    """Keep what the agent has typed in the reply box; an emptied box leaves no draft."""
+    if not body.strip():
+        ReplyDraft.objects.filter(ticket=ticket, agent=agent).delete()
+        return
+    ReplyDraft.objects.update_or_create(
+        ticket=ticket, agent=agent, defaults={"body": body[:DRAFT_MAX_CHARS], "updated_at": now}
+    )
 
 
 def others_present(ticket: Ticket, user: User, now: datetime) -> list[Presence]:

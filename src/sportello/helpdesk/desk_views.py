@@ -21,8 +21,9 @@ from django.db.models import (
     prefetch_related_objects,
 )
 from django.forms import Form
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,14 +38,22 @@ from sportello.core.models import settings_read_once
 from sportello.core.navigation import next_url
 from sportello.core.params import to_id
 from sportello.helpdesk import actions, sla
-from sportello.helpdesk.forms import HoldForm, MergeForm, MoveForm, NoteForm, StaffReplyForm
+from sportello.helpdesk.forms import (
+    AlertSettingsForm,
+    HoldForm,
+    MergeForm,
+    MoveForm,
+    NoteForm,
+    StaffReplyForm,
+)
 from sportello.helpdesk.models import (
     Attachment,
-    CannedReply,
     Category,
     Department,
     HeldRequest,
+    Message,
     Priority,
+    ReplyDraft,
     SavedFilter,
     Ticket,
     TicketPresence,
@@ -278,6 +287,7 @@ def ticket_queue(request):
             "back": request.get_full_path(),
             "columns": columns,
             "sort": sort_name,
+            "since": (now - EPOCH) // timedelta(microseconds=1),  # for the update banner
             "saved_filters": SavedFilter.objects.filter(user=user),
             "current_params": [
                 (name, request.GET[name])
@@ -496,19 +506,6 @@ def queue_filter_delete(request, pk):
     return redirect("desk:tickets")
 
 
-def canned_text(canned: CannedReply, ticket: Ticket, staff) -> str:
-    values = {
-        "client": ticket.client.display_name,
-        "code": ticket.code,
-        "agent": staff.get_full_name() or staff.email,
-        "service": ticket.service.name if ticket.service else "",
-    }
-    text = canned.body
-    for key, value in values.items():
-        text = text.replace("{" + key + "}", value)
-    return text
-
-
 def department_staff(ticket: Ticket, now):
     """Who may handle the ticket: the administrators and its department's agents, read from
     the staff-only index (never every login: clients are users too), each with whether they
@@ -554,11 +551,14 @@ def mark_seen(ticket: Ticket, staff, now) -> None:
 def ticket_for_page(user, code) -> tuple[Ticket, list, list[Category]]:
     """The ticket with what its page shows, in few and cheap queries: the ticket joined only
     with its client and service (its category and department come from the categories the
-    move form lists anyway), then its department's staff, which also says whether this
-    user may see it."""
+    move form lists anyway), and this user's unsent draft, then its department's staff,
+    which also says whether this user may see it."""
     ticket = get_object_or_404(
         Ticket.objects.select_related("client__owner", "client__tier", "service__product").annotate(
-            has_held=Exists(HeldRequest.objects.filter(ticket=OuterRef("pk")))
+            has_held=Exists(HeldRequest.objects.filter(ticket=OuterRef("pk"))),
+            draft=Subquery(
+                ReplyDraft.objects.filter(ticket=OuterRef("pk"), agent=user).values("body")[:1]
+            ),
         ),
         code=code,
     )
@@ -588,16 +588,16 @@ def _ticket_detail(request, code):
     else:
         ticket, assignees, categories = ticket_for_page(staff, code)
     mark_seen(ticket, staff, now)
-    reply_initial: dict = {}
-    canned = CannedReply.objects.filter(
-        Q(department__isnull=True) | Q(department=ticket.department)
-    )
-    canned = canned.filter(language=ticket.client.language)
+    reply_initial: dict = {"body": getattr(ticket, "draft", None) or ""}
+    language = ticket.client.language
+    canned = [
+        (reply, actions.render_canned(reply, ticket, language, agent=staff))
+        for reply in actions.canned_replies_for(ticket, staff, language)
+    ]
     canned_id = to_id(request.GET.get("canned"))
-    if canned_id is not None:
-        chosen = canned.filter(pk=canned_id).first()
-        if chosen:
-            reply_initial["body"] = canned_text(chosen, ticket, staff)
+    for reply, text in canned:
+        if reply.pk == canned_id:  # without scripts: the page again, the reply box filled
+            reply_initial["body"] = text
     forms = {
         "reply": StaffReplyForm(initial=reply_initial),
         "note": NoteForm(),
@@ -606,6 +606,9 @@ def _ticket_detail(request, code):
         "hold": HoldForm(),
     }
     if request.method == "POST":
+        question = confirmation(request, ticket)
+        if question is not None:
+            return render(request, "helpdesk/desk/ticket_confirm.html", question)
         if handle_action(request, ticket, forms, now):
             if not visible_tickets(staff).filter(code=ticket.code).exists():
                 return redirect("desk:tickets")  # moved to a department this user is not in
@@ -647,6 +650,61 @@ def _ticket_detail(request, code):
             "now": now,
         },
     )
+
+
+CONFIRMED_FIELDS = ("action", "status", "target", "body", "then", "seen")
+
+
+def confirmation(request, ticket: Ticket) -> dict | None:
+    """What cannot be undone is asked once more, on a page saying what will happen: a
+    merge, and closing the ticket (with or without a last answer). None when confirmed,
+    or when it is not such an action (mistakes are then reported by the action itself)."""
+    data = request.POST
+    if data.get("confirmed") == "1":
+        return None
+    action = data.get("action")
+    context: dict = {"ticket": ticket, "files": bool(request.FILES)}
+    if action == "merge":
+        code = data.get("target", "").strip().upper()
+        target = visible_tickets(request.user).filter(code=code).exclude(pk=ticket.pk).first()
+        if target is None or target.client_id != ticket.client_id:
+            return None
+        context.update(
+            title=_("Merge %(code)s into %(target)s?") % {"code": ticket.code, "target": code},
+            consequences=[
+                _("Every message and file of %(code)s moves to %(target)s (%(subject)s).")
+                % {"code": ticket.code, "target": code, "subject": target.subject},
+                _("%(code)s stays only as a pointer and cannot be reopened or split again.")
+                % {"code": ticket.code},
+                _("The client is told by email to write in %(target)s.") % {"target": code},
+            ],
+            button=_("Merge the tickets"),
+        )
+    elif action == "status" and data.get("status") == Ticket.Status.CLOSED:
+        if ticket.status == Ticket.Status.CLOSED:
+            return None
+        context.update(
+            title=_("Close %(code)s?") % {"code": ticket.code},
+            consequences=[
+                _("The client is told by email that the ticket is closed."),
+                _("The solution clock stops; a reply from the client reopens it."),
+            ],
+            button=_("Close the ticket"),
+        )
+    elif action == "reply" and data.get("then") == Ticket.Status.CLOSED and data.get("body"):
+        context.update(
+            title=_("Send the answer and close %(code)s?") % {"code": ticket.code},
+            consequences=[
+                _("The client receives your answer by email; it cannot be taken back."),
+                _("The ticket is closed; a reply from the client reopens it."),
+            ],
+            button=_("Send and close"),
+            body=data.get("body", ""),
+        )
+    else:
+        return None
+    context["fields"] = [(name, data[name]) for name in CONFIRMED_FIELDS if name in data]
+    return context
 
 
 def handle_action(request, ticket, forms, now) -> bool:
@@ -760,6 +818,148 @@ def presence(request, code):
         "helpdesk/desk/_ticket_presence.html",
         {"others": actions.others_present(ticket, request.user, now)},
     )
+
+
+LIVE_MESSAGES = 50  # one poll's worth; more than that and the page is reloaded
+
+
+@staff_required()
+def ticket_updates(request, code):
+    """Polled by the open ticket page: the messages added after the last one it shows
+    (client replies, other agents' answers and notes), rendered as the page renders them.
+    The ticket by its code, then its newest messages by the message index."""
+    ticket = get_ticket(request.user, code)
+    after = to_id(request.GET.get("after")) or 0
+    rows = list(
+        Message.objects.filter(ticket=ticket, pk__gt=after)
+        .select_related("author")
+        .annotate(has_files=Exists(Attachment.objects.filter(message=OuterRef("pk"))))
+        .order_by("pk")[: LIVE_MESSAGES + 1]
+    )
+    with_files = [message for message in rows if message.has_files]
+    if with_files:
+        prefetch_related_objects(with_files, "attachments")
+    return JsonResponse(
+        {
+            "messages": [
+                {
+                    "id": message.pk,
+                    "kind": message.kind,
+                    "mine": message.author_id == request.user.pk,
+                    "html": render_to_string(
+                        "helpdesk/desk/_message.html",
+                        {"message": message, "ticket": ticket},
+                        request=request,
+                    ),
+                }
+                for message in rows[:LIVE_MESSAGES]
+            ],
+            "more": len(rows) > LIVE_MESSAGES,
+            "status": ticket.status,
+        }
+    )
+
+
+@staff_required()
+def queue_updates(request):
+    """Polled by the queue page: how many of this user's tickets changed since the page
+    was drawn (`since`, microseconds since 1970, as the page gave it)."""
+    number = request.GET.get("since", "")
+    if not (number.isascii() and number.isdigit() and len(number) <= 20):
+        return JsonResponse({"count": 0, "text": ""})
+    since = EPOCH + timedelta(microseconds=min(int(number), 2**53))
+    count = visible_tickets(request.user).filter(last_activity_at__gt=since).count()
+    text = ngettext(
+        "%(n)s ticket new or updated — refresh",
+        "%(n)s tickets new or updated — refresh",
+        count,
+    ) % {"n": count}
+    return JsonResponse({"count": count, "text": text if count else ""})
+
+
+@staff_required()
+def ticket_alerts(request):
+    """Polled on every desk page of staff who want browser alerts: client replies to the
+    tickets assigned to them after the last message id the browser has heard of (none the
+    first time: it only learns where to start)."""
+    after = to_id(request.GET.get("after"))
+    latest = Message.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    if after is None or request.user.ticket_alerts == User.TicketAlerts.EMAIL:
+        return JsonResponse({"last": latest, "alerts": []})
+    rows = list(
+        Message.objects.filter(
+            pk__gt=after, kind=Message.Kind.CLIENT, ticket__assignee=request.user
+        )
+        .select_related("ticket__client")
+        .order_by("pk")[:10]
+    )
+    return JsonResponse(
+        {
+            "last": max([latest, *(message.pk for message in rows)]),
+            "alerts": [
+                {
+                    "title": _("%(client)s replied on %(code)s")
+                    % {"client": message.ticket.client.display_name, "code": message.ticket.code},
+                    "body": message.body[:200],
+                    "url": reverse("desk:ticket", args=[message.ticket.code])
+                    + f"#message-{message.pk}",
+                    "tag": message.ticket.code,
+                }
+                for message in rows
+            ],
+        }
+    )
+
+
+@staff_required()
+def alert_settings(request):
+    """Each staff member chooses how they hear of client replies: email, browser or both."""
+    form = AlertSettingsForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Your notification settings have been saved."))
+        return redirect("desk:alert_settings")
+    return render(request, "helpdesk/desk/alert_settings.html", {"form": form})
+
+
+@staff_required()
+def neighbour(request, code, direction):
+    """The next or previous open ticket in the queue's own order (solution time, then
+    number) among those this user sees: the j/k keys of the ticket page. At either end,
+    back to the queue."""
+    ticket = get_ticket(request.user, code)
+    later = direction == "next"
+    after, same = ("gt", "gte") if later else ("lt", "lte")
+    when = ticket.resolution_due
+    found = (
+        visible_tickets(request.user)
+        .open()
+        .filter(**{f"resolution_due__{same}": when})
+        .filter(Q(**{f"resolution_due__{after}": when}) | Q(**{f"id__{after}": ticket.pk}))
+        .order_by(*(["resolution_due", "id"] if later else ["-resolution_due", "-id"]))
+        .values_list("code", flat=True)
+        .first()
+    )
+    if found is None:
+        messages.info(
+            request,
+            _("This was the last ticket of the queue.")
+            if later
+            else _("This was the first ticket of the queue."),
+        )
+        return redirect("desk:tickets")
+    return redirect("desk:ticket", code=found)
+
+
+@staff_required()
+@require_POST
+def draft_save(request, code):
+    """Called by the ticket page a few seconds after the agent stops typing: keeps the
+    reply box's text for this agent and ticket."""
+    ticket = get_ticket(request.user, code)
+    now = timezone.now()
+    actions.save_draft(ticket, request.user, request.POST.get("body", ""), now)
+    return JsonResponse({"saved": timezone.localtime(now).strftime("%H:%M")})
 
 
 @staff_required()

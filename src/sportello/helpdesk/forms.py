@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from sportello.accounts.models import User
 from sportello.services.models import Service
 
 from .actions import single_line
@@ -283,3 +284,10 @@ class UpgradeForm(forms.Form):
         min_length=10,
         max_length=2000,
     )
+
+
+class AlertSettingsForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["ticket_alerts"]
+        widgets = {"ticket_alerts": forms.RadioSelect}

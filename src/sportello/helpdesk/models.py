@@ -532,3 +532,18 @@ class SavedFilter(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class ReplyDraft(models.Model):
+    """What an agent has typed in a ticket's reply box and not sent yet, saved as they
+    type; only its writer reads it, and sending the reply clears it."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    body = models.TextField(blank=True)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "agent"], name="one_draft_per_agent")
+        ]

@@ -116,6 +116,8 @@ def test_client_reports_a_payment_and_billing_staff_approve_it(live_server, page
     expect(row).to_contain_text("CRO 0987654321")
     expect(row).to_contain_text(invoice.display_number)
     shot(desk, "billing-journey-03-review-queue")
+    # Approving books money: the page asks first.
+    desk.once("dialog", lambda dialog: dialog.accept())
     with desk.expect_navigation():
         row.locator('button[value="approve"]').click()
     expect(desk.locator(".messages .msg-success")).to_have_count(1)

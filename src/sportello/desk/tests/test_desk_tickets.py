@@ -87,7 +87,7 @@ def test_canned_reply_in_the_clients_language_with_placeholders(client, agent, o
     )
     CannedReply.objects.create(title="Restart", language="en", body="Dear {client}")
     page = client.get(reverse("desk:ticket", args=[ticket.code]), {"canned": canned.pk})
-    assert [c.title for c in page.context["canned"]] == ["Riavvio"]
+    assert [reply.title for reply, _text in page.context["canned"]] == ["Riavvio"]
     body = page.context["forms"]["reply"].initial["body"]
     assert body == f"Gentile Olga Owner, ticket {ticket.code}: riavviato. Carla"
 
@@ -97,6 +97,9 @@ def test_move_merge_and_hold_from_the_page(client, agent, owner):
     second = make_ticket(owner, subject="Email ferma da ieri")
     url = reverse("desk:ticket", args=[second.code])
     response = client.post(url, {"action": "merge", "target": first.code.lower()})
+    assert response.status_code == 200  # asked first: what will happen
+    assert second.code in response.content.decode()
+    response = client.post(url, {"action": "merge", "target": first.code.lower(), "confirmed": "1"})
     assert response["Location"] == reverse("desk:ticket", args=[first.code])
     url = reverse("desk:ticket", args=[first.code])
     client.post(url, {"action": "hold", "description": "Reset password della casella"})

@@ -95,6 +95,9 @@ def test_urgent_work_from_request_to_invoice(live_server, page, new_page):
     shot(desk, "extra-06-desk-time-logged")
     with desk.expect_navigation():
         desk.click('.status-actions button[value="closed"]')
+    expect(desk.locator(".confirm-step h1")).to_contain_text("Chiudere")
+    with desk.expect_navigation():
+        desk.click(".confirm-step button[type=submit]")
     expect(desk.locator("#extra .billed")).to_contain_text("153,00")
     shot(desk, "extra-07-desk-closed-and-billed")
 

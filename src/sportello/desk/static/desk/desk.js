@@ -101,4 +101,32 @@
   }
 
   document.querySelectorAll("input[data-client-search]").forEach(attach);
+
+  /* Browser notifications of client replies, for staff who chose them: every 30 seconds,
+     the replies after the last message this browser heard of (kept between pages). */
+  var alertsUrl = document.body.getAttribute("data-ticket-alerts");
+  if (alertsUrl && "Notification" in window && Notification.permission === "granted") {
+    var KEY = "sportello-desk-alerts-after";
+    var poll = function () {
+      if (document.hidden) return;
+      var after = window.localStorage.getItem(KEY);
+      fetch(alertsUrl + (after ? "?after=" + encodeURIComponent(after) : ""),
+        {credentials: "same-origin", headers: {"Accept": "application/json"}})
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (data) {
+          if (!data) return;
+          window.localStorage.setItem(KEY, String(data.last));
+          data.alerts.forEach(function (alert) {
+            var note = new Notification(alert.title, {body: alert.body, tag: alert.tag});
+            note.addEventListener("click", function () {
+              window.focus();
+              window.location.href = alert.url;
+            });
+          });
+        })
+        .catch(function () {});
+    };
+    poll();
+    setInterval(poll, 30000);
+  }
 })();
