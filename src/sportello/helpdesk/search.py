@@ -19,6 +19,7 @@ Only tickets the staff member may see are looked at (the queue's department rule
 """
 
 import re
+import time
 from dataclasses import dataclass, field
 
 from django.db import connection
@@ -181,9 +182,10 @@ def _postgres(terms: list[str], departments):
     scores: dict[int, float] = {}
     best_message: dict[int, int] = {}
     config = "'sportello_simple'::regconfig"
+    message_order = _newest_first("helpdesk_message", "m", terms)
+    ticket_order = _newest_first("helpdesk_ticket", "t", terms)
     with connection.cursor() as cursor:
-        # The newest matches by id (a backwards index walk for a common word, the GIN index
-        # for a rare one), then ranked.
+        # The newest matches, then ranked.
         cursor.execute(
             f"""
             SELECT hit.ticket_id, hit.id, ts_rank(hit.search_vector, hit.q) AS score FROM (
@@ -191,7 +193,7 @@ def _postgres(terms: list[str], departments):
                 FROM helpdesk_message m JOIN helpdesk_ticket t ON t.id = m.ticket_id,
                      to_tsquery({config}, %s) q
                 WHERE m.search_vector @@ q {restrict}
-                ORDER BY m.id DESC LIMIT {CANDIDATES}) hit
+                ORDER BY {message_order} LIMIT {CANDIDATES}) hit
             ORDER BY score DESC, hit.id DESC
             """,
             params,
@@ -202,7 +204,7 @@ def _postgres(terms: list[str], departments):
             SELECT t.id, ts_rank(t.search_vector, q)
             FROM helpdesk_ticket t, to_tsquery({config}, %s) q
             WHERE t.search_vector @@ q {restrict}
-            ORDER BY t.id DESC LIMIT {CANDIDATES}
+            ORDER BY {ticket_order} LIMIT {CANDIDATES}
             """,
             params,
         )
@@ -220,6 +222,49 @@ def _postgres(terms: list[str], departments):
         clients = [row[0] for row in cursor.fetchall()]
     _add_clients(scores, clients, departments)
     return scores, best_message
+
+
+# A word in at least this share of the rows is common: its newest matches come soonest by
+# walking the primary key backwards. Rarer words are read from the GIN index.
+COMMON = 0.02
+STATS_SECONDS = 600
+_stats: dict[str, tuple[float, dict[str, float]]] = {}
+
+
+def _frequencies(table: str) -> dict[str, float]:
+    """The most common words of a table's index and the share of rows holding each, from
+    PostgreSQL's statistics (ANALYZE), read again every STATS_SECONDS."""
+    now = time.monotonic()
+    cached = _stats.get(table)
+    if cached and now - cached[0] < STATS_SECONDS:
+        return cached[1]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
+            "WHERE tablename = %s AND attname = 'search_vector'",
+            [table],
+        )
+        row = cursor.fetchone()
+    frequencies = dict(zip(row[0], row[1], strict=False)) if row and row[0] else {}
+    _stats[table] = (now, frequencies)
+    return frequencies
+
+
+def _newest_first(table: str, alias: str, terms: list[str]) -> str:
+    """The ORDER BY for a table's newest matches. PostgreSQL cannot estimate how many rows
+    a prefix matches, so it is told: every word common, the primary key (backwards, until
+    enough rows match); a rare word, an order no index gives (`id + 0`), which leaves the
+    GIN index as the way to the few rows."""
+    frequencies = _frequencies(table)
+
+    def share(term: str) -> float:
+        if len(term) < PREFIX_FROM:
+            return frequencies.get(term, 0.0)
+        return max((f for word, f in frequencies.items() if word.startswith(term)), default=0.0)
+
+    if min(share(term) for term in terms) >= COMMON:
+        return f"{alias}.id DESC"
+    return f"{alias}.id + 0 DESC"
 
 
 def _sqlite(terms: list[str], departments, query: str):
