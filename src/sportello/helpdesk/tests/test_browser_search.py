@@ -45,6 +45,7 @@ def test_an_agent_searches_from_the_queue(live_server, page):
 
     staff_log_in(page, base, staff)
     page.goto(base + "/desk/tickets/")
+    shot(page, "search-queue-header-1280")
     page.fill("#ticket-q", "certificato scaduto")
     with page.expect_navigation():
         page.press("#ticket-q", "Enter")
