@@ -224,45 +224,48 @@ def _postgres(terms: list[str], departments):
     return scores, best_message
 
 
-# A word in at least this share of the rows is common: its newest matches come soonest by
-# walking the primary key backwards. Rarer words are read from the GIN index.
-COMMON = 0.02
 STATS_SECONDS = 600
-_stats: dict[str, tuple[float, dict[str, float]]] = {}
+_stats: dict[str, tuple[float, float, dict[str, float]]] = {}
 
 
-def _frequencies(table: str) -> dict[str, float]:
-    """The most common words of a table's index and the share of rows holding each, from
-    PostgreSQL's statistics (ANALYZE), read again every STATS_SECONDS."""
+def _frequencies(table: str) -> tuple[float, dict[str, float]]:
+    """A table's estimated rows and the most common words of its index with the share of
+    rows holding each, from PostgreSQL's statistics (ANALYZE), read again every
+    STATS_SECONDS."""
     now = time.monotonic()
     cached = _stats.get(table)
     if cached and now - cached[0] < STATS_SECONDS:
-        return cached[1]
+        return cached[1], cached[2]
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
-            "WHERE tablename = %s AND attname = 'search_vector'",
+            "SELECT c.reltuples, s.most_common_elems::text::text[], s.most_common_elem_freqs "
+            "FROM pg_class c LEFT JOIN pg_stats s ON s.tablename = c.relname "
+            "AND s.attname = 'search_vector' AND s.schemaname = current_schema() "
+            "WHERE c.relname = %s AND c.relnamespace = current_schema()::regnamespace",
             [table],
         )
         row = cursor.fetchone()
-    frequencies = dict(zip(row[0], row[1], strict=False)) if row and row[0] else {}
-    _stats[table] = (now, frequencies)
-    return frequencies
+    rows = float(row[0]) if row and row[0] and row[0] > 0 else 0.0
+    frequencies = dict(zip(row[1], row[2], strict=False)) if row and row[1] else {}
+    _stats[table] = (now, rows, frequencies)
+    return rows, frequencies
 
 
 def _newest_first(table: str, alias: str, terms: list[str]) -> str:
     """The ORDER BY for a table's newest matches. PostgreSQL cannot estimate how many rows
-    a prefix matches, so it is told: every word common, the primary key (backwards, until
-    enough rows match); a rare word, an order no index gives (`id + 0`), which leaves the
-    GIN index as the way to the few rows."""
-    frequencies = _frequencies(table)
+    a prefix matches, so it is told. Walking the primary key backwards reads about
+    CANDIDATES / share rows; the GIN index reads every match, share × rows: the walk is
+    cheaper when share ≥ √(CANDIDATES / rows). Otherwise the order is one no index gives
+    (`id + 0`), which leaves the GIN index as the way in."""
+    rows, frequencies = _frequencies(table)
 
     def share(term: str) -> float:
         if len(term) < PREFIX_FROM:
             return frequencies.get(term, 0.0)
         return max((f for word, f in frequencies.items() if word.startswith(term)), default=0.0)
 
-    if min(share(term) for term in terms) >= COMMON:
+    common = (CANDIDATES / rows) ** 0.5 if rows else 1.0
+    if min(share(term) for term in terms) >= common:
         return f"{alias}.id DESC"
     return f"{alias}.id + 0 DESC"
 
