@@ -10,8 +10,8 @@ What is typed decides the look-up:
 
 Full text: PostgreSQL's generated `tsvector` columns with GIN indexes (configuration
 `sportello_simple`: no stemming, no accents, any language), SQLite's FTS5 tables
-(`unicode61 remove_diacritics 2`); see migration 0016. Words of three letters or more also
-match as prefixes ("certific" finds "certificato"). Only the newest CANDIDATES matches of
+(`unicode61 remove_diacritics 2`); see migration 0016. The last word, of three letters or more,
+also matches as a prefix ("certific" finds "certificato"). Only the newest CANDIDATES matches of
 each kind are ranked, so a word in every message costs what a rare one does; the best
 LIMIT tickets are shown, and a search with more asks to be refined.
 
@@ -79,6 +79,13 @@ def words_of(query: str) -> list[str]:
     for match in WORD.finditer(query):
         seen.setdefault(normalise(match.group()), None)
     return list(seen)[:MAX_TERMS]
+
+
+def is_prefix(term: str, terms: list[str]) -> bool:
+    """The last word, as typed so far, also matches as the beginning of longer words; the
+    others only whole (a common word as a prefix would make the index read all its
+    forms)."""
+    return term == terms[-1] and len(term) >= PREFIX_FROM
 
 
 def department_ids(user) -> list[int] | None:
@@ -173,9 +180,7 @@ def _merge(scores: dict, best_message: dict, rows, weight: float, with_message: 
 
 def _postgres(terms: list[str], departments):
     # Quoted: a word holds letters and digits only, never a quote or an operator.
-    tsquery = " & ".join(
-        f"'{term}':*" if len(term) >= PREFIX_FROM else f"'{term}'" for term in terms
-    )
+    tsquery = " & ".join(f"'{term}':*" if is_prefix(term, terms) else f"'{term}'" for term in terms)
     restrict, params = "", [tsquery]
     if departments is not None:
         restrict, params = "AND t.department_id = ANY(%s)", [tsquery, departments]
@@ -260,7 +265,7 @@ def _newest_first(table: str, alias: str, terms: list[str]) -> str:
     rows, frequencies = _frequencies(table)
 
     def share(term: str) -> float:
-        if len(term) < PREFIX_FROM:
+        if not is_prefix(term, terms):
             return frequencies.get(term, 0.0)
         return max((f for word, f in frequencies.items() if word.startswith(term)), default=0.0)
 
@@ -271,9 +276,7 @@ def _newest_first(table: str, alias: str, terms: list[str]) -> str:
 
 
 def _sqlite(terms: list[str], departments, query: str):
-    match = " AND ".join(
-        f'"{term}"*' if len(term) >= PREFIX_FROM else f'"{term}"' for term in terms
-    )
+    match = " AND ".join(f'"{term}"*' if is_prefix(term, terms) else f'"{term}"' for term in terms)
     restrict, params = "", [match]
     if departments is not None:
         restrict = f"AND t.department_id IN ({', '.join('%s' for _ in departments)})"
@@ -332,7 +335,7 @@ def highlight(text: str, terms: list[str], *, whole: bool = False) -> SafeString
     def matches(word: str) -> bool:
         word = normalise(word)
         return any(
-            word == term or (len(term) >= PREFIX_FROM and word.startswith(term)) for term in terms
+            word == term or (is_prefix(term, terms) and word.startswith(term)) for term in terms
         )
 
     words = list(WORD.finditer(text))
