@@ -37,6 +37,7 @@ urlpatterns = [
     path("tickets/", tickets.ticket_queue, name="tickets"),
     path("sla/", tickets.sla_overview, name="sla"),
     path("tickets/new/", desk_open.ticket_new, name="ticket_new"),
+    path("tickets/search/", tickets.ticket_search, name="ticket_search"),
     path("tickets/bulk/", tickets.tickets_bulk, name="tickets_bulk"),
     path("tickets/filters/", tickets.queue_filter_save, name="queue_filter_save"),
     path(

@@ -37,7 +37,7 @@ from sportello.core.access import staff_required
 from sportello.core.models import settings_read_once
 from sportello.core.navigation import next_url
 from sportello.core.params import to_id
-from sportello.helpdesk import actions, sla
+from sportello.helpdesk import actions, search, sla
 from sportello.helpdesk.forms import (
     AlertSettingsForm,
     HoldForm,
@@ -302,6 +302,25 @@ def ticket_queue(request):
                 ("waiting", _("Waiting for the client")),
                 ("closed", _("Closed")),
             ],  # fmt: skip
+        },
+    )
+
+
+@staff_required()
+def ticket_search(request):
+    """Tickets by code, client (email, domain, name) or words of their messages and
+    subject; an exact code opens the ticket."""
+    found = search.search(request.user, request.GET.get("q"))
+    if found.ticket is not None:
+        return redirect("desk:ticket", code=found.ticket.code)
+    return render(
+        request,
+        "helpdesk/desk/ticket_search.html",
+        {
+            "found": found,
+            "limit": search.LIMIT,
+            "max_query": search.MAX_QUERY,
+            "too_long": len(request.GET.get("q", "")) > search.MAX_QUERY,
         },
     )
 

@@ -101,6 +101,7 @@ ALLOWED = {
     "desk:inbound_raw": MAIL_STAFF,
     "desk:tickets": STAFF,  # each sees the queues of their departments
     "desk:sla": STAFF,  # the service levels of their departments
+    "desk:ticket_search": STAFF,  # only tickets of their departments are found
     "desk:tickets_bulk": STAFF,  # only tickets of their departments are changed
     "desk:queue_filter_save": STAFF,  # each their own filters
     "desk:queue_filter_delete": {AGENT},  # the agent's own filter; another's is not found
