@@ -755,7 +755,9 @@ DRAFT_MAX_CHARS = 100_000
 
 
 def save_draft(ticket: Ticket, agent: User, body: str, now: datetime) -> None:
-    """Keep what the agent has typed in the reply box; an emptied box leaves no draft."""
+    """Keep what the agent has typed in the reply box; an emptied box leaves no draft. A NUL
+    cannot be typed, and PostgreSQL refuses it in text: it is dropped."""
+    body = body.replace("\x00", "")
     if not body.strip():
         ReplyDraft.objects.filter(ticket=ticket, agent=agent).delete()
         return

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from sportello.helpdesk import actions
 from sportello.helpdesk.models import CannedReply, Category, ReplyDraft, Ticket
-from sportello.testing import make_department, make_staff, make_ticket
+from sportello.testing import make_client, make_department, make_staff, make_ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -227,3 +227,10 @@ def test_each_agent_chooses_email_or_browser_alerts(client, owner, agent):
     colleague.save()
     client.force_login(colleague)
     assert client.get(alerts, {"after": start["last"]}).json()["alerts"] == []
+
+
+def test_a_draft_with_a_nul_byte_is_kept_without_it(db):
+    ticket = make_ticket(make_client())
+    agent = make_staff()
+    actions.save_draft(ticket, agent, "Buon\x00giorno", timezone.now())
+    assert ReplyDraft.objects.get(ticket=ticket, agent=agent).body == "Buongiorno"
