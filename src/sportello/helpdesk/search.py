@@ -41,6 +41,9 @@ MAX_TERMS = 8
 MAX_QUERY = 200
 PREFIX_FROM = 3
 SNIPPET_WORDS = 30
+# The part of a message read for its snippet: a pasted log of megabytes costs no more than
+# a long email; a match further on shows the message's beginning, unmarked.
+SNIPPET_SCAN_CHARS = 20_000
 CLIENTS = 20
 # A code as written on tickets (see inbound.CODE) or any other exact code: letters, digits
 # and hyphens, with a digit and a hyphen.
@@ -331,6 +334,8 @@ def _add_clients(scores: dict, clients: list[int], departments) -> None:
 def highlight(text: str, terms: list[str], *, whole: bool = False) -> SafeString:
     """The text (or a window of it around the first match) with matching words in <mark>."""
     text = text or ""
+    if not whole:
+        text = text[:SNIPPET_SCAN_CHARS]
 
     def matches(word: str) -> bool:
         word = normalise(word)
