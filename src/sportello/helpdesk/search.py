@@ -26,11 +26,11 @@ from django.db import connection
 from django.db.models import Q
 from django.db.models.functions import Lower, Upper
 from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
 from sportello.accounts.models import Client, User
 from sportello.core.params import to_search
-from sportello.kb.search import WORD, unaccent
+from sportello.kb.search import WORD, mark_words, unaccent
 from sportello.services.models import Service
 
 from .models import Message, Ticket
@@ -343,23 +343,4 @@ def highlight(text: str, terms: list[str], *, whole: bool = False) -> SafeString
             word == term or (is_prefix(term, terms) and word.startswith(term)) for term in terms
         )
 
-    words = list(WORD.finditer(text))
-    hits = [i for i, m in enumerate(words) if matches(m.group())]
-    start, end = 0, len(text)
-    if not whole and len(words) > SNIPPET_WORDS:
-        first = max(0, (hits[0] if hits else 0) - 8)
-        last = min(len(words), first + SNIPPET_WORDS)
-        start = words[first].start() if first else 0
-        end = words[last - 1].end() if last < len(words) else len(text)
-    marked = set(hits)
-    out: list[str] = []
-    cursor = start
-    for i, m in enumerate(words):
-        if i in marked and m.start() >= start and m.end() <= end:
-            out.append(escape(text[cursor : m.start()]))
-            out.append(f"<mark>{escape(m.group())}</mark>")
-            cursor = m.end()
-    out.append(escape(text[cursor:end]))
-    prefix = "… " if start > 0 else ""
-    suffix = " …" if end < len(text) else ""
-    return mark_safe(prefix + "".join(out).strip() + suffix)
+    return mark_words(text, matches, whole=whole, window=SNIPPET_WORDS, lead=8)

@@ -9,6 +9,7 @@ Snippets and highlights are made here too, the same way for both.
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -182,27 +183,33 @@ def _sqlite(stems, language, public_only, limit, any_word, exclude):
 def highlight(text: str, stems, language: str, *, whole: bool = False) -> SafeString:
     """The text (or a window of it around the first match) with matching words in <mark>."""
     wanted = set(stems)
-    words = list(WORD.finditer(text or ""))
-    hits = [i for i, m in enumerate(words) if stem(m.group(), language) in wanted]
-    start, end = 0, len(text or "")
-    if not whole and len(words) > SNIPPET_WORDS:
-        first = max(0, (hits[0] if hits else 0) - 6)
-        last = min(len(words), first + SNIPPET_WORDS)
+    return mark_words(text, lambda word: stem(word, language) in wanted, whole=whole, lead=6)
+
+
+def mark_words(text: str, matches: Callable[[str], bool], *, whole: bool = False,
+               window: int = SNIPPET_WORDS, lead: int = 6) -> SafeString:  # fmt: skip
+    """`text` escaped, the words `matches` accepts in <mark>; unless `whole`, only a window
+    of `window` words starting `lead` words before the first match."""
+    text = text or ""
+    words = list(WORD.finditer(text))
+    hits = [i for i, m in enumerate(words) if matches(m.group())]
+    start, end = 0, len(text)
+    if not whole and len(words) > window:
+        first = max(0, (hits[0] if hits else 0) - lead)
+        last = min(len(words), first + window)
         start = words[first].start() if first else 0
         end = words[last - 1].end() if last < len(words) else len(text)
     marked = set(hits)
     out: list[str] = []
     cursor = start
     for i, m in enumerate(words):
-        if m.start() < start or m.end() > end:
-            continue
-        if i in marked:
+        if i in marked and m.start() >= start and m.end() <= end:
             out.append(escape(text[cursor : m.start()]))
             out.append(f"<mark>{escape(m.group())}</mark>")
             cursor = m.end()
     out.append(escape(text[cursor:end]))
     prefix = "… " if start > 0 else ""
-    suffix = " …" if end < len(text or "") else ""
+    suffix = " …" if end < len(text) else ""
     return mark_safe(prefix + "".join(out).strip() + suffix)
 
 
