@@ -75,16 +75,7 @@ def clean_personal_code(value: str, country: str) -> str:
             _("A person's codice fiscale has 16 letters and digits; an 11-digit number is a "
               "partita IVA: sign up as a company or professional.")
         )  # fmt: skip
-    try:
-        if country == "IT":
-            return codicefiscale.validate(value)
-        if country == "ES":
-            return es_nif.validate(value)
-    except stdnum_errors.ValidationError as error:
-        raise ValidationError(
-            _("This tax code is not valid (%(reason)s).") % {"reason": _reason(error)}
-        ) from error
-    return value
+    return clean_fiscal_code(value, country)  # the partita IVA ruled out: a codice fiscale
 
 
 def clean_recipient_code(value: str, length: int = 7) -> str:
