@@ -8,4 +8,8 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Reports")
 
     def ready(self):
-        from . import jobs  # noqa: F401  (registers the daily job)
+        from sportello.billing.signals import invoices_numbered
+
+        from .receivers import on_invoices_numbered
+
+        invoices_numbered.connect(on_invoices_numbered, dispatch_uid="reports")

@@ -10,7 +10,6 @@ from decimal import Decimal
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
-from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncMonth, TruncWeek
@@ -20,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from sportello.accounts.countries import country_name
 from sportello.accounts.models import Client
-from sportello.billing.models import Invoice, InvoiceLine
+from sportello.billing.models import Invoice
 from sportello.catalog.models import ProductType
 from sportello.core.money import ZERO
 from sportello.helpdesk.models import Department, Ticket
@@ -29,12 +28,8 @@ from sportello.kb.models import SuggestionOpening
 from sportello.services.models import Service
 
 from .charts import Series
-
-# How long the figures of a closed period are kept: the daily job computes them afresh (a
-# product re-typed in the catalogue shows in past months by the next day); a day and a half,
-# so they are still there when the next run comes a little late.
-CLOSED_PERIOD_CACHE = 36 * 3600
-OTHER = "other"  # an invoice line for no service (a fee, a correction, added funds)
+from .models import RevenueDay, VatDay
+from .sales import OTHER
 
 
 @dataclass
@@ -64,71 +59,28 @@ def week_label(day: date) -> str:
     return date_format(day, "j M Y")
 
 
-def _issued() -> Q:
-    """Fiscal documents: an invoice or credit note with its number. Payment notices
-    (pro-forma, no number) and drafts are not sales yet."""
-    return Q(number__isnull=False) & ~Q(status__in=[Invoice.Status.DRAFT, Invoice.Status.WITHDRAWN])
-
-
 # --- 1. Revenue by month and product type ---------------------------------------------------
 
 
-def _revenue_rows(start: date, end: date) -> dict[tuple[date, str], Decimal]:
-    """Net per (month, product type) of the documents dated from `start` to before `end`."""
+def revenue(until: date) -> Figures:
+    """Net revenue of the twelve months ending with `until`'s month, by the product type of
+    each line's service when the document was numbered; credit notes subtract in the month
+    they are dated. Read from the day totals (sales.py): a few hundred rows a year."""
+    end = until.replace(day=1) + relativedelta(months=1)
+    start = end - relativedelta(months=12)
+    months = [start + relativedelta(months=n) for n in range(12)]
     grouped = (
-        InvoiceLine.objects.filter(
-            invoice__number__isnull=False,
-            invoice__numbered_on__gte=start,
-            invoice__numbered_on__lt=end,
-        )
-        .exclude(invoice__status__in=[Invoice.Status.DRAFT, Invoice.Status.WITHDRAWN])
+        RevenueDay.objects.filter(day__gte=start, day__lt=end)
         .order_by()
-        .values(
-            month=TruncMonth("invoice__numbered_on"),
-            type=F("service__product__type"),
-            kind=F("invoice__kind"),
-        )
-        .annotate(net=Sum("net"))
+        .values("product_type", "kind", month=TruncMonth("day"))
+        .annotate(net_cents=Sum("net_cents"))
     )
     amounts: dict[tuple[date, str], Decimal] = defaultdict(lambda: ZERO)
     for found in grouped:
         month = found["month"]
         month = month.date() if isinstance(month, datetime) else month
         sign = -1 if found["kind"] == Invoice.Kind.CREDIT_NOTE else 1
-        amounts[(month, found["type"] or OTHER)] += sign * found["net"]
-    return dict(amounts)
-
-
-def _closed(end: date) -> bool:
-    """A period that ended before this month began: its fiscal documents are final (an
-    invoice or credit note is dated the day it is numbered, and never changes after)."""
-    return end <= timezone.localdate().replace(day=1)
-
-
-def revenue(until: date, *, refresh: bool = False) -> Figures:
-    """Net revenue of the twelve months ending with `until`'s month, by the product type of
-    each line's service; credit notes subtract in the month they are dated. The months
-    already closed come from the cache once computed: only the current one is summed
-    again on each view."""
-    end = until.replace(day=1) + relativedelta(months=1)
-    start = end - relativedelta(months=12)
-    months = [start + relativedelta(months=n) for n in range(12)]
-    amounts: dict[tuple[date, str], Decimal] = {}
-    missing = []
-    for month in months:
-        closed = _closed(month + relativedelta(months=1))
-        cached = cache.get(f"reports:revenue:{month:%Y-%m}") if closed and not refresh else None
-        if cached is None:
-            missing.append(month)
-        else:
-            amounts.update({(month, kind): net for kind, net in cached.items()})
-    if missing:
-        found = _revenue_rows(missing[0], missing[-1] + relativedelta(months=1))
-        for month in missing:
-            of_month = {kind: net for (day, kind), net in found.items() if day == month}
-            amounts.update({(month, kind): net for kind, net in of_month.items()})
-            if _closed(month + relativedelta(months=1)):
-                cache.set(f"reports:revenue:{month:%Y-%m}", of_month, CLOSED_PERIOD_CACHE)
+        amounts[(month, found["product_type"])] += sign * _euros(found["net_cents"])
     present = {kind for _month, kind in amounts}
     types = [t for t in ProductType.values if t in present] + ([OTHER] if OTHER in present else [])
     labels = {t: str(ProductType(t).label) for t in types if t != OTHER} | {OTHER: _("Other")}
@@ -151,77 +103,34 @@ def revenue(until: date, *, refresh: bool = False) -> Figures:
     )  # fmt: skip
 
 
+def _euros(cents: int) -> Decimal:
+    return Decimal(int(cents)) * Decimal("0.01")
+
+
 # --- 2. VAT summary by rate and country ---------------------------------------------------
-
-# Per document and rate, the VAT is the rate applied once to the sum of the lines of that
-# rate (billing.pricing.vat_breakdown), rounded half away from zero to the cent. The sums
-# are taken in whole cents, so the arithmetic is exact on SQLite (which stores decimals as
-# floating point) as on PostgreSQL.
-_VAT_SQL = """
-SELECT country, note, kind, rate_bp, SUM(net_cents), SUM(
-    CASE WHEN net_cents < 0 THEN -((-net_cents * rate_bp + 5000) / 10000)
-         ELSE (net_cents * rate_bp + 5000) / 10000 END), COUNT(*)
-FROM (
-    SELECT i.id, i.billing_country AS country, i.vat_note AS note, i.kind AS kind,
-           CAST(ROUND(l.vat_rate * 100) AS BIGINT) AS rate_bp,
-           SUM(CAST(ROUND(l.net * 100) AS BIGINT)) AS net_cents
-    FROM {lines} l JOIN {invoices} i ON i.id = l.invoice_id
-    WHERE i.number IS NOT NULL AND i.status NOT IN (%s, %s)
-      AND i.numbered_on >= %s AND i.numbered_on < %s
-    GROUP BY i.id, i.billing_country, i.vat_note, i.kind, CAST(ROUND(l.vat_rate * 100) AS BIGINT)
-) per_document
-GROUP BY country, note, kind, rate_bp
-"""
-
-
-def _vat_rows(start: date, end: date, *, refresh: bool = False) -> list[tuple[Any, ...]]:
-    """The sums of the documents dated from `start` to before `end`; those of a closed
-    period from the cache once computed."""
-    closed = _closed(end)
-    cache_key = f"reports:vat:{start}:{end}"
-    found = cache.get(cache_key) if closed and not refresh else None
-    if found is None:
-        sql = _VAT_SQL.format(lines=InvoiceLine._meta.db_table, invoices=Invoice._meta.db_table)
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [Invoice.Status.DRAFT, Invoice.Status.WITHDRAWN, start, end])
-            found = [tuple(row) for row in cursor.fetchall()]
-        if closed:
-            cache.set(cache_key, found, CLOSED_PERIOD_CACHE)
-    return found
-
-
-def compute_closed_months(today: date, months: int = 12) -> int:
-    """Put the revenue and VAT figures of the last closed months in the cache, computed
-    afresh (the daily job), so a day's first view of a report sums only the current month."""
-    this_month = today.replace(day=1)
-    revenue(this_month - timedelta(days=1), refresh=True)
-    for n in range(1, months + 1):
-        start = this_month - relativedelta(months=n)
-        _vat_rows(start, start + relativedelta(months=1), refresh=True)
-    return months
 
 
 def vat_summary(start: date, end: date) -> Figures:
     """Taxable and VAT per country, rate and VAT treatment of the documents dated from
     `start` to `end` (included): what the periodic VAT return needs. Credit notes subtract.
-    Summed month by month, so a year still running sums only its current month again."""
-    found: list[tuple[Any, ...]] = []
-    month = start.replace(day=1)
-    while month <= end:
-        following = month + relativedelta(months=1)
-        found += _vat_rows(max(month, start), min(following, end + timedelta(days=1)))
-        month = following
-    cent = Decimal("0.01")
+    Read from the day totals (sales.py), where each document's VAT per rate was rounded as
+    on the document."""
+    found = (
+        VatDay.objects.filter(day__gte=start, day__lte=end)
+        .order_by()
+        .values("country", "vat_note", "kind", "rate_bp")
+        .annotate(net=Sum("net_cents"), vat=Sum("vat_cents"), count=Sum("documents"))
+    )
     groups: dict[tuple[str, str, int], dict[str, Any]] = {}
-    for country, note, kind, rate_bp, net_cents, vat_cents, count in found:
-        key = (country or "", note or "", int(rate_bp))
+    for row in found:
+        key = (row["country"], row["vat_note"], row["rate_bp"])
         group = groups.setdefault(
             key, {"taxable": ZERO, "vat": ZERO, "invoices": 0, "credit_notes": 0}
         )
-        sign = -1 if kind == Invoice.Kind.CREDIT_NOTE else 1
-        group["taxable"] += sign * Decimal(int(net_cents)) * cent
-        group["vat"] += sign * Decimal(int(vat_cents)) * cent
-        group["credit_notes" if sign < 0 else "invoices"] += int(count)
+        sign = -1 if row["kind"] == Invoice.Kind.CREDIT_NOTE else 1
+        group["taxable"] += sign * _euros(row["net"])
+        group["vat"] += sign * _euros(row["vat"])
+        group["credit_notes" if sign < 0 else "invoices"] += int(row["count"])
     notes = dict(Invoice.VatNote.choices)
     rows: list[dict[str, Any]] = []
     for (country, note, rate_bp), group in sorted(

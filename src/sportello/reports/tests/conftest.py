@@ -19,6 +19,7 @@ import time_machine
 
 from sportello.billing.models import Invoice, InvoiceLine
 from sportello.catalog.models import ProductType
+from sportello.reports import sales
 from sportello.testing import make_client, make_product, make_service
 
 ROME = ZoneInfo("Europe/Rome")
@@ -56,6 +57,8 @@ def document(client, day, lines, *, country="IT", kind=Invoice.Kind.INVOICE,
     invoice.credited_total = credited
     invoice.paid_total = invoice.total - credited if status == Invoice.Status.PAID else D("0")
     invoice.save()
+    if numbered:  # as the numbering action's signal does
+        sales.add_documents([invoice.pk])
     return invoice
 
 

@@ -168,28 +168,72 @@ def test_kb_deflection_per_week_and_says_views_are_not_recorded(db, today):
     assert "does not record plain article views" in found.notes[0]
 
 
-def test_closed_months_come_from_the_cache_and_the_current_one_is_live(books, today):
-    from .conftest import document
+def test_documents_numbered_by_billing_reach_the_reports_in_their_transaction(db, today):
+    from django.db import transaction
 
-    assert figures.revenue(date(2026, 6, 1)).totals["total"] == D("180.05")
+    from sportello.billing import actions as billing
+    from sportello.billing.models import BillingSettings, Invoice
+    from sportello.catalog.models import ProductType
+    from sportello.testing import make_product, make_service
+
+    settings = BillingSettings.current()
+    settings.numbering = BillingSettings.Numbering.AT_PAYMENT
+    settings.save()
+    client = make_client("n@example.org")
+    hosting = make_service(client, make_product("h-n", ProductType.HOSTING, "40.00"))
+    notice = billing.create_invoice(
+        client, [billing.Line("Hosting", D("40.00"), service=hosting, vat_rate=D("22"))], NOW
+    )
+    june = date(2026, 6, 1)
+    assert notice.number is None and figures.revenue(june).rows[-1]["total"] == 0
+    # Paid on an earlier day: numbered then, so it counts on that day.
+    billing.record_payment(client, notice.total, date(2026, 5, 30), invoice=notice)
+    notice.refresh_from_db()
+    assert notice.numbered_on == date(2026, 5, 30)
+    may = by(figures.revenue(june).rows, "month")["May 2026"]
+    assert (may["hosting"], may["total"]) == (D("40.00"), D("40.00"))
+    billing.issue_credit_note(notice, NOW, reason="goodwill", amount=D("12.20"))
+    found = figures.revenue(june)
+    # A partial credit is one line for no service: "other", in the month it is dated.
+    assert by(found.rows, "month")["Jun 2026"]["other"] == D("-10.00")
+    vat = figures.vat_summary(date(2026, 5, 1), date(2026, 6, 30))
+    assert (vat.totals["taxable"], vat.totals["vat"]) == (D("30.00"), D("6.60"))
+    assert (vat.totals["invoices"], vat.totals["credit_notes"]) == (1, 1)
+    # A numbering rolled back takes its amounts back with its number.
+    with pytest.raises(RuntimeError), transaction.atomic():
+        settings.numbering = BillingSettings.Numbering.AT_ISSUE
+        settings.save()
+        billing.create_invoice(client, [billing.Line("Fee", D("99.00"), vat_rate=D("22"))], NOW)
+        assert figures.revenue(june).totals["total"] == D("129.00")
+        raise RuntimeError
+    assert figures.revenue(june).totals["total"] == D("30.00")
+    assert not Invoice.objects.filter(net_total=D("99.00")).exists()
+
+
+def test_a_product_retyped_later_leaves_past_revenue_as_it_was_sold(books, today):
+    product = books["domain"].product
+    product.type = "hosting"
+    product.save()
+    assert by(figures.revenue(date(2026, 6, 1)).rows, "month")["Mar 2026"]["domain"] == D("10.05")
+
+
+def test_rebuilding_the_day_totals_gives_the_kept_ones(books, today):
+    from sportello.reports import sales
+    from sportello.reports.models import RevenueDay, VatDay
+
+    def kept():
+        return (
+            sorted(RevenueDay.objects.values_list("day", "product_type", "kind", "net_cents")),
+            sorted(VatDay.objects.values_list("day", "country", "vat_note", "kind", "rate_bp",
+                                              "net_cents", "vat_cents", "documents")),
+        )  # fmt: skip
+
+    before = kept()
+    assert before[0] and before[1]
+    sales.rebuild()
+    assert kept() == before
     with CaptureQueriesContext(connection) as queries:
-        document(books["a"], date(2026, 6, 10), [(D("5.00"), D("22"), None)])
-        again = figures.revenue(date(2026, 6, 1))
-    assert again.totals["total"] == D("185.05")
-    # Only the current month was summed again.
-    (summed,) = [q["sql"] for q in queries.captured_queries if "SUM" in q["sql"]]
-    assert "2026-06-01" in summed and "2026-07-01" in summed and "2025-07-01" not in summed
-    first = figures.vat_summary(date(2026, 1, 1), date(2026, 3, 31))
-    with CaptureQueriesContext(connection) as queries:
-        assert figures.vat_summary(date(2026, 1, 1), date(2026, 3, 31)).rows == first.rows
-    assert not queries.captured_queries
-
-
-def test_the_daily_job_computes_the_closed_months_ahead(books, today):
-    from sportello.automation.registry import JOBS
-
-    assert JOBS["report_figures"](NOW, dry_run=False) == {"months": 12}
-    with CaptureQueriesContext(connection) as queries:
-        figures.revenue(date(2026, 5, 1))
-        figures.vat_summary(date(2026, 1, 1), date(2026, 3, 31))
-    assert not [q for q in queries.captured_queries if "SUM" in q["sql"]]
+        figures.revenue(date(2026, 6, 1))
+        figures.vat_summary(date(2026, 1, 1), date(2026, 12, 31))
+    assert len(queries) == 2
+    assert not [q for q in queries.captured_queries if "billing_invoice" in q["sql"]]
