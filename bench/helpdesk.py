@@ -167,6 +167,8 @@ def analyse():
             cursor.execute("VACUUM ANALYZE helpdesk_ticket")
             cursor.execute("VACUUM ANALYZE helpdesk_message")
             cursor.execute("VACUUM ANALYZE accounts_user")
+            cursor.execute("VACUUM ANALYZE accounts_client")
+            cursor.execute("VACUUM ANALYZE services_service")
         else:
             cursor.execute("ANALYZE")
 

@@ -212,7 +212,13 @@ def keyset_page(tickets, sort: Sort, params) -> dict:
         tickets = tickets.filter(**{f"{field}__{same}": when}).filter(
             Q(**{f"{field}__{later}": when}) | Q(**{f"id__{later}": pk})
         )
-    rows = list(tickets[: PAGE + 1])
+    if field == "priority_rank":
+        # No index gives this order: the page's ids first, sorted from the open tickets'
+        # index alone (it includes the priority), then only those rows are read.
+        ids = list(tickets.values_list("pk", flat=True)[: PAGE + 1])
+        rows = list(tickets.filter(pk__in=ids))
+    else:
+        rows = list(tickets[: PAGE + 1])
     more = len(rows) > PAGE
     rows = rows[:PAGE]
     if backwards:

@@ -269,15 +269,18 @@ class Ticket(models.Model):
         # counts and the first page come from the index alone, however many are closed.
         indexes = [
             models.Index(fields=["client", "-last_activity_at"]),
+            # With the first-answer times (and the id the counts count), so the open and
+            # late counts read the index alone.
             models.Index(
                 fields=["department", "resolution_due"],
-                include=["status"],
+                include=["id", "status", "first_response_due", "first_responded_at"],
                 condition=models.Q(status__in=["new", "open", "waiting"]),
                 name="ticket_open_by_department",
             ),
+            # With the priority, so the queue by priority finds its page's ids here alone.
             models.Index(
                 fields=["resolution_due", "id"],
-                include=["department", "status"],
+                include=["department", "status", "priority"],
                 condition=models.Q(status__in=["new", "open", "waiting"]),
                 name="ticket_open_by_due",
             ),

@@ -217,13 +217,17 @@ def _postgres(terms: list[str], departments):
             params,
         )
         _merge(scores, best_message, cursor.fetchall(), 2.0, with_message=False)
-        # The same expression as the index `helpdesk_client_name_search`.
+        # The same expression as the index `helpdesk_client_name_search`. Planned apart
+        # from its LIMIT (a materialised CTE): with the limit in view PostgreSQL guesses a
+        # prefix match is common and scans the clients computing each name's vector, 240 ms
+        # at 100,000 clients for a word no name holds; the index reads only the matches.
         cursor.execute(
             f"""
-            SELECT c.id FROM accounts_client c, to_tsquery({config}, %s) q
-            WHERE to_tsvector({config}, translate(left(name || ' ' || company_name, 100000),
-                              '<>./@:_', '       ')) @@ q
-            LIMIT {CLIENTS}
+            WITH matching AS MATERIALIZED (
+                SELECT c.id FROM accounts_client c, to_tsquery({config}, %s) q
+                WHERE to_tsvector({config}, translate(left(name || ' ' || company_name, 100000),
+                                  '<>./@:_', '       ')) @@ q)
+            SELECT id FROM matching LIMIT {CLIENTS}
             """,
             [tsquery],
         )

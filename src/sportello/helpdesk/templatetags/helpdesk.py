@@ -5,8 +5,10 @@ from urllib.parse import urlsplit
 
 from django import template
 from django.template.defaultfilters import linebreaksbr
-from django.utils.formats import number_format
-from django.utils.html import format_html, urlize
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format, number_format
+from django.utils.html import format_html, format_html_join, urlize
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
@@ -161,7 +163,85 @@ def first_answer_state(ticket, now) -> str:
     return ticket.first_answer_state(now)
 
 
-@register.inclusion_tag("helpdesk/desk/_sla_mark.html")
-def sla_mark(state: str):
-    """The marker beside a due time: overdue (red) or due soon (amber); nothing when met."""
-    return {"state": state}
+@register.simple_tag
+def sla_mark(state: str) -> str:
+    """The marker beside a due time: overdue (red) or due soon (amber); nothing when met.
+    Built here rather than by an included template: the queue shows two on each row."""
+    if state == "late":
+        return format_html('<span class="badge late">{}</span> ', _("overdue"))
+    if state == "soon":
+        return format_html('<span class="badge soon">{}</span> ', _("due soon"))
+    return ""
+
+
+def _short_datetime(value) -> str:
+    """As the `date:"SHORT_DATETIME_FORMAT"` filter writes it, in the current time zone."""
+    return date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT") if value else ""
+
+
+@register.simple_tag
+def queue_rows(tickets: list[Ticket], now) -> str:
+    """The rows of the staff queue. Built here rather than in the template: the template
+    engine spent about 0.7 ms of CPU on each row's forty lookups, and the labels, the
+    address pattern and the choices' names are the same for every row."""
+    labels = {
+        key: format_html('data-label="{}"', label)
+        for key, label in (
+            ("code", _("Code")), ("subject", _("Subject")), ("client", _("Client")),
+            ("priority", _("Priority")), ("status", _("Status")),
+            ("first", _("First answer due")), ("solution", _("Solution due")),
+            ("activity", _("Last activity")), ("assignee", _("Assigned to")),
+        )
+    }  # fmt: skip
+    # A code is letters, digits and hyphens: the address of one is the pattern's.
+    address = reverse("desk:ticket", args=["CODE"])
+    priorities = {value: str(label) for value, label in Priority.choices}
+    statuses = {value: str(label) for value, label in Ticket.Status.choices}
+    answered, none = _("answered"), format_html('<span class="muted">—</span>')
+    rows = []
+    for ticket in tickets:
+        url = address.replace("CODE", ticket.code)
+        if ticket.first_responded_at:
+            first = format_html(
+                '<span class="muted" title="{} {}">✓ {}</span>', answered,
+                _short_datetime(ticket.first_responded_at),
+                _short_datetime(ticket.first_response_due),
+            )  # fmt: skip
+        else:
+            first = format_html(
+                "{}{}", sla_mark(ticket.first_answer_state(now)),
+                _short_datetime(ticket.first_response_due),
+            )  # fmt: skip
+        about = ticket.category.label if ticket.category else ""
+        if ticket.service:
+            about = f"{about} · {ticket.service.name}"
+        assignee = ticket.assignee
+        opened = _("opened %(when)s") % {"when": date_format(
+            timezone.localtime(ticket.created_at), "SHORT_DATE_FORMAT")}  # fmt: skip
+        rows.append(format_html(
+            '<tr id="row-{code}">\n'
+            '<td class="pick" data-label=""><input type="checkbox" name="ticket" value="{pk}" '
+            'form="bulk" aria-label="{choose}"></td>\n'
+            '<td class="mono" {l_code}><a href="{url}">{code}</a></td>\n'
+            '<td {l_subject}><a href="{url}">{subject}</a><br><small class="muted">{about}'
+            "</small></td>\n"
+            "<td {l_client}>{client}</td>\n"
+            '<td {l_priority}><span class="badge priority-{priority}">{priority_label}</span>'
+            "</td>\n"
+            '<td {l_status}><span class="badge ticket-{status}">{status_label}</span></td>\n'
+            '<td class="sla-first" {l_first}>{first}</td>\n'
+            '<td class="sla-solution" {l_solution}>{due_mark}{due}</td>\n'
+            '<td {l_activity}>{activity}<br><small class="muted">{opened}</small></td>\n'
+            "<td {l_assignee}>{assignee}</td>\n</tr>",
+            code=ticket.code, pk=ticket.pk, url=url,
+            choose=_("Choose %(code)s") % {"code": ticket.code},
+            subject=ticket.subject, about=about, client=ticket.client.display_name,
+            priority=ticket.priority, priority_label=priorities.get(ticket.priority, ""),
+            status=ticket.status, status_label=statuses.get(ticket.status, ""),
+            first=first, due_mark=sla_mark(ticket.due_state(now)),
+            due=_short_datetime(ticket.resolution_due),
+            activity=_short_datetime(ticket.last_activity_at), opened=opened,
+            assignee=(assignee.first_name or assignee.email) if assignee else none,
+            **{f"l_{key}": label for key, label in labels.items()},
+        ))  # fmt: skip
+    return format_html_join("\n", "{}", ((row,) for row in rows))
