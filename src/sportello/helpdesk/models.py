@@ -550,3 +550,29 @@ class ReplyDraft(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["ticket", "agent"], name="one_draft_per_agent")
         ]
+
+
+class SlaWeek(models.Model):
+    """One clock of one department over one finished week, as the SLA page shows it: kept
+    once the week is over so that the page computes only the current week (see
+    `sportello.helpdesk.sla`). A week without tickets has its row too, with count 0, so
+    that it is known and not computed again."""
+
+    class Clock(models.TextChoices):
+        FIRST = "first", _("First answer")
+        SOLUTION = "solution", _("Solution")
+
+    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="+")
+    week = models.DateField()  # its Monday, in local time
+    clock = models.CharField(max_length=10, choices=Clock.choices)
+    median = models.FloatField(null=True)  # hours taken; none without tickets
+    target = models.FloatField(null=True)  # hours allowed (the due time less the opening)
+    count = models.PositiveIntegerField()
+    met = models.PositiveIntegerField()  # how many in time
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["department", "week", "clock"], name="one_sla_week_per_clock"
+            )
+        ]

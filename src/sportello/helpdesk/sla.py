@@ -1,9 +1,16 @@
 """The service levels per department, as the SLA page shows them: what is open and late
 now, and week by week how long the first answer and the solution took against the time
-allowed. Read-only; the figures are computed from the tickets' own clocks."""
+allowed. The figures are computed from the tickets' own clocks.
+
+A finished week (the weeks before the current one; a week is a local Monday to Sunday) is
+computed once, on the first view after it is over, and kept in `SlaWeek`; each view then
+computes only the current week. A recorded week stays as the figures were when it was
+computed: a ticket reopened and closed again later counts in the week it is closed again,
+and is not taken out of the week already recorded.
+"""
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from statistics import median
 
 from django.db import connection
@@ -14,7 +21,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
-from .models import Department, Ticket
+from .models import Department, SlaWeek, Ticket
 
 WEEKS = 12
 HOUR = timedelta(hours=1)
@@ -86,10 +93,15 @@ def hours(delta: timedelta) -> float:
     return delta / HOUR
 
 
+def local_midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
 def department_figures(departments, now: datetime, weeks: int = WEEKS) -> list[DepartmentSla]:
     """One row per department: a grouped count of the open tickets, the oldest ticket on
-    the clock, the ratings, and the week-by-week times, in a query per department plus
-    four."""
+    the clock, the ratings, the recorded weeks and the current week's times, in a query per
+    department plus four (five on PostgreSQL); on the first view after a week ends, the
+    weeks not recorded yet are computed and recorded too."""
     rows = {d.pk: DepartmentSla(d) for d in departments}
     if not rows:
         return []
@@ -121,9 +133,8 @@ def department_figures(departments, now: datetime, weeks: int = WEEKS) -> list[D
             .first()
         )
     start_day = first_week(now, weeks)
-    start = timezone.make_aware(datetime.combine(start_day, datetime.min.time()))
     ratings = (
-        tickets.filter(rated_at__gte=start)
+        tickets.filter(rated_at__gte=local_midnight(start_day))
         .values_list("department")
         .annotate(average=Avg("satisfaction"), n=Count("pk"))
         .order_by()
@@ -133,11 +144,62 @@ def department_figures(departments, now: datetime, weeks: int = WEEKS) -> list[D
     for row in rows.values():
         row.weeks = [Week(start_day + timedelta(weeks=n)) for n in range(weeks)]
 
-    clocks = weekly_clocks if connection.vendor == "postgresql" else weekly_clocks_in_python
-    for (department, clock, week), figures in clocks(list(rows), start, start_day).items():
+    this_week = start_day + timedelta(weeks=weeks - 1)
+    figures = finished_weeks(list(rows), start_day, this_week)
+    figures.update(week_clocks(list(rows), this_week))
+    for (department, clock, monday), clock_figures in figures.items():
+        week = (monday - start_day).days // 7
         if 0 <= week < weeks:
-            setattr(rows[department].weeks[week], clock, figures)
+            setattr(rows[department].weeks[week], clock, clock_figures)
     return list(rows.values())
+
+
+def finished_weeks(ids: list[int], first_day: date, end_day: date) -> dict:
+    """{(department, clock, Monday): Clock} of the finished weeks from `first_day` up to
+    `end_day` (excluded): those recorded, and the others computed now and recorded, in one
+    computation over the span of the missing weeks for the departments missing any."""
+    figures = {
+        (department, clock, week): Clock(median, target, count, met)
+        for department, clock, week, median, target, count, met in SlaWeek.objects.filter(
+            department__in=ids, week__gte=first_day, week__lt=end_day
+        ).values_list("department", "clock", "week", "median", "target", "count", "met")
+    }
+    mondays = [first_day + timedelta(weeks=n) for n in range((end_day - first_day).days // 7)]
+    missing = [
+        (department, monday)
+        for department in ids
+        for monday in mondays
+        if any((department, clock, monday) not in figures for clock in CLOCKS)
+    ]
+    if not missing:
+        return figures
+    computed = week_clocks(
+        sorted({department for department, _ in missing}),
+        min(monday for _, monday in missing),
+        max(monday for _, monday in missing) + timedelta(weeks=1),
+    )
+    # A week without tickets is recorded too, with a count of 0, so that it is known: the
+    # row it would have anyway, rather than a second table of weeks seen.
+    recorded = []
+    for department, monday in missing:
+        for clock in CLOCKS:
+            figures[department, clock, monday] = found = computed.get(
+                (department, clock, monday), Clock()
+            )
+            recorded.append(
+                SlaWeek(
+                    department_id=department,
+                    week=monday,
+                    clock=clock,
+                    median=found.median,
+                    target=found.target,
+                    count=found.count,
+                    met=found.met,
+                )
+            )
+    # Two first views at once compute the same weeks: the second one's rows are dropped.
+    SlaWeek.objects.bulk_create(recorded, ignore_conflicts=True)
+    return figures
 
 
 # What each clock measures: when it stopped, when it was due, and which tickets count.
@@ -147,11 +209,21 @@ CLOCKS = {
 }
 
 
-def weekly_clocks(ids: list[int], start: datetime, start_day: date) -> dict:
-    """{(department, clock, week number): Clock}, the medians computed by PostgreSQL, so
-    only a row per department and week comes back. A ticket answered or closed since
-    `start` was active since then: the activity index bounds the rows read."""
+def week_clocks(ids: list[int], first_day: date, end_day: date | None = None) -> dict:
+    """{(department, clock, Monday): Clock} of the weeks from the Monday `first_day` up to
+    the Monday `end_day` (excluded; none: up to now), by the tickets answered or closed
+    then."""
+    clocks = weekly_clocks if connection.vendor == "postgresql" else weekly_clocks_in_python
+    return clocks(ids, first_day, end_day)
+
+
+def weekly_clocks(ids: list[int], first_day: date, end_day: date | None) -> dict:
+    """The medians computed by PostgreSQL, so only a row per department and week comes
+    back. A ticket answered or closed since `first_day` was active since then: the activity
+    index bounds the rows read."""
     zone = timezone.get_current_timezone_name()
+    start = local_midnight(first_day)
+    end = [local_midnight(end_day)] if end_day else []
     figures = {}
     with connection.cursor() as cursor:
         for clock, (stopped, due, condition) in CLOCKS.items():
@@ -166,29 +238,41 @@ def weekly_clocks(ids: list[int], start: datetime, start_day: date) -> dict:
                        count(*), count(*) FILTER (WHERE {stopped} <= {due})
                 FROM helpdesk_ticket
                 WHERE department_id = ANY(%s) AND last_activity_at >= %s AND {stopped} >= %s
+                      {f"AND {stopped} < %s" if end else ""}
                       {"AND " + condition if condition else ""}
                 GROUP BY 1, 2
                 """,  # noqa: S608 (the names come from CLOCKS above, the values are bound)
-                [zone, start_day, ids, start, start],
+                [zone, first_day, ids, start, start, *end],
             )
             for department, week, taken, allowed, count, met in cursor.fetchall():
-                figures[department, clock, int(week)] = Clock(taken, allowed, count, met)
+                monday = first_day + timedelta(weeks=int(week))
+                figures[department, clock, monday] = Clock(taken, allowed, count, met)
     return figures
 
 
-def weekly_clocks_in_python(ids: list[int], start: datetime, start_day: date) -> dict:
+def weekly_clocks_in_python(ids: list[int], first_day: date, end_day: date | None) -> dict:
     """The same figures where the database has no median (SQLite): the rows of the weeks
-    shown, computed here."""
+    asked for, computed here."""
 
-    def week_of(when: datetime) -> int:
-        return (timezone.localdate(when) - start_day).days // 7
+    def monday_of(when: datetime) -> date:
+        day = timezone.localdate(when)
+        return day - timedelta(days=day.weekday())
 
-    pairs: dict[tuple[int, str, int], list[tuple[float, float]]] = {}
+    start = local_midnight(first_day)
+    end = local_midnight(end_day) if end_day else None
+
+    def within(when: datetime) -> bool:
+        return when >= start and (end is None or when < end)
+
+    answered_then = Q(first_responded_at__gte=start)
+    closed_then = Q(status=Ticket.Status.CLOSED, closed_at__gte=start)
+    if end is not None:
+        answered_then &= Q(first_responded_at__lt=end)
+        closed_then &= Q(closed_at__lt=end)
+    pairs: dict[tuple[int, str, date], list[tuple[float, float]]] = {}
     recent = (
         Ticket.objects.filter(department__in=ids, last_activity_at__gte=start)
-        .filter(
-            Q(first_responded_at__gte=start) | Q(status=Ticket.Status.CLOSED, closed_at__gte=start)
-        )
+        .filter(answered_then | closed_then)
         .values_list(
             "department",
             "status",
@@ -201,12 +285,12 @@ def weekly_clocks_in_python(ids: list[int], start: datetime, start_day: date) ->
         .order_by()
     )
     for department, status, created, first_due, answered, solution_due, closed in recent:
-        if answered is not None and answered >= start:
-            pairs.setdefault((department, "first", week_of(answered)), []).append(
+        if answered is not None and within(answered):
+            pairs.setdefault((department, "first", monday_of(answered)), []).append(
                 (hours(answered - created), hours(first_due - created))
             )
-        if status == Ticket.Status.CLOSED and closed is not None and closed >= start:
-            pairs.setdefault((department, "solution", week_of(closed)), []).append(
+        if status == Ticket.Status.CLOSED and closed is not None and within(closed):
+            pairs.setdefault((department, "solution", monday_of(closed)), []).append(
                 (hours(closed - created), hours(solution_due - created))
             )
     return {key: Clock.of(values) for key, values in pairs.items()}
