@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('helpdesk', '0017_ticket_search'),
+        ('helpdesk', '0018_queue_index_columns'),
     ]
 
     operations = [
