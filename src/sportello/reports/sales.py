@@ -7,7 +7,8 @@ its amounts are added to the totals of its day in the transaction that numbers i
 numbering transaction holds its series' lock, so these upserts add no waiting of their
 own. Amounts are whole cents, exact on SQLite (floating-point decimals) as on PostgreSQL;
 the VAT of a document and rate is the rate applied once to the sum of its lines, rounded
-half away from zero, as `billing.pricing.vat_breakdown` does."""
+half away from zero, as `billing.pricing.vat_breakdown` does. PostgreSQL's SUM of integers
+is a numeric: it is cast back, so the division by 10,000 stays an integer division."""
 
 from collections.abc import Iterable
 
@@ -43,7 +44,7 @@ FROM (
     SELECT i.numbered_on AS day, COALESCE(i.billing_country, '') AS country,
            COALESCE(i.vat_note, '') AS note, i.kind AS kind,
            CAST(ROUND(l.vat_rate * 100) AS BIGINT) AS rate_bp,
-           SUM(CAST(ROUND(l.net * 100) AS BIGINT)) AS net_cents
+           CAST(SUM(CAST(ROUND(l.net * 100) AS BIGINT)) AS BIGINT) AS net_cents
     FROM {lines} l JOIN {invoices} i ON i.id = l.invoice_id
     WHERE {documents}
     GROUP BY i.id, i.numbered_on, i.billing_country, i.vat_note, i.kind,
