@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from sportello.core.formatting import fix_date_articles
 from sportello.core.models import Provider
 
+from . import deliveries
 from .models import EmailAttachment, MailSettings, OutboundEmail
 
 if TYPE_CHECKING:
@@ -42,10 +43,6 @@ class Addressee(Protocol):
 # (file name, content type, bytes or an invoice whose PDF the sender renders: a
 # `billing.Invoice`, from an app above this one, so the attachment refers to it by its id)
 Attachment = tuple[str, str, bytes | Model]
-
-# Emails queued together are delivered by tasks of this many, so a daily run of thousands
-# of notices enqueues a few hundred tasks, not one per email.
-DELIVERY_CHUNK = 50
 
 
 def subject_with_prefix(subject: str, provider: Provider | None = None) -> str:
@@ -253,15 +250,15 @@ def _queue(
         ]
     )
     ids = [email.pk for email in emails]
-    transaction.on_commit(lambda: _schedule_delivery(ids))
+    together = deliveries.collecting.get()
+    if together is not None:
+        together.extend(ids)  # scheduled by whoever collects them, after the work
+    else:
+        transaction.on_commit(lambda: _schedule_delivery(ids))
     return emails
 
 
 def _schedule_delivery(email_ids: list[int]) -> None:
-    from .tasks import deliver_email, deliver_emails
+    from .tasks import schedule_delivery
 
-    if len(email_ids) == 1:
-        deliver_email(email_ids[0])
-        return
-    for start in range(0, len(email_ids), DELIVERY_CHUNK):
-        deliver_emails(email_ids[start : start + DELIVERY_CHUNK])
+    schedule_delivery(email_ids)

@@ -6,9 +6,12 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 
 from sportello.core.logs import counted
 
-from . import jobs, processing, sender
+from . import deliveries, jobs, processing, sender
 
 log = logging.getLogger(__name__)
+# Emails queued together are delivered by tasks of this many, so a daily run of thousands
+# of notices enqueues a few hundred tasks, not one per email.
+DELIVERY_CHUNK = 50
 
 
 @db_task()
@@ -40,9 +43,21 @@ def send_due_emails():
     return result
 
 
+def schedule_delivery(email_ids: list[int]) -> None:
+    """Queued emails to their delivery tasks: one of its own, or DELIVERY_CHUNK a task."""
+    if len(email_ids) == 1:
+        deliver_email(email_ids[0])
+        return
+    for start in range(0, len(email_ids), DELIVERY_CHUNK):
+        deliver_emails(email_ids[start : start + DELIVERY_CHUNK])
+
+
 @db_task()
 def process_inbound(message_id: int):
-    row = processing.process_with_waiting(message_id, timezone.now())
+    # The batch's acknowledgements and alerts go out together once it has committed.
+    with deliveries.collected() as email_ids:
+        row = processing.process_with_waiting(message_id, timezone.now())
+    schedule_delivery(email_ids)
     status = row.status if row is not None else "done by another task"
     log.info("inbound message %s: %s", message_id, status)
     return status

@@ -88,3 +88,18 @@ def test_a_department_changed_by_staff_applies_from_the_next_batch(owner, dns, n
     Department.objects.filter(email="hd@sportello.example").update(email="help@sportello.example")
     row = process_batch([stored(signed(build(subject="Secondo messaggio")))], timezone.now())[0]
     assert row.status == S.QUARANTINED and row.reason_code == "recipient"
+
+
+def test_a_batch_delivers_its_emails_together_after_it_commits(owner, dns, no_task, monkeypatch):
+    from sportello.mail import tasks
+    from sportello.mail.models import OutboundEmail
+
+    scheduled: list[list[int]] = []
+    monkeypatch.setattr(tasks, "deliver_email", lambda pk: scheduled.append([pk]))
+    monkeypatch.setattr(tasks, "deliver_emails", lambda pks: scheduled.append(list(pks)))
+    first, *_others = [stored(signed(build(subject=f"Certificato scaduto {n}"))) for n in range(3)]
+    tasks.process_inbound.call_local(first)
+    queued = sorted(OutboundEmail.objects.values_list("pk", flat=True))
+    assert len(queued) >= 3  # at least an acknowledgement each
+    # One delivery task for the whole batch, not a task (and a connection) per email.
+    assert [sorted(ids) for ids in scheduled] == [queued]
