@@ -169,6 +169,8 @@ def process_with_waiting(pk: int, now: datetime) -> InboundMessage | None:
     """The message a task was queued for, with up to a batch of others waiting behind it:
     when mail arrives faster than it is processed, workers take it in batches, and the
     tasks of messages already done find nothing left to do."""
+    if not InboundMessage.objects.filter(pk=pk, status=Status.RECEIVED).exists():
+        return None  # a batch took it meanwhile: one query, no transaction
     waiting = list(
         InboundMessage.objects.filter(status=Status.RECEIVED)
         .exclude(pk=pk)
