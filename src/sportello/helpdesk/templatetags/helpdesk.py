@@ -197,7 +197,7 @@ def queue_rows(tickets: list[Ticket], now) -> str:
     address = reverse("desk:ticket", args=["CODE"])
     priorities = {value: str(label) for value, label in Priority.choices}
     statuses = {value: str(label) for value, label in Ticket.Status.choices}
-    answered, none = _("answered"), format_html('<span class="muted">—</span>')
+    answered, none = _("answered"), mark_safe('<span class="muted">—</span>')
     rows = []
     for ticket in tickets:
         url = address.replace("CODE", ticket.code)
