@@ -43,12 +43,18 @@ def job_runs(request):
 
 @staff_required(ADMIN)
 def job_history(request, name):
-    if name not in registry.JOBS:
+    # A job no longer registered (retired in an upgrade) keeps its recorded history.
+    if name not in registry.JOBS and not JobRun.objects.filter(job=name).exists():
         raise Http404
     return render(
         request,
         "automation/desk/job_history.html",
-        {"name": name, "runs": actions.history(name), "next_run": actions.next_run(timezone.now())},
+        {
+            "name": name,
+            "registered": name in registry.JOBS,
+            "runs": actions.history(name),
+            "next_run": actions.next_run(timezone.now()),
+        },
     )
 
 

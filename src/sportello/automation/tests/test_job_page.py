@@ -70,3 +70,12 @@ def test_unknown_job_is_not_found(client):
     client.force_login(make_staff(User.Role.ADMIN))
     assert client.post(reverse("desk:job_run_now", args=["no_such_job"])).status_code == 404
     assert client.get(reverse("desk:job_history", args=["no_such_job"])).status_code == 404
+
+
+def test_a_retired_job_keeps_its_history_without_run_now(client):
+    client.force_login(make_staff(User.Role.ADMIN))
+    JobRun.objects.create(job="retired_job", day=datetime(2026, 11, 2).date(), counts={"n": 1})
+    page = client.get(reverse("desk:job_history", args=["retired_job"]))
+    assert page.status_code == 200 and len(page.context["runs"]) == 1
+    assert reverse("desk:job_run_now", args=["retired_job"]) not in page.content.decode()
+    assert client.get(reverse("desk:job_runs")).status_code == 200
