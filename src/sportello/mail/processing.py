@@ -111,12 +111,13 @@ def _process_once(pk: int, now: datetime, trust_sender: bool) -> InboundMessage:
             row.save(update_fields=OUTCOME_FIELDS)
             return row
     except Quarantine as reason:
-        return _set(pk, Status.QUARANTINED, str(reason), now, reason.code)
+        outcome = (str(reason), reason.code)
     except Exception as error:  # a message must never stop the queue nor be lost
         log.exception("inbound message %s could not be processed", pk)
-        return _set(
-            pk, Status.QUARANTINED, f"processing error: {type(error).__name__}", now, "error"
-        )
+        outcome = (f"processing error: {type(error).__name__}", "error")
+    # Recorded once the exception is gone: its traceback holds the message's bytes, which
+    # would be in memory twice over while the row is read again.
+    return _set(pk, Status.QUARANTINED, outcome[0], now, outcome[1])
 
 
 # Messages processed together in one transaction: enough to read the configuration and
@@ -155,14 +156,13 @@ def _process_in_batch(pk: int, now: datetime) -> InboundMessage:
             row.save(update_fields=OUTCOME_FIELDS)
             return row
     except Quarantine as reason:
-        return _set(pk, Status.QUARANTINED, str(reason), now, reason.code)
+        outcome = (str(reason), reason.code)
     except DatabaseError:
         raise  # the transaction may be unusable: the whole batch is tried again one by one
     except Exception as error:
         log.exception("inbound message %s could not be processed", pk)
-        return _set(
-            pk, Status.QUARANTINED, f"processing error: {type(error).__name__}", now, "error"
-        )
+        outcome = (f"processing error: {type(error).__name__}", "error")
+    return _set(pk, Status.QUARANTINED, outcome[0], now, outcome[1])  # as in _process_once
 
 
 def process_with_waiting(pk: int, now: datetime) -> InboundMessage | None:
