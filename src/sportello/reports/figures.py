@@ -5,7 +5,7 @@ rows or a million. Amounts are Decimal end to end; dates are the provider's busi
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -23,6 +23,7 @@ from sportello.billing.models import Invoice
 from sportello.catalog.models import ProductType
 from sportello.core.money import ZERO
 from sportello.helpdesk.models import Department, Ticket
+from sportello.helpdesk.sla import local_midnight
 from sportello.kb.actions import TICKET_WINDOW
 from sportello.kb.models import SuggestionOpening
 from sportello.services.models import Service
@@ -340,7 +341,7 @@ def renewals(today: date, days: int) -> Figures:
 def _week_starts(today: date, weeks: int) -> tuple[list[date], datetime]:
     first = monday(today) - timedelta(weeks=weeks - 1)
     starts = [first + timedelta(weeks=n) for n in range(weeks)]
-    return starts, timezone.make_aware(datetime.combine(first, time.min))
+    return starts, local_midnight(first)
 
 
 def _local_week(value: date | datetime) -> date:
@@ -363,7 +364,7 @@ def _tickets_per_week(column: str, starts: list[date], since: datetime):
             .annotate(n=Count("pk"))
         )
         return [(_local_week(week), dept, chan, n) for week, dept, chan, n in found]
-    bounds = [timezone.make_aware(datetime.combine(start, time.min)) for start in starts]
+    bounds = [local_midnight(start) for start in starts]
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
