@@ -149,6 +149,9 @@ TEMPLATES = [
     },
 ]
 
+# Django's renderer, with the common widgets written in Python (the same HTML, faster).
+FORM_RENDERER = "sportello.core.form_renderer.FormRenderer"
+
 # --- Database: SQLite on one box, PostgreSQL when DATABASE_URL says so.
 DATABASE_URL = os.environ.get("DATABASE_URL")
 if DATABASE_URL:
