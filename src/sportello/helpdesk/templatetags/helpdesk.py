@@ -6,13 +6,13 @@ from urllib.parse import urlsplit
 from django import template
 from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.formats import date_format, number_format
-from django.utils.html import format_html, format_html_join, urlize
+from django.utils.formats import number_format
+from django.utils.html import escape, format_html, urlize
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from sportello.catalog.models import SupportLevel
+from sportello.core.formatting import local_date
 from sportello.helpdesk.models import Priority, Ticket
 
 register = template.Library()
@@ -174,19 +174,15 @@ def sla_mark(state: str) -> str:
     return ""
 
 
-def _short_datetime(value) -> str:
-    """As the `date:"SHORT_DATETIME_FORMAT"` filter writes it, in the current time zone."""
-    return date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT") if value else ""
-
-
 @register.simple_tag
 def queue_rows(tickets: list[Ticket], now) -> str:
     """The rows of the staff queue. Built here rather than in the template: the template
     engine spent about 0.7 ms of CPU on each row's forty lookups, and the labels, the
-    address pattern and the choices' names are the same for every row."""
-    labels = {
-        key: format_html('data-label="{}"', label)
-        for key, label in (
+    address pattern and the choices' names are the same for every row. Only what a row
+    says of its ticket is escaped; the rest is written once."""
+    label = {
+        key: f'data-label="{escape(text)}"'
+        for key, text in (
             ("code", _("Code")), ("subject", _("Subject")), ("client", _("Client")),
             ("priority", _("Priority")), ("status", _("Status")),
             ("first", _("First answer due")), ("solution", _("Solution due")),
@@ -195,53 +191,50 @@ def queue_rows(tickets: list[Ticket], now) -> str:
     }  # fmt: skip
     # A code is letters, digits and hyphens: the address of one is the pattern's.
     address = reverse("desk:ticket", args=["CODE"])
-    priorities = {value: str(label) for value, label in Priority.choices}
-    statuses = {value: str(label) for value, label in Ticket.Status.choices}
-    answered, none = _("answered"), mark_safe('<span class="muted">—</span>')
+    priorities = {value: escape(label) for value, label in Priority.choices}
+    statuses = {value: escape(label) for value, label in Ticket.Status.choices}
+    answered, none = escape(_("answered")), '<span class="muted">—</span>'
+    marks = {state: sla_mark(state) for state in ("late", "soon", "")}
+    choose, opened = _("Choose %(code)s"), _("opened %(when)s")
     rows = []
     for ticket in tickets:
-        url = address.replace("CODE", ticket.code)
+        code = escape(ticket.code)
+        url = address.replace("CODE", code)
         if ticket.first_responded_at:
-            first = format_html(
-                '<span class="muted" title="{} {}">✓ {}</span>', answered,
-                _short_datetime(ticket.first_responded_at),
-                _short_datetime(ticket.first_response_due),
-            )  # fmt: skip
+            first = (
+                f'<span class="muted" title="{answered} '
+                f'{local_date(ticket.first_responded_at)}">✓ '
+                f"{local_date(ticket.first_response_due)}</span>"
+            )
         else:
-            first = format_html(
-                "{}{}", sla_mark(ticket.first_answer_state(now)),
-                _short_datetime(ticket.first_response_due),
-            )  # fmt: skip
+            first = marks.get(ticket.first_answer_state(now), "") + local_date(
+                ticket.first_response_due
+            )
         about = ticket.category.label if ticket.category else ""
         if ticket.service:
             about = f"{about} · {ticket.service.name}"
         assignee = ticket.assignee
-        opened = _("opened %(when)s") % {"when": date_format(
-            timezone.localtime(ticket.created_at), "SHORT_DATE_FORMAT")}  # fmt: skip
-        rows.append(format_html(
-            '<tr id="row-{code}">\n'
-            '<td class="pick" data-label=""><input type="checkbox" name="ticket" value="{pk}" '
-            'form="bulk" aria-label="{choose}"></td>\n'
-            '<td class="mono" {l_code}><a href="{url}">{code}</a></td>\n'
-            '<td {l_subject}><a href="{url}">{subject}</a><br><small class="muted">{about}'
-            "</small></td>\n"
-            "<td {l_client}>{client}</td>\n"
-            '<td {l_priority}><span class="badge priority-{priority}">{priority_label}</span>'
-            "</td>\n"
-            '<td {l_status}><span class="badge ticket-{status}">{status_label}</span></td>\n'
-            '<td class="sla-first" {l_first}>{first}</td>\n'
-            '<td class="sla-solution" {l_solution}>{due_mark}{due}</td>\n'
-            '<td {l_activity}>{activity}<br><small class="muted">{opened}</small></td>\n'
-            "<td {l_assignee}>{assignee}</td>\n</tr>",
-            code=ticket.code, pk=ticket.pk, url=url,
-            choose=_("Choose %(code)s") % {"code": ticket.code},
-            subject=ticket.subject, about=about, client=ticket.client.display_name,
-            priority=ticket.priority, priority_label=priorities.get(ticket.priority, ""),
-            status=ticket.status, status_label=statuses.get(ticket.status, ""),
-            first=first, due_mark=sla_mark(ticket.due_state(now)),
-            due=_short_datetime(ticket.resolution_due),
-            activity=_short_datetime(ticket.last_activity_at), opened=opened,
-            assignee=(assignee.first_name or assignee.email) if assignee else none,
-            **{f"l_{key}": label for key, label in labels.items()},
-        ))  # fmt: skip
-    return format_html_join("\n", "{}", ((row,) for row in rows))
+        who = escape(assignee.first_name or assignee.email) if assignee else none
+        when = local_date(ticket.created_at, "SHORT_DATE_FORMAT")
+        priority, status = escape(ticket.priority), escape(ticket.status)
+        pick = escape(choose % {"code": ticket.code})
+        rows.append(
+            f'<tr id="row-{code}">\n'
+            f'<td class="pick" data-label=""><input type="checkbox" name="ticket" '
+            f'value="{ticket.pk}" form="bulk" aria-label="{pick}"></td>\n'
+            f'<td class="mono" {label["code"]}><a href="{url}">{code}</a></td>\n'
+            f'<td {label["subject"]}><a href="{url}">{escape(ticket.subject)}</a><br>'
+            f'<small class="muted">{escape(about)}</small></td>\n'
+            f"<td {label['client']}>{escape(ticket.client.display_name)}</td>\n"
+            f'<td {label["priority"]}><span class="badge priority-{priority}">'
+            f"{priorities.get(ticket.priority, '')}</span></td>\n"
+            f'<td {label["status"]}><span class="badge ticket-{status}">'
+            f"{statuses.get(ticket.status, '')}</span></td>\n"
+            f'<td class="sla-first" {label["first"]}>{first}</td>\n'
+            f'<td class="sla-solution" {label["solution"]}>'
+            f"{marks.get(ticket.due_state(now), '')}{local_date(ticket.resolution_due)}</td>\n"
+            f"<td {label['activity']}>{local_date(ticket.last_activity_at)}<br>"
+            f'<small class="muted">{escape(opened % {"when": when})}</small></td>\n'
+            f"<td {label['assignee']}>{who}</td>\n</tr>"
+        )
+    return mark_safe("\n".join(rows))
