@@ -9,12 +9,12 @@ from email.utils import make_msgid
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from sportello.core.models import settings_read_once
 
 from . import verp
-from .models import OutboundEmail
+from .models import EmailAttachment, OutboundEmail
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +133,11 @@ def _claim_and_send(email_id: int, now: datetime, relay: Relay) -> bool:
 
 
 def _send(email_id: int, now: datetime, relay: Relay) -> bool:
-    email = OutboundEmail.objects.get(pk=email_id)
+    # Most emails have no attachment: whether one does comes with the row, not in a query
+    # of its own.
+    email = OutboundEmail.objects.annotate(
+        has_attachments=Exists(EmailAttachment.objects.filter(email=OuterRef("pk")))
+    ).get(pk=email_id)
     email.attempts += 1
     message_id = email.message_id or make_msgid(domain=message_id_domain())
     message = EmailMultiAlternatives(
@@ -145,7 +149,7 @@ def _send(email_id: int, now: datetime, relay: Relay) -> bool:
     )
     if email.body_html:
         message.attach_alternative(email.body_html, "text/html")
-    for attachment in email.attachments.all():
+    for attachment in email.attachments.all() if email.has_attachments else ():
         message.attach(attachment.filename, attachment_content(attachment), attachment.content_type)
     try:
         relay.send(message)
