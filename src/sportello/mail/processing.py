@@ -125,21 +125,27 @@ def _process_once(pk: int, now: datetime, trust_sender: bool) -> InboundMessage:
 BATCH_SIZE = 50
 
 
-def process_batch(pks: list[int], now: datetime) -> list[InboundMessage]:
+def process_batch(pks: list[int], now: datetime, waiting: int = 0) -> list[InboundMessage]:
     """Stored messages processed as one unit of work: the configuration read once, one
     transaction, a savepoint per message, so a message that is quarantined or fails rolls
     back alone and the others commit together. The rows are claimed with SKIP LOCKED: a
-    message another worker holds is left to it. Should the transaction itself fail (the
-    database went away at commit), each message is tried again on its own."""
+    message another worker holds is left to it. `waiting`: up to that many other messages
+    waiting are claimed with them, among those no other worker holds. Should the
+    transaction itself fail (the database went away at commit), each of `pks` is tried
+    again on its own, and the others are left to their own tasks."""
     try:
         with settings_read_once(), transaction.atomic():
-            claimed = list(
-                InboundMessage.objects.select_for_update(skip_locked=True)
-                .filter(pk__in=pks, status=Status.RECEIVED)
-                .order_by("pk")
-                .values_list("pk", flat=True)
+            received = InboundMessage.objects.select_for_update(skip_locked=True).filter(
+                status=Status.RECEIVED
             )
-            return [_process_in_batch(pk, now) for pk in claimed]
+            claimed = list(received.filter(pk__in=pks).values_list("pk", flat=True))
+            if waiting:
+                # Chosen and locked in one statement: chosen first and locked after, the
+                # workers would all choose the oldest, which the first of them holds, and
+                # each of the others would be left with a batch of its own message alone.
+                others = received.exclude(pk__in=pks).order_by("pk")[:waiting]
+                claimed += others.values_list("pk", flat=True)
+            return [_process_in_batch(pk, now) for pk in sorted(claimed)]
     except DatabaseError:
         log.exception("a batch of %s inbound messages failed; processing them one by one", len(pks))
         return [process(pk, now) for pk in pks]
@@ -171,13 +177,7 @@ def process_with_waiting(pk: int, now: datetime) -> InboundMessage | None:
     tasks of messages already done find nothing left to do."""
     if not InboundMessage.objects.filter(pk=pk, status=Status.RECEIVED).exists():
         return None  # a batch took it meanwhile: one query, no transaction
-    waiting = list(
-        InboundMessage.objects.filter(status=Status.RECEIVED)
-        .exclude(pk=pk)
-        .order_by("pk")
-        .values_list("pk", flat=True)[: BATCH_SIZE - 1]
-    )
-    done = {row.pk: row for row in process_batch([pk, *waiting], now)}
+    done = {row.pk: row for row in process_batch([pk], now, waiting=BATCH_SIZE - 1)}
     return done.get(pk)
 
 

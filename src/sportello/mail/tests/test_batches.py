@@ -103,3 +103,43 @@ def test_a_batch_delivers_its_emails_together_after_it_commits(owner, dns, no_ta
     assert len(queued) >= 3  # at least an acknowledgement each
     # One delivery task for the whole batch, not a task (and a connection) per email.
     assert [sorted(ids) for ids in scheduled] == [queued]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_takes_the_waiting_messages_no_other_worker_holds(owner, dns, no_task, monkeypatch):
+    import threading
+
+    from django.db import connections, transaction
+
+    from sportello.mail import processing
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks: the PostgreSQL pass")
+    monkeypatch.setattr(processing, "BATCH_SIZE", 3)
+    pks = [stored(signed(build(subject=f"Rinnovo del dominio {n}"))) for n in range(6)]
+    held, release = threading.Event(), threading.Event()
+
+    def another_worker():  # holds the two oldest messages, as a batch in progress does
+        with transaction.atomic():
+            list(InboundMessage.objects.select_for_update().filter(pk__in=pks[:2]))
+            held.set()
+            release.wait(10)
+        connections.close_all()
+
+    worker = threading.Thread(target=another_worker)
+    worker.start()
+    assert held.wait(10)
+    try:
+        row = process_with_waiting(pks[5], timezone.now())
+    finally:
+        release.set()
+        worker.join()
+    assert row.status == S.CREATED
+    # Its own message and two waiting that nobody held: a batch of three, not of one.
+    statuses = dict(InboundMessage.objects.values_list("pk", "status"))
+    assert [statuses[pk] for pk in pks] == [S.RECEIVED] * 2 + [
+        S.CREATED,
+        S.CREATED,
+        S.RECEIVED,
+        S.CREATED,
+    ]
