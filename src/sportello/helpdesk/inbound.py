@@ -18,7 +18,13 @@ from sportello.core.models import Provider, read_once
 from sportello.mail.actions import queue_rendered, render_email, reply_footer, with_footer
 from sportello.mail.message import ThreadingHeaders, clean, read_body, split_reply
 from sportello.mail.models import AutoReply, InboundMessage, MailSettings, OutboundEmail
-from sportello.mail.processing import InboundHandler, Quarantine, register_handler
+from sportello.mail.processing import (
+    Busy,
+    InboundHandler,
+    Quarantine,
+    batched,
+    register_handler,
+)
 
 from .actions import (
     MB,
@@ -66,6 +72,8 @@ def deliver(row, message, sender, department, automatic, mail_settings, now,
         raise Quarantine(f"the ticket {ticket.code} belongs to another account", "other_account")
     while ticket is not None and ticket.merged_into_id:
         ticket = ticket.merged_into
+    if ticket is not None and batched() and not held_now(ticket):
+        raise Busy(f"the ticket {ticket.code} is held by another batch")
     attachments, dropped = message_attachments(message, mail_settings, ticket)
     if ticket is not None and automatic:
         # An out-of-office answer, a list's or a robot's mail about a ticket: kept for staff,
@@ -97,6 +105,13 @@ def deliver(row, message, sender, department, automatic, mail_settings, now,
                 "file_mb": helpdesk.attachment_max_mb,
             },
         )
+
+
+def held_now(ticket: Ticket) -> bool:
+    """The ticket's row lock, taken now or not at all: SKIP LOCKED gives nothing when
+    another transaction holds it (this one already holding it gets the row)."""
+    held = Ticket.objects.select_for_update(skip_locked=True).filter(pk=ticket.pk)
+    return held.values_list("pk", flat=True).first() is not None
 
 
 def _new_ticket(row, client, department, body, quoted, attachments, quiet, now):

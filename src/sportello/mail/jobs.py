@@ -30,7 +30,8 @@ def process_waiting_inbound(now: datetime, limit: int = 500) -> Counts:
     pks = list(waiting)
     processed = 0
     for start in range(0, len(pks), processing.BATCH_SIZE):
-        processed += len(processing.process_batch(pks[start : start + processing.BATCH_SIZE], now))
+        rows = processing.process_batch(pks[start : start + processing.BATCH_SIZE], now)
+        processed += sum(row.status != InboundMessage.Status.RECEIVED for row in rows)
     return {"processed": processed}
 
 

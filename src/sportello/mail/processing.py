@@ -6,6 +6,7 @@ exception, never a loss (HD-7, HD-8)."""
 import logging
 import re
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from email import policy
@@ -42,6 +43,22 @@ class Quarantine(Exception):
     def __init__(self, detail: str, code: str = "other") -> None:
         super().__init__(detail)
         self.code = code
+
+
+# Set while a batch runs: a message that would wait for rows another batch holds is left
+# waiting instead (Busy); processed on its own, it waits for them.
+_in_batch: ContextVar[bool] = ContextVar("inbound_batch", default=False)
+
+
+def batched() -> bool:
+    return _in_batch.get()
+
+
+class Busy(Exception):
+    """The message needs a row another worker's batch holds (the ticket it answers): it
+    is left waiting rather than processed now. Waiting for that whole batch to commit
+    held a batch's worker still, and two batches waiting for each other's tickets were a
+    deadlock, which cost a second and the batch."""
 
 
 # --- Who handles inbound mail ----------------------------------------------------------
@@ -133,6 +150,7 @@ def process_batch(pks: list[int], now: datetime, waiting: int = 0) -> list[Inbou
     waiting are claimed with them, among those no other worker holds. Should the
     transaction itself fail (the database went away at commit), each of `pks` is tried
     again on its own, and the others are left to their own tasks."""
+    batch = _in_batch.set(True)
     try:
         with settings_read_once(), transaction.atomic():
             received = InboundMessage.objects.select_for_update(skip_locked=True).filter(
@@ -148,7 +166,9 @@ def process_batch(pks: list[int], now: datetime, waiting: int = 0) -> list[Inbou
             return [_process_in_batch(pk, now) for pk in sorted(claimed)]
     except DatabaseError:
         log.exception("a batch of %s inbound messages failed; processing them one by one", len(pks))
-        return [process(pk, now) for pk in pks]
+    finally:
+        _in_batch.reset(batch)
+    return [process(pk, now) for pk in pks]
 
 
 def _process_in_batch(pk: int, now: datetime) -> InboundMessage:
@@ -161,6 +181,8 @@ def _process_in_batch(pk: int, now: datetime) -> InboundMessage:
             row.processed_at = now
             row.save(update_fields=OUTCOME_FIELDS)
             return row
+    except Busy:  # rolled back to its savepoint: still `received`, for a later batch
+        return InboundMessage.objects.get(pk=pk)
     except Quarantine as reason:
         outcome = (str(reason), reason.code)
     except DatabaseError:
@@ -171,14 +193,14 @@ def _process_in_batch(pk: int, now: datetime) -> InboundMessage:
     return _set(pk, Status.QUARANTINED, outcome[0], now, outcome[1])  # as in _process_once
 
 
-def process_with_waiting(pk: int, now: datetime) -> InboundMessage | None:
+def process_with_waiting(pk: int, now: datetime) -> list[InboundMessage]:
     """The message a task was queued for, with up to a batch of others waiting behind it:
     when mail arrives faster than it is processed, workers take it in batches, and the
-    tasks of messages already done find nothing left to do."""
+    tasks of messages already done find nothing left to do (an empty list). Those the
+    batch left waiting (Busy) are still `received`."""
     if not InboundMessage.objects.filter(pk=pk, status=Status.RECEIVED).exists():
-        return None  # a batch took it meanwhile: one query, no transaction
-    done = {row.pk: row for row in process_batch([pk], now, waiting=BATCH_SIZE - 1)}
-    return done.get(pk)
+        return []  # a batch took it meanwhile: one query, no transaction
+    return process_batch([pk], now, waiting=BATCH_SIZE - 1)
 
 
 def _set(pk, status, reason, now, code="") -> InboundMessage:

@@ -7,6 +7,7 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 from sportello.core.logs import counted
 
 from . import deliveries, jobs, processing, sender
+from .models import InboundMessage
 
 log = logging.getLogger(__name__)
 # Emails queued together are delivered by tasks of this many, so a daily run of thousands
@@ -56,9 +57,12 @@ def schedule_delivery(email_ids: list[int]) -> None:
 def process_inbound(message_id: int):
     # The batch's acknowledgements and alerts go out together once it has committed.
     with deliveries.collected() as email_ids:
-        row = processing.process_with_waiting(message_id, timezone.now())
+        rows = processing.process_with_waiting(message_id, timezone.now())
     schedule_delivery(email_ids)
-    status = row.status if row is not None else "done by another task"
+    for row in rows:  # left waiting for another batch's ticket: tried again shortly
+        if row.status == InboundMessage.Status.RECEIVED:
+            process_inbound.schedule((row.pk,), delay=1)
+    status = next((row.status for row in rows if row.pk == message_id), "done by another task")
     log.info("inbound message %s: %s", message_id, status)
     return status
 

@@ -68,10 +68,11 @@ def test_a_message_that_fails_is_rolled_back_alone(owner, dns, no_task, monkeypa
 
 def test_a_task_takes_the_messages_waiting_behind_its_own(owner, dns, no_task):
     first, *others = [stored(signed(build(subject=f"Posta ferma {n}"))) for n in range(4)]
-    assert process_with_waiting(first, timezone.now()).status == S.CREATED
+    rows = process_with_waiting(first, timezone.now())
+    assert [row.status for row in rows] == [S.CREATED] * 4
     assert not InboundMessage.objects.filter(status=S.RECEIVED).exists()
     # The tasks queued for the others find them done and change nothing.
-    assert process_with_waiting(others[0], timezone.now()) is None
+    assert process_with_waiting(others[0], timezone.now()) == []
     assert Ticket.objects.count() == 4
 
 
@@ -130,11 +131,11 @@ def test_a_batch_takes_the_waiting_messages_no_other_worker_holds(owner, dns, no
     worker.start()
     assert held.wait(10)
     try:
-        row = process_with_waiting(pks[5], timezone.now())
+        rows = process_with_waiting(pks[5], timezone.now())
     finally:
         release.set()
         worker.join()
-    assert row.status == S.CREATED
+    assert [row.status for row in rows] == [S.CREATED] * 3
     # Its own message and two waiting that nobody held: a batch of three, not of one.
     statuses = dict(InboundMessage.objects.values_list("pk", "status"))
     assert [statuses[pk] for pk in pks] == [S.RECEIVED] * 2 + [
@@ -143,3 +144,44 @@ def test_a_batch_takes_the_waiting_messages_no_other_worker_holds(owner, dns, no
         S.RECEIVED,
         S.CREATED,
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reply_whose_ticket_another_batch_holds_is_left_waiting(owner, dns, no_task):
+    import threading
+
+    from django.db import connections, transaction
+
+    from sportello.mail.processing import process
+    from sportello.testing import make_ticket
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks: the PostgreSQL pass")
+    ticket = make_ticket(owner)
+    reply = stored(signed(build(subject=f"Re: [{ticket.code}] ancora lento", body="Ancora giù.")))
+    new = stored(signed(build(subject="Un'altra cosa")))
+    held, release = threading.Event(), threading.Event()
+
+    def another_batch():  # holds the ticket, as a batch answering it does until it commits
+        with transaction.atomic():
+            Ticket.objects.select_for_update().get(pk=ticket.pk)
+            held.set()
+            release.wait(10)
+        connections.close_all()
+
+    other = threading.Thread(target=another_batch)
+    other.start()
+    assert held.wait(10)
+    try:
+        rows = process_batch([reply, new], timezone.now())
+    finally:
+        release.set()
+        other.join()
+    # Not a wait for the other batch, not a quarantine: the reply waits, the rest goes on.
+    assert [row.status for row in rows] == [S.RECEIVED, S.CREATED]
+    assert not ticket.messages.filter(body="Ancora giù.").exists()
+    # Once the ticket is free the reply is processed like any other, in a batch or alone.
+    assert process_batch([reply], timezone.now())[0].status == S.REPLIED
+    assert ticket.messages.filter(body="Ancora giù.").count() == 1
+    assert process(reply, timezone.now()).status == S.REPLIED  # done: nothing twice
+    assert ticket.messages.filter(body="Ancora giù.").count() == 1
