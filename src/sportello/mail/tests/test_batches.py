@@ -1,17 +1,22 @@
 """Inbound messages processed in batches: the configuration read once per batch, one
 transaction with a savepoint per message, a failing message rolled back alone."""
 
+import threading
+from contextlib import contextmanager
+
 import pytest
-from django.db import connection
+from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from sportello.helpdesk import actions as helpdesk
 from sportello.helpdesk.models import Department, Ticket
+from sportello.mail import processing
 from sportello.mail.inbound import store
 from sportello.mail.jobs import process_waiting_inbound
 from sportello.mail.models import InboundMessage
-from sportello.mail.processing import process_batch, process_with_waiting
+from sportello.mail.processing import process, process_batch, process_with_waiting
+from sportello.testing import make_ticket
 
 from .mailmaker import build, signed
 
@@ -24,6 +29,29 @@ CONFIGURATION = ["mail_mailsettings", "helpdesk_department", "helpdesk_helpdesks
 def stored(raw: bytes) -> int:
     row, _created = store(raw, "hd@sportello.example", InboundMessage.Channel.PIPE, timezone.now())
     return row.pk
+
+
+@contextmanager
+def held_by_another_transaction(lock):
+    """`lock()` runs in a transaction on another connection, which keeps the rows it locked
+    until the block ends, as another worker's batch keeps them until it commits."""
+    held, release = threading.Event(), threading.Event()
+
+    def another_worker():
+        with transaction.atomic():
+            lock()
+            held.set()
+            release.wait(10)
+        connections.close_all()
+
+    worker = threading.Thread(target=another_worker)
+    worker.start()
+    assert held.wait(10)
+    try:
+        yield
+    finally:
+        release.set()
+        worker.join()
 
 
 @pytest.fixture
@@ -108,33 +136,13 @@ def test_a_batch_delivers_its_emails_together_after_it_commits(owner, dns, no_ta
 
 @pytest.mark.django_db(transaction=True)
 def test_a_batch_takes_the_waiting_messages_no_other_worker_holds(owner, dns, no_task, monkeypatch):
-    import threading
-
-    from django.db import connections, transaction
-
-    from sportello.mail import processing
-
     if connection.vendor != "postgresql":
         pytest.skip("row locks: the PostgreSQL pass")
     monkeypatch.setattr(processing, "BATCH_SIZE", 3)
     pks = [stored(signed(build(subject=f"Rinnovo del dominio {n}"))) for n in range(6)]
-    held, release = threading.Event(), threading.Event()
-
-    def another_worker():  # holds the two oldest messages, as a batch in progress does
-        with transaction.atomic():
-            list(InboundMessage.objects.select_for_update().filter(pk__in=pks[:2]))
-            held.set()
-            release.wait(10)
-        connections.close_all()
-
-    worker = threading.Thread(target=another_worker)
-    worker.start()
-    assert held.wait(10)
-    try:
+    oldest = InboundMessage.objects.select_for_update().filter(pk__in=pks[:2])
+    with held_by_another_transaction(lambda: list(oldest)):  # a batch in progress
         rows = process_with_waiting(pks[5], timezone.now())
-    finally:
-        release.set()
-        worker.join()
     assert [row.status for row in rows] == [S.CREATED] * 3
     # Its own message and two waiting that nobody held: a batch of three, not of one.
     statuses = dict(InboundMessage.objects.values_list("pk", "status"))
@@ -148,35 +156,15 @@ def test_a_batch_takes_the_waiting_messages_no_other_worker_holds(owner, dns, no
 
 @pytest.mark.django_db(transaction=True)
 def test_a_reply_whose_ticket_another_batch_holds_is_left_waiting(owner, dns, no_task):
-    import threading
-
-    from django.db import connections, transaction
-
-    from sportello.mail.processing import process
-    from sportello.testing import make_ticket
-
     if connection.vendor != "postgresql":
         pytest.skip("row locks: the PostgreSQL pass")
     ticket = make_ticket(owner)
     reply = stored(signed(build(subject=f"Re: [{ticket.code}] ancora lento", body="Ancora giù.")))
     new = stored(signed(build(subject="Un'altra cosa")))
-    held, release = threading.Event(), threading.Event()
-
-    def another_batch():  # holds the ticket, as a batch answering it does until it commits
-        with transaction.atomic():
-            Ticket.objects.select_for_update().get(pk=ticket.pk)
-            held.set()
-            release.wait(10)
-        connections.close_all()
-
-    other = threading.Thread(target=another_batch)
-    other.start()
-    assert held.wait(10)
-    try:
+    answering = Ticket.objects.select_for_update().filter(pk=ticket.pk)
+    # A batch answering the ticket holds it until it commits.
+    with held_by_another_transaction(lambda: list(answering)):
         rows = process_batch([reply, new], timezone.now())
-    finally:
-        release.set()
-        other.join()
     # Not a wait for the other batch, not a quarantine: the reply waits, the rest goes on.
     assert [row.status for row in rows] == [S.RECEIVED, S.CREATED]
     assert not ticket.messages.filter(body="Ancora giù.").exists()
