@@ -339,7 +339,7 @@ def run_cost(args, workdir: Path, sink) -> None:
     from django.db import connection
     from django.utils import timezone
 
-    from sportello.mail import inbound, processing, sender
+    from sportello.mail import inbound, processing, sender, tasks
     from sportello.mail.models import InboundMessage, OutboundEmail
 
     opened = seed(args.clients, args.tickets)
@@ -392,9 +392,11 @@ def run_cost(args, workdir: Path, sink) -> None:
     half = len(emails) // 2
     measure("deliver, one connection each", emails[:half],
             lambda pk: sender.deliver(pk, timezone.now()))  # fmt: skip
-    batches = [emails[k : k + 3] for k in range(half, len(emails), 3)]
-    measure("deliver, three per connection (per batch)", batches,
-            lambda ids: sender.deliver_all(ids, timezone.now()))  # fmt: skip
+    # As the workers deliver what a batch of messages queued: a task per DELIVERY_CHUNK.
+    size = tasks.DELIVERY_CHUNK
+    chunks = [emails[k : k + size] for k in range(half, len(emails), size)]
+    measure(f"deliver, {size} per task", chunks,
+            lambda ids: sender.deliver_all(ids, timezone.now()), len(emails) - half)  # fmt: skip
     print(f"delivered to the sink: {sink.count}; left received: "
           f"{InboundMessage.objects.filter(status='received').count()}")  # fmt: skip
 

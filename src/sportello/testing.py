@@ -1,12 +1,15 @@
 """Shared test helpers: factories and the three personas (owner, another client, staff)."""
 
 import itertools
+import threading
 import time
+from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.totp.internal.auth import TOTP
+from django.db import connections, transaction
 
 from sportello.accounts.models import Client, Tier, User
 from sportello.catalog.models import Price, Product, ProductType, SupportPlanRule
@@ -141,3 +144,26 @@ def make_ticket(client, category="hosting", *, subject="Sito lento da stamattina
     return open_ticket(
         client, category=category, subject=subject, body=body, now=now or timezone.now(), **options
     )
+
+
+@contextmanager
+def held_by_another_transaction(lock):
+    """`lock()` runs in a transaction on another connection, which keeps the rows it locked
+    until the block ends, as another worker's batch keeps them until it commits."""
+    held, release = threading.Event(), threading.Event()
+
+    def another_worker():
+        with transaction.atomic():
+            lock()
+            held.set()
+            release.wait(10)
+        connections.close_all()
+
+    worker = threading.Thread(target=another_worker)
+    worker.start()
+    assert held.wait(10)
+    try:
+        yield
+    finally:
+        release.set()
+        worker.join()

@@ -1,11 +1,9 @@
 """Inbound messages processed in batches: the configuration read once per batch, one
 transaction with a savepoint per message, a failing message rolled back alone."""
 
-import threading
-from contextlib import contextmanager
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -16,7 +14,7 @@ from sportello.mail.inbound import store
 from sportello.mail.jobs import process_waiting_inbound
 from sportello.mail.models import InboundMessage
 from sportello.mail.processing import process, process_batch, process_with_waiting
-from sportello.testing import make_ticket
+from sportello.testing import held_by_another_transaction, make_ticket
 
 from .mailmaker import build, signed
 
@@ -29,29 +27,6 @@ CONFIGURATION = ["mail_mailsettings", "helpdesk_department", "helpdesk_helpdesks
 def stored(raw: bytes) -> int:
     row, _created = store(raw, "hd@sportello.example", InboundMessage.Channel.PIPE, timezone.now())
     return row.pk
-
-
-@contextmanager
-def held_by_another_transaction(lock):
-    """`lock()` runs in a transaction on another connection, which keeps the rows it locked
-    until the block ends, as another worker's batch keeps them until it commits."""
-    held, release = threading.Event(), threading.Event()
-
-    def another_worker():
-        with transaction.atomic():
-            lock()
-            held.set()
-            release.wait(10)
-        connections.close_all()
-
-    worker = threading.Thread(target=another_worker)
-    worker.start()
-    assert held.wait(10)
-    try:
-        yield
-    finally:
-        release.set()
-        worker.join()
 
 
 @pytest.fixture

@@ -1,15 +1,18 @@
 import socket
+from email import message_from_bytes
 from datetime import timedelta
 
 import pytest
 from aiosmtpd.controller import Controller
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from sportello.mail.actions import queue_rendered, queue_to_client
 from sportello.mail.jobs import send_due_emails
 from sportello.mail.models import OutboundEmail
 from sportello.mail.sender import deliver, deliver_all
-from sportello.testing import make_client
+from sportello.testing import held_by_another_transaction, make_client
 
 pytestmark = pytest.mark.django_db
 
@@ -100,12 +103,14 @@ class CountingRelay:
 
     def __init__(self, refuse=()):
         self.refuse, self.connections, self.count = set(refuse), [], 0
+        self.message_ids: list[str] = []
 
     async def handle_DATA(self, server, session, envelope):
         self.count += 1
         if self.count in self.refuse:
             return "451 4.3.0 Try again later"
         self.connections.append(id(session))
+        self.message_ids.append(message_from_bytes(envelope.content)["Message-ID"])
         return "250 OK"
 
 
@@ -133,6 +138,45 @@ def test_emails_queued_together_go_out_over_one_connection(owner, counting_relay
     emails = [queue_to_client(owner, "welcome") for _ in range(3)]
     assert deliver_all([e.pk for e in emails], timezone.now()) == 3
     assert len(relay.connections) == 3 and len(set(relay.connections)) == 1
+
+
+def test_a_chunk_of_emails_is_claimed_and_recorded_in_a_few_queries(owner, counting_relay):
+    relay = counting_relay()
+    emails = [queue_to_client(owner, "welcome") for _ in range(19)]
+    threaded = queue_rendered(to_address="x@example.org", template="t", subject="Oggetto",
+                              body_text="Testo.", body_html="", language="it",
+                              message_id="<primo@sportello.example>")  # fmt: skip
+    emails.insert(7, threaded)
+    with CaptureQueriesContext(connection) as queries:
+        assert deliver_all([e.pk for e in emails], timezone.now()) == 20
+    assert relay.count == 20
+    # Claimed (read and marked), then recorded: not three queries an email.
+    writes = [q for q in queries.captured_queries if q["sql"].startswith(("SELECT", "UPDATE"))]
+    assert len(writes) == 3, [q["sql"][:80] for q in writes]
+    sent = OutboundEmail.objects.filter(pk__in=[e.pk for e in emails])
+    assert {(e.status, e.attempts, bool(e.message_id)) for e in sent} == {("sent", 1, True)}
+    assert len({e.message_id for e in sent}) == 20
+    # The Message-ID each recipient got is the one recorded; one given at queueing is kept.
+    ids = {e.pk: e.message_id for e in sent}
+    assert ids[threaded.pk] == "<primo@sportello.example>"
+    assert sorted(relay.message_ids) == sorted(ids.values())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_email_another_worker_is_claiming_is_left_to_it(owner, counting_relay, monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks: the PostgreSQL pass")
+    monkeypatch.setattr("sportello.mail.actions._schedule_delivery", lambda ids: None)
+    relay = counting_relay()
+    emails = [queue_to_client(owner, "welcome") for _ in range(3)]
+    claiming = OutboundEmail.objects.select_for_update().filter(pk=emails[0].pk)
+    with held_by_another_transaction(lambda: list(claiming)):
+        assert deliver_all([e.pk for e in emails], timezone.now()) == 2
+    assert relay.count == 2
+    statuses = [OutboundEmail.objects.get(pk=e.pk).status for e in emails]
+    assert statuses == ["queued", "sent", "sent"]
+    assert deliver_all([e.pk for e in emails], timezone.now()) == 1  # once, not again
+    assert relay.count == 3
 
 
 def test_a_refused_email_in_a_batch_is_retried_and_the_rest_still_go_out(owner, counting_relay):
