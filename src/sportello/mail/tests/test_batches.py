@@ -1,7 +1,6 @@
 """Inbound messages processed in batches: the configuration read once per batch, one
 transaction with a savepoint per message, a failing message rolled back alone."""
 
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext

@@ -1,6 +1,6 @@
 import socket
-from email import message_from_bytes
 from datetime import timedelta
+from email import message_from_bytes
 
 import pytest
 from aiosmtpd.controller import Controller
