@@ -15,7 +15,8 @@ the subject. Outgoing mail (acknowledgements, staff alerts) goes to an SMTP sink
 process.
 
 Measured: the SMTP acceptance rate (every `250` means committed), the end-to-end rate
-until no message is left `received`, the outcome counts, and the CPU seconds of each
+until no message is left `received`, then until every email they caused is delivered
+(the whole machine's CPU to each point), the outcome counts, and the CPU seconds of each
 process (gateway, workers, PostgreSQL backends, this process) over the run.
 
 --cost: no gateway and no workers: the messages are stored and processed one after the
@@ -236,6 +237,19 @@ def wait_processed(total: int, timeout: float) -> float:
     raise RuntimeError(f"not processed in {timeout:.0f} s: {dict(status_counts())}")
 
 
+def wait_delivered(timeout: float) -> float:
+    """Until every email the run queued (acknowledgements, staff alerts) has been sent."""
+    from sportello.mail.models import OutboundEmail
+
+    pending = OutboundEmail.objects.filter(status__in=["queued", "sending"])
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not pending.exists():
+            return time.perf_counter()
+        time.sleep(0.2)
+    raise RuntimeError(f"not delivered in {timeout:.0f} s: {pending.count()} emails left")
+
+
 def send_all(port: int, messages, senders: int) -> list[str]:
     """Each sender thread keeps one SMTP connection, as a relaying MTA does."""
     refused = []
@@ -309,6 +323,10 @@ def run_throughput(args, workdir: Path, sink) -> None:
             counts = status_counts()
             outbox_at_done = OutboundEmail.objects.filter(status="sent").count()
             delivered_at_done = sink.count - sink_before
+            # Then the outgoing mail the messages caused, which the workers send after.
+            t_mailed = wait_delivered(3600) if workers else t_done
+            busy_mailed = machine_busy() - busy0
+            emails = sink.count - sink_before
         finally:
             for process in (gateway, *workers):
                 process.send_signal(signal.SIGTERM)
@@ -326,6 +344,11 @@ def run_throughput(args, workdir: Path, sink) -> None:
     print("CPU seconds:", {k: round(v, 1) for k, v in cpu.items()}, f"over {done:.1f} s wall")
     print(f"whole machine busy: {busy:.1f} CPU seconds of {done * os.cpu_count():.1f} "
           f"({busy / n * 1000:.1f} ms per message)")  # fmt: skip
+    if args.workers:
+        mailed = t_mailed - t0
+        print(f"and every email they caused delivered ({emails}, {emails / n:.1f} a message): "
+              f"{mailed:.1f} s, {n / mailed:.0f} messages/s, whole machine "
+              f"{busy_mailed / n * 1000:.1f} ms per message")  # fmt: skip
     print(f"load average before {load0[0]:.1f}, after {load1[0]:.1f}")
     print("duplicates:", check_no_duplicates())
     for line in refused[:5]:
@@ -361,6 +384,15 @@ def run_cost(args, workdir: Path, sink) -> None:
               f"{sum(queries.values()) / n:.1f} queries each ({dict(queries)})")  # fmt: skip
         return results
 
+    profiler = None
+    if args.profile:  # CPU of this thread only: the relay's thread is not the workers'
+        import cProfile
+
+        profiler = cProfile.Profile(time.thread_time)
+
+    def profiled(step, *args):
+        return profiler.runcall(step, *args) if profiler else step(*args)
+
     def store(message):
         return inbound.store(message[2], RECIPIENT, "smtp", timezone.now())[0].pk
 
@@ -368,22 +400,13 @@ def run_cost(args, workdir: Path, sink) -> None:
     rows = measure("store", messages, store)
     # The first half one by one (a task per message), the second in the workers' batches.
     batched, rows = rows[half:], rows[:half]
-    if args.profile:  # where processing spends its CPU, by cumulative time
-        import cProfile
-        import pstats
-
-        profiler = cProfile.Profile()
-        profiler.enable()
     outcomes = measure("process", rows, lambda pk: processing.process(pk, timezone.now()).status)
-    if args.profile:
-        profiler.disable()
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
     size = processing.BATCH_SIZE
     batches = [batched[k : k + size] for k in range(0, len(batched), size)]
     done = measure(
         f"process, in batches of {size}",
         batches,
-        lambda pks: processing.process_batch(pks, timezone.now()),
+        lambda pks: profiled(processing.process_batch, pks, timezone.now()),
         len(batched),
     )
     outcomes += [row.status for batch in done for row in batch]
@@ -396,7 +419,14 @@ def run_cost(args, workdir: Path, sink) -> None:
     size = tasks.DELIVERY_CHUNK
     chunks = [emails[k : k + size] for k in range(half, len(emails), size)]
     measure(f"deliver, {size} per task", chunks,
-            lambda ids: sender.deliver_all(ids, timezone.now()), len(emails) - half)  # fmt: skip
+            lambda ids: profiled(sender.deliver_all, ids, timezone.now()),
+            len(emails) - half)  # fmt: skip
+    if profiler:
+        import pstats
+
+        print("\nCPU of processing in batches and of delivery in chunks, by own time:")
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(60)
     print(f"delivered to the sink: {sink.count}; left received: "
           f"{InboundMessage.objects.filter(status='received').count()}")  # fmt: skip
 
@@ -507,7 +537,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--loss", action="store_true", help="the loss test")
     parser.add_argument("--cost", action="store_true", help="CPU per message, one process")
-    parser.add_argument("--profile", action="store_true", help="with --cost: profile processing")
+    parser.add_argument("--profile", action="store_true", help="with --cost: profile batches and deliveries")
     parser.add_argument("--messages", type=int, default=None)
     parser.add_argument("--senders", type=int, default=None, help="client threads")
     parser.add_argument("--workers", type=int, default=2, help="worker processes")
