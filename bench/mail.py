@@ -199,16 +199,22 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+# The last CPU figure seen of every PostgreSQL process: a backend whose connection was
+# closed during the run (connections are renewed every minute) takes its figure with it.
+_postgres_seen: dict[int, float] = {}
+
+
 def postgres_cpu() -> dict[int, float]:
-    """Every PostgreSQL process, backends opened during the run included."""
-    cpu = {}
+    """Every PostgreSQL process, backends opened during the run included, and those that
+    ended since they were last seen (the waits below look every 0.2 s)."""
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             if stat.read_text().split(" (", 1)[1].startswith("postgres)"):
-                cpu[int(stat.parent.name)] = cpu_seconds(int(stat.parent.name))
+                pid = int(stat.parent.name)
+                _postgres_seen[pid] = max(_postgres_seen.get(pid, 0.0), cpu_seconds(pid))
         except (FileNotFoundError, IndexError, ProcessLookupError):
             continue
-    return cpu
+    return dict(_postgres_seen)
 
 
 def machine_busy() -> float:
@@ -233,6 +239,7 @@ def wait_processed(total: int, timeout: float) -> float:
         counts = status_counts()
         if sum(counts.values()) >= total and counts.get("received", 0) == 0:
             return time.perf_counter()
+        postgres_cpu()
         time.sleep(0.2)
     raise RuntimeError(f"not processed in {timeout:.0f} s: {dict(status_counts())}")
 
@@ -246,6 +253,7 @@ def wait_delivered(timeout: float) -> float:
     while time.monotonic() < deadline:
         if not pending.exists():
             return time.perf_counter()
+        postgres_cpu()
         time.sleep(0.2)
     raise RuntimeError(f"not delivered in {timeout:.0f} s: {pending.count()} emails left")
 
@@ -326,6 +334,9 @@ def run_throughput(args, workdir: Path, sink) -> None:
             # Then the outgoing mail the messages caused, which the workers send after.
             t_mailed = wait_delivered(3600) if workers else t_done
             busy_mailed = machine_busy() - busy0
+            cpu_mailed = {k: sum(map(cpu_seconds, pids)) - cpu0[k] for k, pids in processes.items()}
+            cpu_mailed["postgres"] = sum(v - pg0.get(pid, 0.0) for pid, v in postgres_cpu().items())
+            cpu_mailed["bench (senders, relay)"] = time.process_time() - own0
             emails = sink.count - sink_before
         finally:
             for process in (gateway, *workers):
@@ -349,6 +360,8 @@ def run_throughput(args, workdir: Path, sink) -> None:
         print(f"and every email they caused delivered ({emails}, {emails / n:.1f} a message): "
               f"{mailed:.1f} s, {n / mailed:.0f} messages/s, whole machine "
               f"{busy_mailed / n * 1000:.1f} ms per message")  # fmt: skip
+        print("CPU ms per message by then:",
+              {k: round(v / n * 1000, 1) for k, v in cpu_mailed.items()})  # fmt: skip
     print(f"load average before {load0[0]:.1f}, after {load1[0]:.1f}")
     print("duplicates:", check_no_duplicates())
     for line in refused[:5]:
@@ -537,7 +550,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--loss", action="store_true", help="the loss test")
     parser.add_argument("--cost", action="store_true", help="CPU per message, one process")
-    parser.add_argument("--profile", action="store_true", help="with --cost: profile batches and deliveries")
+    parser.add_argument(
+        "--profile", action="store_true", help="with --cost: profile batches and deliveries"
+    )
     parser.add_argument("--messages", type=int, default=None)
     parser.add_argument("--senders", type=int, default=None, help="client threads")
     parser.add_argument("--workers", type=int, default=2, help="worker processes")
