@@ -164,17 +164,17 @@ def _claim(email_ids, now: datetime) -> list[OutboundEmail]:
 
 
 def _send_and_record(emails: list[OutboundEmail], now: datetime, relay: Relay) -> int:
-    sent = [email.pk for email in emails if _send(email, now, relay)]
-    OutboundEmail.objects.filter(pk__in=sent).update(
-        status=OutboundEmail.Status.SENT, sent_at=now, last_error="", attempts=F("attempts") + 1
-    )
+    sent: list[int] = []
+    try:
+        sent.extend(email.pk for email in emails if _send(email, now, relay))
+    finally:  # what went out is recorded whatever stopped the chunk: never sent twice
+        OutboundEmail.objects.filter(pk__in=sent).update(
+            status=OutboundEmail.Status.SENT, sent_at=now, last_error="", attempts=F("attempts") + 1
+        )
     return len(sent)
 
 
-def _send(email: OutboundEmail, now: datetime, relay: Relay) -> bool:
-    """One claimed email over the relay; a failure is recorded at once, with its retry,
-    a success with the rest of the chunk."""
-    email.attempts += 1
+def _message(email: OutboundEmail) -> EmailMultiAlternatives:
     message = EmailMultiAlternatives(
         subject=encoded_subject(email.subject),
         body=email.body_text,
@@ -186,9 +186,18 @@ def _send(email: OutboundEmail, now: datetime, relay: Relay) -> bool:
         message.attach_alternative(email.body_html, "text/html")
     for attachment in email.attachments.all() if email.has_attachments else ():
         message.attach(attachment.filename, attachment_content(attachment), attachment.content_type)
+    return message
+
+
+def _send(email: OutboundEmail, now: datetime, relay: Relay) -> bool:
+    """One claimed email over the relay; a failure is recorded at once, with its retry,
+    a success with the rest of the chunk."""
+    email.attempts += 1
     try:
-        relay.send(message)
-    except Exception as error:  # any SMTP or network failure: retry later
+        relay.send(_message(email))
+    # Any SMTP or network failure, or an attachment that could not be made (an invoice's
+    # PDF): retried later, and given up after OUTBOX_MAX_ATTEMPTS.
+    except Exception as error:
         log.warning("email %s not sent: %s", email.pk, error)
         email.last_error = f"{type(error).__name__}: {error}"[:2000]
         if email.attempts >= settings.OUTBOX_MAX_ATTEMPTS:

@@ -179,6 +179,29 @@ def test_an_email_another_worker_is_claiming_is_left_to_it(owner, counting_relay
     assert relay.count == 3
 
 
+def test_an_email_that_cannot_be_made_is_retried_and_the_chunk_still_goes_out(
+    owner, counting_relay, monkeypatch
+):
+    relay = counting_relay()
+    emails = [queue_to_client(owner, "welcome") for _ in range(3)]
+    broken = queue_rendered(to_address="x@example.org", template="t", subject="Fattura",
+                            body_text="In allegato.", body_html="", language="it",
+                            attachments=[("fattura.pdf", "application/pdf", b"%PDF")])  # fmt: skip
+
+    def pdf_fails(attachment):
+        raise RuntimeError("the PDF could not be rendered")
+
+    monkeypatch.setattr("sportello.mail.sender.attachment_content", pdf_fails)
+    now = timezone.now()
+    assert deliver_all([emails[0].pk, broken.pk, *[e.pk for e in emails[1:]]], now) == 3
+    assert relay.count == 3
+    broken.refresh_from_db()
+    assert (broken.status, broken.attempts) == ("queued", 1)
+    assert "PDF could not be rendered" in broken.last_error
+    assert broken.next_attempt_at > now
+    assert {e.status for e in OutboundEmail.objects.exclude(pk=broken.pk)} == {"sent"}
+
+
 def test_a_refused_email_in_a_batch_is_retried_and_the_rest_still_go_out(owner, counting_relay):
     relay = counting_relay(refuse={2})
     emails = [queue_to_client(owner, "welcome") for _ in range(3)]
