@@ -205,7 +205,7 @@ else:
         "filename": str(DATA_DIR / ("huey-test.sqlite3" if TESTING else "huey.sqlite3")),
         "immediate": False,
     }
-# No task's return value is read: storing each one cost the queue a write per task.
+# No task's return value is read; stored, they were kept in the queue forever, one a task.
 HUEY["results"] = False
 HUEY["consumer"] = {"workers": int(os.environ.get("HUEY_WORKERS", "2")), "worker_type": "thread"}
 if TESTING or env_bool("HUEY_IMMEDIATE"):

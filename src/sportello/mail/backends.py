@@ -61,8 +61,8 @@ _AS_IS = re.compile(r"[!-~]+(?: [!-~]+)*")
 
 class _HeadersAsIs(Compat32):
     """The standard library's policy for Django's messages, except that a header needing
-    no folding is written as it is: folding every header cost a third of sending an
-    email, the same bytes as a result."""
+    no folding is written as it is, the same bytes: folding every header through
+    `email.header.Header` was half the CPU of writing an email."""
 
     def _fold(self, name, value, sanitize):
         if (
