@@ -63,16 +63,16 @@ def encoded_subject(subject: str) -> str:
     return Header(subject, UTF8_HEADER, header_name="Subject").encode(linesep=" ")
 
 
-def headers(email: OutboundEmail, message_id: str) -> dict:
+def headers(email: OutboundEmail) -> dict:
     """Its own Message-ID, the thread's first message as In-Reply-To and References (a
     reply carries both back), the department's address as Reply-To, and for news the
     one-click unsubscribe (RFC 8058). The envelope sender is the VERP return path."""
     result = {
         "From": email.from_email or settings.DEFAULT_FROM_EMAIL,
-        "Message-ID": message_id,
+        "Message-ID": email.message_id,
         "Auto-Submitted": "auto-generated",
     }
-    if email.thread_id and email.thread_id != message_id:
+    if email.thread_id and email.thread_id != email.message_id:
         result["In-Reply-To"] = result["References"] = email.thread_id
     if email.reply_to:
         result["Reply-To"] = email.reply_to
@@ -180,7 +180,7 @@ def _message(email: OutboundEmail) -> EmailMultiAlternatives:
         body=email.body_text,
         from_email=verp.return_path(email.pk),
         to=[email.to_address],
-        headers=headers(email, email.message_id),
+        headers=headers(email),
     )
     if email.body_html:
         message.attach_alternative(email.body_html, "text/html")
