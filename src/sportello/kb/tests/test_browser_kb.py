@@ -1,6 +1,9 @@
 """The knowledge base in headless Chromium: a client searches, reads and votes; staff write
 an article with the live preview and publish it. Screenshots under artifacts/."""
 
+import re
+from urllib.parse import parse_qs, urlsplit
+
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -150,17 +153,29 @@ def test_ticket_form_suggests_articles_and_counts_avoided_tickets(live_server, p
     client = testing.make_client("mario@example.org", name="Mario Rossi")
     log_in(page, base, client.owner.email, testing.PASSWORD)
     page.goto(f"{base}/panel/tickets/new/")
-    page.locator("input[name=subject]").press_sequentially("posta non arriva", delay=30)
+    suggestions_asked = []
+    page.on("request", lambda r: "/kb/suggestions" in r.url and suggestions_asked.append(r.url))
+    asked = lambda url: parse_qs(urlsplit(url).query)  # noqa: E731
+    with page.expect_response(lambda r: asked(r.url) == {"subject": ["posta non arriva"]}):
+        page.locator("input[name=subject]").press_sequentially("posta non arriva", delay=30)
     suggestion = page.locator(
         "#kb-suggestions a[href='/kb/mail-client-settings/it/?from=suggestion']"
     )
     expect(suggestion).to_be_visible()
+    expect(page.locator("#kb-suggestions")).not_to_have_class(re.compile("htmx-"))
     shot(page, "kb-06-ticket-form-suggestions")
 
-    # The article opens in a new tab, so what the client typed stays in the form.
+    # The article opens in a new tab, so what the client typed stays in the form. The press
+    # lasts as long as a person's: the subject field losing focus must not refresh the list
+    # under the pointer, which would swallow the click.
+    asked_before_click = len(suggestions_asked)
+    suggestion.hover()
     with page.context.expect_page() as opened:
-        suggestion.click()
+        page.mouse.down()
+        page.wait_for_timeout(150)
+        page.mouse.up()
     article = opened.value
+    assert len(suggestions_asked) == asked_before_click
     expect(article.locator("h1")).to_have_text(
         "Configurare la posta sul tuo programma (IMAP e SMTP)"
     )
