@@ -172,7 +172,7 @@ def test_errors_follow_the_language_of_the_request(client):
     english = errors_of(sign_up(client, data, language="en"))["recipient_code"][0]
     spanish = errors_of(sign_up(client, data, language="es"))["recipient_code"][0]
     assert english.startswith("Give your SdI recipient code or a PEC address")
-    assert spanish.startswith("Indica tu código de destinatario SdI")
+    assert spanish.startswith("Indique su código de destinatario SdI")
 
 
 # --- the profile -------------------------------------------------------------------------
