@@ -1,6 +1,7 @@
 from django import template
+from django.utils import timezone
 
-from sportello.core.formatting import format_money, format_number, format_rate
+from sportello.core.formatting import compact_date, format_money, format_number, format_rate
 
 register = template.Library()
 
@@ -9,6 +10,12 @@ register = template.Library()
 def money(amount, currency="EUR"):
     """`{{ invoice.total|money }}` → "1.234,50 €" in Italian, "€1,234.50" in English."""
     return format_money(amount, currency)
+
+
+@register.filter(name="compact_date")
+def compact_date_filter(value):
+    """`{{ ticket.last_activity_at|compact_date }}` → "7 dic, 10:15", for narrow columns."""
+    return compact_date(value, timezone.now())
 
 
 @register.filter

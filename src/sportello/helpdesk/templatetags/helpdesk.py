@@ -12,7 +12,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from sportello.catalog.models import SupportLevel
-from sportello.core.formatting import local_date
+from sportello.core.formatting import compact_date
 from sportello.helpdesk.models import Priority, Ticket
 
 register = template.Library()
@@ -203,19 +203,20 @@ def queue_rows(tickets: list[Ticket], now) -> str:
         if ticket.first_responded_at:
             first = (
                 f'<span class="muted" title="{answered} '
-                f'{local_date(ticket.first_responded_at)}">✓ '
-                f"{local_date(ticket.first_response_due)}</span>"
+                f'{compact_date(ticket.first_responded_at, now)}">✓\u00a0'
+                f"{compact_date(ticket.first_response_due, now)}</span>"
             )
         else:
-            first = marks.get(ticket.first_answer_state(now), "") + local_date(
-                ticket.first_response_due
+            first = marks.get(ticket.first_answer_state(now), "") + compact_date(
+                ticket.first_response_due, now
             )
         about = ticket.category.label if ticket.category else ""
         if ticket.service:
             about = f"{about} · {ticket.service.name}"
         assignee = ticket.assignee
         who = escape(assignee.first_name or assignee.email) if assignee else none
-        when = local_date(ticket.created_at, "SHORT_DATE_FORMAT")
+        when = compact_date(ticket.created_at, now, with_time=False)
+        due = compact_date(ticket.resolution_due, now)
         priority, status = escape(ticket.priority), escape(ticket.status)
         pick = escape(choose % {"code": ticket.code})
         rows.append(
@@ -232,8 +233,8 @@ def queue_rows(tickets: list[Ticket], now) -> str:
             f"{statuses.get(ticket.status, '')}</span></td>\n"
             f'<td class="sla-first" {label["first"]}>{first}</td>\n'
             f'<td class="sla-solution" {label["solution"]}>'
-            f"{marks.get(ticket.due_state(now), '')}{local_date(ticket.resolution_due)}</td>\n"
-            f"<td {label['activity']}>{local_date(ticket.last_activity_at)}<br>"
+            f"{marks.get(ticket.due_state(now), '')}{due}</td>\n"
+            f"<td {label['activity']}>{compact_date(ticket.last_activity_at, now)}<br>"
             f'<small class="muted">{escape(opened % {"when": when})}</small></td>\n'
             f"<td {label['assignee']}>{who}</td>\n</tr>"
         )

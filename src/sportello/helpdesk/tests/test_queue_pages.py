@@ -2,7 +2,7 @@
 every page, with the filters kept, whatever the depth."""
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.urls import reverse
@@ -77,3 +77,25 @@ def test_filters_are_kept_across_pages_and_junk_cursors_show_the_first(client, q
         page = client.get(reverse("desk:tickets"), {"after": junk, "before": junk})
         assert page.status_code == 200
         assert len(page.context["tickets"]) == 3
+
+
+def test_a_row_writes_its_dates_short_with_the_year_only_when_another(client, owner):
+    """A queue row has four dates: short ones keep the table inside a 1280 px screen."""
+    ticket = make_ticket(owner, subject="Sito lento")
+    this_year = timezone.localtime().year
+    local = timezone.get_current_timezone()
+    Ticket.objects.filter(pk=ticket.pk).update(
+        created_at=datetime(this_year - 1, 12, 1, 9, 0, tzinfo=local),
+        resolution_due=datetime(this_year, 3, 8, 17, 30, tzinfo=local),
+        last_activity_at=datetime(this_year, 3, 1, 9, 5, tzinfo=local),
+    )
+    client.force_login(make_staff(departments=[Category.objects.get(code="hosting").department]))
+    row = re.search(r'<tr id="row-.*?</tr>', client.get(reverse("desk:tickets")).content.decode(),
+                    re.S)[0]  # fmt: skip
+    assert "1\xa0mar,\xa009:05" in row  # no-break spaces: a date is never cut in two
+    row = row.replace("\xa0", " ")
+    assert re.search(
+        r'"Soluzione entro">(<span class="badge late">in ritardo</span> )?8 mar, 17:30<', row
+    )
+    assert ">1 mar, 09:05<br>" in row
+    assert f"aperto l'1 dic {this_year - 1}" in row
