@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 from django import test
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from sportello import testing
 from sportello.browser import browser, new_page, page  # noqa: F401  (fixtures)
@@ -107,6 +107,13 @@ def _no_throttle_leak(settings, tmp_path):
             "LOCATION": str(tmp_path),
         }
     }
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    # Django leaves the last request's language active in the thread: a test that asked in
+    # Spanish would otherwise make the next one speak Spanish.
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
