@@ -93,10 +93,15 @@ def compact_date(value: datetime | None, now: datetime, with_time: bool = True) 
         return ""
     same_year = timezone.localtime(value).year == timezone.localtime(now).year
     name = "COMPACT_" + ("" if same_year else "YEAR_") + ("DATETIME" if with_time else "DATE")
-    return _written(value, _compact_format(f"{name}_FORMAT", get_language()))
+    return _written(value, compact_format(f"{name}_FORMAT"))
 
 
-@functools.lru_cache(maxsize=32)
+def compact_format(name: str) -> str:
+    """One of the `COMPACT_*` formats of `sportello.formats` in the active language."""
+    return _compact_format(name, get_language())
+
+
+@functools.lru_cache(maxsize=64)
 def _compact_format(name: str, language: str | None) -> str:
     # Django's get_format() looks up only its own names; these are read from the same modules.
     for module in get_format_modules(language):

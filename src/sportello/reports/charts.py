@@ -11,7 +11,7 @@ from django.utils.safestring import SafeString, mark_safe
 from sportello.core.formatting import format_number
 
 WIDTH, HEIGHT = 640, 320
-LEFT, RIGHT, TOP, BOTTOM = 72, 12, 40, 64
+LEFT, RIGHT, TOP, BOTTOM = 72, 12, 24, 64
 PALETTE = ["#2b6cb0", "#dd6b20", "#38a169", "#805ad5", "#d53f8c", "#319795", "#b7791f",
            "#718096", "#e53e3e", "#2c5282", "#9c4221", "#276749", "#553c9a"]  # fmt: skip
 
@@ -80,24 +80,22 @@ def _frame(title: str, labels: list[str], ticks: list[Decimal], y_of, unit: str)
     return parts
 
 
-def _legend(series: list[Series]) -> list[str]:
-    parts, x = [], LEFT
-    for index, item in enumerate(series):
-        colour = PALETTE[index % len(PALETTE)]
-        width = 18 + 7 * len(item.name)
-        if x + width > WIDTH - RIGHT and x > LEFT:  # no room left on the line: stop there
-            break
-        parts.append(f'<rect x="{x}" y="{TOP - 16}" width="10" height="10" fill="{colour}"/>')
-        parts.append(_text(x + 14, TOP - 7, item.name))
-        x += width
-    return parts
+def _legend(series: list[Series]) -> str:
+    """The series' names under the chart, in HTML: they wrap onto as many lines as they need
+    and keep the page's text size on a phone, where the drawing is scaled down."""
+    items = "".join(
+        f'<li><svg width="12" height="12" aria-hidden="true"><rect width="12" height="12" '
+        f'rx="2" fill="{PALETTE[index % len(PALETTE)]}"/></svg>{escape(item.name)}</li>'
+        for index, item in enumerate(series)
+    )
+    return f'<ul class="chart-legend">{items}</ul>'
 
 
-def _svg(title: str, parts: list[str]) -> SafeString:
+def _svg(title: str, parts: list[str], series: list[Series]) -> SafeString:
     return mark_safe(  # noqa: S308 (every text went through escape())
         f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
         f'xmlns="http://www.w3.org/2000/svg" font-size="12" font-family="sans-serif" '
-        f'fill="#1a202c">{"".join(parts)}</svg>'
+        f'fill="#1a202c">{"".join(parts)}</svg>{_legend(series)}'
     )
 
 
@@ -134,8 +132,7 @@ def bar_chart(title: str, labels: list[str], series: list[Series], unit: str = "
                 f' fill="{PALETTE[number % len(PALETTE)]}"><title>{escape(labels[index])} · '
                 f"{escape(item.name)}: {escape(format_number(value))}</title></rect>"
             )
-    parts += _legend(series)
-    return _svg(title, parts)
+    return _svg(title, parts, series)
 
 
 def line_chart(title: str, labels: list[str], series: list[Series], unit: str = "") -> SafeString:
@@ -162,5 +159,4 @@ def line_chart(title: str, labels: list[str], series: list[Series], unit: str = 
                 f"{escape(label)} · {escape(item.name)}: {escape(format_number(value))}"
                 "</title></circle>"
             )
-    parts += _legend(series)
-    return _svg(title, parts)
+    return _svg(title, parts, series)

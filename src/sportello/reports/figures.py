@@ -21,6 +21,7 @@ from sportello.accounts.countries import country_name
 from sportello.accounts.models import Client
 from sportello.billing.models import Invoice
 from sportello.catalog.models import ProductType
+from sportello.core.formatting import compact_format
 from sportello.core.money import ZERO
 from sportello.helpdesk.models import Department, Ticket
 from sportello.helpdesk.sla import local_midnight
@@ -53,11 +54,17 @@ class Figures:
 
 
 def month_label(day: date) -> str:
-    return date_format(day, "M Y")
+    return _label(day, "COMPACT_MONTH_FORMAT")
 
 
 def week_label(day: date) -> str:
-    return date_format(day, "j M Y")
+    return _label(day, "COMPACT_YEAR_DATE_FORMAT")
+
+
+def _label(day: date, format_name: str) -> str:
+    # "dic 2026", as the reader's language abbreviates; with ordinary spaces, since the
+    # labels are the CSV's values too.
+    return date_format(day, compact_format(format_name)).replace("\u00a0", " ")
 
 
 # --- 1. Revenue by month and product type ---------------------------------------------------

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 
 import pytest
 from django.urls import reverse
@@ -114,3 +115,19 @@ def test_a_client_named_like_a_formula_is_text_in_the_receivables_csv(client, bo
     signed_in(client, User.Role.ADMIN)
     text = client.get(reverse("reports:receivables_csv")).content.decode("utf-8-sig")
     assert "'=SUM(A1:A9)" in text and "\n=SUM" not in text
+
+
+@pytest.mark.parametrize(
+    "language, month, legend",
+    [("it", "mar 2026", "Dominio"), ("en", "Mar 2026", "Domain"), ("es", "mar 2026", "Dominio")],
+)
+def test_the_revenue_chart_speaks_the_readers_language_with_every_series_named(
+    client, books, today, language, month, legend
+):
+    signed_in(client, User.Role.ADMIN, language=language)
+    body = client.get(reverse("reports:revenue")).content.decode()
+    # Months as the language abbreviates them; every series in an HTML legend that wraps,
+    # however many products there are.
+    assert f">{month}</text>" in body
+    names = re.search(r'<ul class="chart-legend">(.*?)</ul>', body, re.S)[1]
+    assert re.findall(r"</svg>([^<]+)</li>", names)[:1] == [legend]
