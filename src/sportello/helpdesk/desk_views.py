@@ -22,6 +22,7 @@ from django.db.models import (
 )
 from django.forms import Form
 from django.http import Http404, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -864,8 +865,25 @@ def ticket_updates(request, code):
     with_files = [message for message in rows if message.has_files]
     if with_files:
         prefetch_related_objects(with_files, "attachments")
+    state = {}
+    if rows:
+        # Something happened: the status, priority and assignment the page shows are drawn
+        # again too, since a colleague's change or a client's reply may have moved them.
+        # Without the request, so the page's context processors and their queries do not run
+        # again: the side panel needs only its user and the form token.
+        context = {
+            "ticket": ticket,
+            "assignees": assignable_staff([ticket.department_id]),
+            "request": request,
+            "csrf_token": get_token(request),
+        }
+        state = {
+            "badges": render_to_string("helpdesk/desk/_ticket_badges.html", context),
+            "handle": render_to_string("helpdesk/desk/_ticket_handle.html", context),
+        }
     return JsonResponse(
         {
+            **state,
             "messages": [
                 {
                     "id": message.pk,

@@ -123,4 +123,8 @@ def test_an_answer_shows_on_a_colleagues_open_ticket_without_reload(live_server,
     expect(second.locator('#reply textarea[name="body"]')).to_have_value(
         "Bozza di Bruno, non ancora inviata"
     )
+    # The status the answer left shows on the colleague's page too, not the one it opened with.
+    status_now = first.locator("#ticket-badges .badge").first.inner_text()
+    expect(second.locator("#ticket-badges .badge").first).to_have_text(status_now)
+    assert status_now != "Nuovo"
     shot(second, "desk-workday-04-live-update")

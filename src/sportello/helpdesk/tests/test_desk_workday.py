@@ -21,7 +21,7 @@ def helpdesk():
 
 @pytest.fixture
 def agent(helpdesk):
-    return make_staff(departments=[helpdesk], email="carla@sportello.example")
+    return make_staff(departments=[helpdesk], email="colleague@sportello.example")
 
 
 def test_canned_replies_are_filled_for_the_ticket_and_personal_ones_stay_personal(
@@ -173,7 +173,8 @@ def test_live_updates_give_only_newer_messages_and_only_to_staff_who_see_the_tic
     url = reverse("desk:ticket_updates", args=[ticket.code])
     client.force_login(agent)
     client.get(url)
-    with django_assert_max_num_queries(5):  # session, user, ticket, its newer messages
+    # session, user, ticket, its newer messages, the provider, who may be assigned
+    with django_assert_max_num_queries(6):
         data = client.get(url, {"after": seen}).json()
     assert [m["kind"] for m in data["messages"]] == ["client"]
     assert "Ora funziona a metà." in data["messages"][0]["html"]
@@ -234,3 +235,22 @@ def test_a_draft_with_a_nul_byte_is_kept_without_it(db):
     agent = make_staff()
     actions.save_draft(ticket, agent, "Buon\x00giorno", timezone.now())
     assert ReplyDraft.objects.get(ticket=ticket, agent=agent).body == "Buongiorno"
+
+
+def test_live_updates_bring_the_status_and_assignment_a_colleague_just_changed(
+    client, owner, agent
+):
+    ticket = make_ticket(owner)
+    seen = ticket.messages.order_by("-pk").first().pk
+    url = reverse("desk:ticket_updates", args=[ticket.code])
+    client.force_login(agent)
+    assert "badges" not in client.get(url, {"after": seen}).json()  # nothing new, nothing drawn
+    colleague = make_staff(departments=[ticket.department])
+    actions.assign(ticket, colleague, colleague, timezone.now())
+    actions.set_status(ticket, colleague, "waiting", timezone.now())
+    data = client.get(url, {"after": seen}).json()
+    assert "ticket-waiting" in data["badges"]
+    handle = data["handle"]
+    assert 'id="ticket-handle"' in handle and 'name="csrfmiddlewaretoken"' in handle
+    assert f'<option value="{colleague.pk}" selected>' in handle
+    assert 'value="waiting"' not in handle and 'value="open"' in handle  # "Reopen" now

@@ -191,8 +191,9 @@
   }
 
   /* --- Live updates: every 10 seconds, the messages newer than the last one shown
-     (client replies, colleagues' answers and notes) are added to the history, with a
-     banner; the reply box is left alone. */
+     (client replies, colleagues' answers, notes and changes) are added to the history,
+     with a banner, and the ticket's badges and side panel follow; the reply box is left
+     alone. */
   var timeline = document.getElementById("timeline");
   var banner = document.getElementById("live-banner");
   if (timeline && timeline.dataset.updatesUrl && banner) {
@@ -224,6 +225,14 @@
             if (!first) first = item;
           });
           if (!first) return;
+          // The status, priority and assignment as they are now; the side panel is left as
+          // it is while the agent is using it.
+          var badges = document.getElementById("ticket-badges");
+          if (badges && data.badges) badges.innerHTML = data.badges;
+          var handle = document.getElementById("ticket-handle");
+          if (handle && data.handle && !handle.contains(document.activeElement)) {
+            handle.outerHTML = data.handle;
+          }
           // Shown here: the send is no longer stopped as if the agent had not seen them.
           if (seenField) seenField.value = lastShown();
           bannerLink.href = "#" + first.id;
