@@ -83,7 +83,7 @@ def local_date(value: datetime | None, format_name: str = "SHORT_DATETIME_FORMAT
     two hundred and fifty of them."""
     if value is None:
         return ""
-    return _written(value, get_format(format_name))
+    return _written(timezone.localtime(value), get_format(format_name))
 
 
 def compact_date(value: datetime | None, now: datetime, with_time: bool = True) -> str:
@@ -91,9 +91,11 @@ def compact_date(value: datetime | None, now: datetime, with_time: bool = True) 
     the year only when it is not the current one ("7 dic 2025, 10:15"), in one piece."""
     if value is None:
         return ""
-    same_year = timezone.localtime(value).year == timezone.localtime(now).year
+    zone = timezone.get_current_timezone()  # read once: a thread-local look-up each time
+    local = value.astimezone(zone)
+    same_year = local.year == now.astimezone(zone).year
     name = "COMPACT_" + ("" if same_year else "YEAR_") + ("DATETIME" if with_time else "DATE")
-    return _written(value, compact_format(f"{name}_FORMAT"))
+    return _written(local, compact_format(f"{name}_FORMAT"))
 
 
 def compact_format(name: str) -> str:
@@ -110,8 +112,8 @@ def _compact_format(name: str, language: str | None) -> str:
     return "j M Y, H:i" if "DATETIME" in name else "j M Y"
 
 
-def _written(value: datetime, format_string: str) -> str:
-    formatter = DateFormat(timezone.localtime(value))
+def _written(local: datetime, format_string: str) -> str:
+    formatter = DateFormat(local)
     return "".join(
         str(getattr(formatter, piece)()) if is_character else piece
         for is_character, piece in _date_pieces(format_string)
