@@ -1,6 +1,7 @@
-"""Bar and line charts as inline SVG, drawn on the server: no script, no outside file, and
-the page's content policy (styles from the site only) holds, since every colour and size is
-an SVG attribute, never a `style`. Numbers on the axis are in the reader's language."""
+"""Bar and line charts as inline SVG, drawn on the server, with an HTML legend under them: no
+script, no outside file, and the page's content policy (styles from the site only) holds,
+since every colour and size is an SVG attribute, never a `style`. Numbers on the axis are in
+the reader's language."""
 
 from dataclasses import dataclass
 from decimal import Decimal
